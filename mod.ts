@@ -1,0 +1,34 @@
+/**
+ * netsweep: a Deno-native data pipeline and experiment runner for small neural networks on
+ * MNIST, after Nielsen's *Neural Networks and Deep Learning* and Saito's *Deep Learning from
+ * Scratch*.
+ *
+ * - {@linkcode loadDataset} reads `mnist.pkl.gz`, `mnist.npz` or the IDX files (or the
+ *   embedded MNIST) into shared Float32Array splits.
+ *
+ * @example
+ * ```ts
+ * import { loadDataset } from "./mod.ts";
+ * const data = loadDataset({ path: "tests/testdata/mnist.pkl.gz" });
+ * console.assert(data.training.count === 100);
+ * ```
+ *
+ * @module
+ */
+export { NetsweepError } from "./src/errors.ts";
+export {
+  type Archive,
+  type ArchiveSplit,
+  type PixelScale,
+  readArchive,
+  type ReadOptions,
+} from "./src/data/archive.ts";
+export {
+  type Dataset,
+  type DatasetOptions,
+  loadDataset,
+  type Split,
+  type SplitScheme,
+} from "./src/data/dataset.ts";
+export { type ArchiveSummary, inspectArchive, type SplitSummary } from "./src/data/inspect.ts";
+export { DEFAULT_SOURCE, defaultMnistDir } from "./src/data/mnist.ts";

@@ -1,0 +1,21 @@
+// Runs a command-line entry point: any error becomes one readable line on stderr and a
+// non-zero exit code, never a bare stack trace.
+import { NetsweepError } from "../errors.ts";
+
+/** Exit code for bad input or a failed run. */
+export const EXIT_FAILURE = 1;
+
+/** Runs `main`, printing `error: <message>` and exiting non-zero if it throws. */
+export async function runMain(main: () => Promise<number | void> | number | void): Promise<void> {
+  try {
+    const code = await main();
+    if (typeof code === "number" && code !== 0) Deno.exit(code);
+  } catch (err) {
+    const message = err instanceof NetsweepError || err instanceof Error
+      ? err.message
+      : String(err);
+    console.error(`error: ${message.split("\n")[0]}`);
+    if (Deno.env.get("NETSWEEP_DEBUG") && err instanceof Error) console.error(err.stack);
+    Deno.exit(EXIT_FAILURE);
+  }
+}

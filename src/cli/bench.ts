@@ -1,0 +1,29 @@
+/**
+ * `deno task bench [--only load|train] [--runs N]`: loader and training benchmarks. Quote
+ * its medians and ratios; timed tests are flaky on shared machines, a benchmark is not.
+ *
+ * @module
+ */
+import { parseArgs } from "./_args.ts";
+import { runMain } from "./_main.ts";
+import { benchLoad } from "../bench/load.ts";
+
+runMain(async () => {
+  const { values } = parseArgs({
+    args: Deno.args,
+    options: { only: { type: "string" }, runs: { type: "string", default: "5" } },
+  });
+  const runs = Number(values.runs);
+  if (!Number.isInteger(runs) || runs < 1) {
+    throw new RangeError(`--runs must be a positive integer, got '${values.runs}'`);
+  }
+  const cpu = /model name\s*:\s*(.*)/.exec(Deno.readTextFileSync("/proc/cpuinfo"))?.[1] ?? "?";
+  console.log(
+    `netsweep bench: Deno ${Deno.version.deno}, ${cpu}, ${navigator.hardwareConcurrency} cores`,
+  );
+  if (!values.only || values.only === "load") benchLoad(runs);
+  if (!values.only || values.only === "train") {
+    const { benchTrain } = await import("../bench/train.ts");
+    await benchTrain(runs);
+  }
+});

