@@ -32,3 +32,21 @@ export {
 } from "./src/data/dataset.ts";
 export { type ArchiveSummary, inspectArchive, type SplitSummary } from "./src/data/inspect.ts";
 export { DEFAULT_SOURCE, defaultMnistDir } from "./src/data/mnist.ts";
+export { type Activation, ACTIVATIONS, type Cost, COSTS } from "./src/network/functions.ts";
+export { deriveSeed, Rng } from "./src/network/prng.ts";
+export {
+  type Init,
+  INITS,
+  Network,
+  type NetworkJson,
+  type NetworkOptions,
+} from "./src/network/network.ts";
+export {
+  density,
+  type EpochMetrics,
+  type Monitor,
+  sgd,
+  type TrainOptions,
+  type TrainResult,
+  type TrainStatus,
+} from "./src/network/sgd.ts";

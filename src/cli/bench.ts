@@ -24,6 +24,6 @@ runMain(async () => {
   if (!values.only || values.only === "load") benchLoad(runs);
   if (!values.only || values.only === "train") {
     const { benchTrain } = await import("../bench/train.ts");
-    await benchTrain(runs);
+    benchTrain(Math.max(3, runs));
   }
 });

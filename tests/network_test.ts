@@ -1,0 +1,243 @@
+import { assert, assertEquals, assertThrows } from "./_assert.ts";
+import { TESTDATA } from "./_testdata.ts";
+import {
+  type Activation,
+  type Cost,
+  type Dataset,
+  loadDataset,
+  Network,
+  Rng,
+  sgd,
+} from "../mod.ts";
+
+// An independent float64 reference of the cost of one example, from nested (out, in) weights.
+function referenceCost(
+  weights: number[][][],
+  biases: number[][],
+  x: number[],
+  label: number,
+  activation: Activation,
+  cost: Cost,
+): number {
+  let a = x;
+  weights.forEach((w, l) => {
+    const z = w.map((row, j) => row.reduce((s, wjk, k) => s + wjk * a[k], biases[l][j]));
+    const output = l === weights.length - 1;
+    if (output && cost === "log-likelihood") {
+      const max = Math.max(...z);
+      const e = z.map((v) => Math.exp(v - max));
+      const sum = e.reduce((s, v) => s + v, 0);
+      a = e.map((v) => v / sum);
+    } else if (output || activation === "sigmoid") a = z.map((v) => 1 / (1 + Math.exp(-v)));
+    else if (activation === "tanh") a = z.map(Math.tanh);
+    else a = z.map((v) => Math.max(0, v));
+  });
+  const y = a.map((_, j) => (j === label ? 1 : 0));
+  if (cost === "quadratic") return 0.5 * a.reduce((s, v, j) => s + (v - y[j]) ** 2, 0);
+  if (cost === "cross-entropy") {
+    return -a.reduce((s, v, j) => s + y[j] * Math.log(v) + (1 - y[j]) * Math.log(1 - v), 0);
+  }
+  return -Math.log(a[label]);
+}
+
+Deno.test("backprop() matches numerical gradients", async (t) => {
+  const activations: Activation[] = ["sigmoid", "tanh", "relu"];
+  const costs: Cost[] = ["quadratic", "cross-entropy", "log-likelihood"];
+  for (const activation of activations) {
+    for (const cost of costs) {
+      await t.step(`${activation} hidden, ${cost}`, () => {
+        const rng = new Rng(7);
+        const net = new Network({ sizes: [6, 5, 4, 3], activation, cost }).initialize(
+          rng,
+          "default",
+        );
+        const x = Float32Array.from({ length: 6 }, (_, i) => (i === 2 ? 0 : rng.nextFloat()));
+        const label = 1;
+        const weights = net.sizes.slice(1).map((_, l) => net.weightMatrix(l));
+        const biases = net.biases.map((b) => [...b]);
+        const { nablaB, nablaW } = net.backprop(x, label);
+        // Central differences in float64 (h = 1e-6: truncation ~1e-12, rounding ~1e-10).
+        // The analytic gradient is float32: each value passes ~10 float32 roundings of
+        // O(1) terms, so |error| <= ~1e-6; allow 1e-5 plus 1e-4 relative.
+        const h = 1e-6;
+        const f = () => referenceCost(weights, biases, [...x], label, activation, cost);
+        const check = (analytic: number, get: () => number, set: (v: number) => void) => {
+          const v = get();
+          set(v + h);
+          const up = f();
+          set(v - h);
+          const down = f();
+          set(v);
+          const numeric = (up - down) / (2 * h);
+          assert(
+            Math.abs(analytic - numeric) <= 1e-5 + 1e-4 * Math.abs(numeric),
+            `analytic ${analytic} vs numerical ${numeric}`,
+          );
+        };
+        weights.forEach((w, l) => {
+          const nIn = net.sizes[l];
+          w.forEach((row, j) => {
+            row.forEach((_, k) =>
+              check(nablaW[l][j * nIn + k], () => w[j][k], (v) => (w[j][k] = v))
+            );
+            check(nablaB[l][j], () => biases[l][j], (v) => (biases[l][j] = v));
+          });
+        });
+      });
+    }
+  }
+});
+
+const HAND = JSON.parse(Deno.readTextFileSync(`${TESTDATA}hand_2_3_1.json`));
+
+function handNetwork(cost: Cost): Network {
+  return Network.fromJSON({
+    sizes: [2, 3, 1],
+    weights: [[[0.1, -0.2], [0.4, 0.3], [-0.5, 0.6]], [[0.7, -0.8, 0.9]]],
+    biases: [[[0.05], [-0.1], [0.2]], [[-0.3]]],
+    cost: cost === "quadratic" ? "QuadraticCost" : "CrossEntropyCost",
+  });
+}
+
+// Two examples with targets 1 and 0: label 0 is the one output; label 1 means "not it".
+const HAND_DATA: Dataset = (() => {
+  const split = {
+    images: new Float32Array([0.5, -1.0, 1.5, 0.25]),
+    labels: new Uint8Array([0, 1]),
+    count: 2,
+  };
+  return {
+    source: "hand",
+    format: "memory",
+    inputSize: 2,
+    classes: 2,
+    training: split,
+    validation: null,
+    test: split,
+  };
+})();
+
+Deno.test("a [2, 3, 1] network matches values computed with numpy", async (t) => {
+  await t.step("feedforward", () => {
+    const net = handNetwork("quadratic");
+    assert(Math.abs(net.feedforward(new Float32Array([0.5, -1]))[0] - HAND.feedforward[0]) < 1e-6);
+    assert(
+      Math.abs(net.feedforward(new Float32Array([1.5, 0.25]))[0] - HAND.feedforward[1]) < 1e-6,
+    );
+  });
+  for (const cost of ["quadratic", "cross-entropy"] as const) {
+    for (const lmbda of [0, 0.1]) {
+      await t.step(`one SGD step, ${cost}, lmbda ${lmbda}`, () => {
+        const net = handNetwork(cost);
+        sgd(net, HAND_DATA, { eta: 0.5, lmbda, miniBatchSize: 2, epochs: 1, seed: 1 });
+        const want = HAND[`step_${cost}_lmbda${lmbda.toFixed(1)}`];
+        const json = net.toJSON();
+        json.weights.flat(2).forEach((w, i) =>
+          assert(Math.abs(w - want.weights.flat(2)[i]) < 1e-6, `weight ${i}`)
+        );
+        json.biases.flat(2).forEach((b, i) =>
+          assert(Math.abs(b - want.biases.flat()[i]) < 1e-6, `bias ${i}`)
+        );
+      });
+    }
+  }
+});
+
+Deno.test("sgd() is deterministic and kernel-independent", () => {
+  const data = loadDataset({ path: `${TESTDATA}mnist.pkl.gz` });
+  const run = (kernel: "sparse" | "dense", seed = 5) => {
+    const net = new Network({ sizes: [784, 20, 10] }).initialize(new Rng(seed), "default");
+    const r = sgd(net, data, {
+      eta: 0.5,
+      miniBatchSize: 7,
+      epochs: 3,
+      seed,
+      kernel,
+      monitor: { testCost: true, trainingAccuracy: true, validationAccuracy: true },
+    });
+    return r.epochs.map(({ trainSeconds: _t, evalSeconds: _e, ...m }) => m);
+  };
+  const a = run("sparse");
+  assertEquals(run("sparse"), a);
+  assertEquals(run("dense"), a);
+  assert(JSON.stringify(run("sparse", 6)) !== JSON.stringify(a));
+  assertEquals(Object.keys(a[0]).sort(), [
+    "epoch",
+    "testAccuracy",
+    "testCorrect",
+    "testCost",
+    "trainingAccuracy",
+    "validationAccuracy",
+    "validationCorrect",
+  ]);
+});
+
+Deno.test("sgd() reports divergence, early stopping and interruption", async (t) => {
+  const data = loadDataset({ path: `${TESTDATA}mnist.npz` });
+  await t.step("NaN weights end the run as diverged, with the epoch", () => {
+    const net = new Network({ sizes: [784, 10, 10], activation: "relu" }).initialize(
+      new Rng(1),
+      "large",
+    );
+    const r = sgd(net, data, { eta: 1e39, miniBatchSize: 10, epochs: 5, seed: 1 });
+    assertEquals(r.status, "diverged");
+    assertEquals(r.divergedEpoch, 0);
+    assertEquals(r.epochs.length, 0);
+  });
+  await t.step("early stopping after n epochs without improvement", () => {
+    const net = new Network({ sizes: [784, 10, 10] }).initialize(new Rng(1), "large");
+    const r = sgd(net, data, {
+      eta: 1e-9,
+      miniBatchSize: 10,
+      epochs: 10,
+      seed: 1,
+      earlyStopping: 2,
+    });
+    assertEquals(r.status, "early-stopped");
+    assertEquals(r.epochs.length, 3);
+  });
+  await t.step("the callback stops the run and keeps finished epochs", () => {
+    const net = new Network({ sizes: [784, 10, 10] }).initialize(new Rng(1), "large");
+    const r = sgd(
+      net,
+      data,
+      { eta: 1, miniBatchSize: 10, epochs: 10, seed: 1 },
+      (m) => m.epoch < 1,
+    );
+    assertEquals([r.status, r.epochs.length], ["interrupted", 2]);
+  });
+  await t.step("Saito's sampling counts iterations", () => {
+    const net = new Network({ sizes: [784, 10, 10], cost: "log-likelihood" }).initialize(
+      new Rng(1),
+      "scaled",
+      0.01,
+    );
+    const r = sgd(net, data, {
+      eta: 0.1,
+      miniBatchSize: 10,
+      epochs: 0,
+      iterations: 25,
+      sampling: "replacement",
+      seed: 1,
+    });
+    assertEquals(r.epochs.length, 3); // 10 + 10 + 5 iterations of 10 from 100 images
+  });
+});
+
+Deno.test("Network saves and loads network2.py's JSON", () => {
+  const net = new Network({ sizes: [4, 3, 2], cost: "cross-entropy", activation: "tanh" })
+    .initialize(new Rng(3), "default");
+  const text = JSON.stringify(net);
+  const back = Network.fromJSON(JSON.parse(text));
+  assertEquals(back.toJSON(), net.toJSON());
+  const x = new Float32Array([0.1, 0.2, 0, 0.4]);
+  assertEquals(back.feedforward(x), net.feedforward(x));
+  // As network2.py writes it: biases as (out, 1) lists, the cost class name.
+  const py = { sizes: [2, 1], weights: [[[1.0, 2.0]]], biases: [[[0.5]]], cost: "QuadraticCost" };
+  assertEquals(
+    Network.fromJSON(py).feedforward(new Float32Array([0, 0]))[0],
+    Math.fround(1 / (1 + Math.exp(-0.5))),
+  );
+  assertThrows(() => Network.fromJSON({ ...py, weights: [[[1.0]]] }), /weights\[0\] is not 1 x 2/);
+  assertThrows(() => new Network({ sizes: [784] }), /two or more/);
+});
