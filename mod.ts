@@ -50,3 +50,38 @@ export {
   type TrainResult,
   type TrainStatus,
 } from "./src/network/sgd.ts";
+export {
+  DATASET_FIELDS,
+  type DatasetSpec,
+  DEFAULT_SETTING,
+  type Experiment,
+  experimentJsonSchema,
+  type Metric,
+  METRICS,
+  parseExperiment,
+  type Setting,
+  SETTING_FIELDS,
+} from "./src/sweep/schema.ts";
+export {
+  applyOverrides,
+  expandTrials,
+  parseShard,
+  selectShard,
+  type Shard,
+  shardFromEnv,
+  type Trial,
+  varyingKeys,
+} from "./src/sweep/expand.ts";
+export {
+  isComplete,
+  readRecords,
+  type TrialRecord,
+  type TrialStatus,
+} from "./src/sweep/records.ts";
+export {
+  loadExperiment,
+  runSweep,
+  type SweepEvent,
+  type SweepOptions,
+  type SweepResult,
+} from "./src/sweep/runner.ts";
