@@ -85,3 +85,26 @@ export {
   type SweepOptions,
   type SweepResult,
 } from "./src/sweep/runner.ts";
+export {
+  type EpochColumn,
+  readSweep,
+  type StoredTrial,
+  type SweepData,
+} from "./src/results/read.ts";
+export {
+  type CompareOptions,
+  compareSweeps,
+  type Comparison,
+  type Format,
+  formatComparison,
+  type SettingRow,
+  type Stat,
+} from "./src/results/compare.ts";
+export {
+  chartMetrics,
+  curveSpec,
+  renderCharts,
+  renderSvg,
+  writePlots,
+} from "./src/results/plots.ts";
+export { reportHtml, writeReport } from "./src/results/report.ts";

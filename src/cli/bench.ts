@@ -1,5 +1,5 @@
 /**
- * `deno task bench [--only load|train] [--runs N]`: loader and training benchmarks. Quote
+ * `deno task bench [--only load|train|sweep] [--runs N]`: loader and training benchmarks. Quote
  * its medians and ratios; timed tests are flaky on shared machines, a benchmark is not.
  *
  * @module
@@ -25,5 +25,9 @@ runMain(async () => {
   if (!values.only || values.only === "train") {
     const { benchTrain } = await import("../bench/train.ts");
     benchTrain(Math.max(3, runs));
+  }
+  if (!values.only || values.only === "sweep") {
+    const { benchSweep } = await import("../bench/sweep.ts");
+    benchSweep(Math.min(3, runs));
   }
 });

@@ -9,6 +9,10 @@ import { runMain } from "./_main.ts";
 import { parseShard, selectShard, shardFromEnv, varyingKeys } from "../sweep/expand.ts";
 import { describeSetting, progressReporter } from "../sweep/progress.ts";
 import { loadExperiment, runSweep } from "../sweep/runner.ts";
+import { compareSweeps, formatComparison } from "../results/compare.ts";
+import { readSweep } from "../results/read.ts";
+import { writePlots } from "../results/plots.ts";
+import { writeReport } from "../results/report.ts";
 
 const USAGE =
   "usage: deno task sweep <experiment.json> [--out DIR] [--workers N] [--set key=value ...] [--shard i/n] [--plan]";
@@ -81,8 +85,14 @@ runMain(async () => {
   });
   Deno.removeSignalListener("SIGINT", onSigint);
 
-  const { printSweepTable } = await import("../results/summary.ts");
-  printSweepTable(result, varying);
+  const sweep = await readSweep(result.dir);
+  const width = Deno.stdout.isTerminal() ? Deno.consoleSize().columns : 120;
+  console.log(`\n${experiment.name}: results in ${result.dir}`);
+  console.log(formatComparison(compareSweeps([sweep]), "table", width).trimEnd());
+  if (!result.interrupted) {
+    const written = [...await writePlots(sweep), await writeReport(sweep)];
+    console.log(`wrote ${written.map((p) => p.slice(result.dir.length + 1)).join(", ")}`);
+  }
   if (result.interrupted) return 130;
   return result.records.some((r) => r.status === "failed") ? 1 : 0;
 });

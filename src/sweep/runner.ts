@@ -189,6 +189,11 @@ export async function runSweep(options: SweepOptions): Promise<SweepResult> {
     ),
     experiment,
     environment: options.environment ?? runEnvironment(),
+    counts: {
+      training: data.training.count,
+      validation: data.validation?.count ?? null,
+      test: data.test.count,
+    },
   };
   const rebuilt = await createSweepStore(storePath, layout);
   const mine = selectShard(trials, options.shard);

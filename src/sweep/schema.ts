@@ -117,7 +117,7 @@ export const SETTING_FIELDS = {
   },
   monitor: {
     kind: "metrics",
-    default: ["testAccuracy", "trainingCost"],
+    default: ["testAccuracy"],
     description: "Metrics computed after each epoch.",
   },
 } as const satisfies Record<string, Field>;
