@@ -241,3 +241,12 @@ Deno.test("Network saves and loads network2.py's JSON", () => {
   assertThrows(() => Network.fromJSON({ ...py, weights: [[[1.0]]] }), /weights\[0\] is not 1 x 2/);
   assertThrows(() => new Network({ sizes: [784] }), /two or more/);
 });
+
+Deno.test("the committed WebAssembly kernels are built from kernels.wat", async () => {
+  const { buildKernels, kernelsModuleText } = await import("../scripts/build_wasm.ts");
+  const wat = Deno.readTextFileSync(new URL("../src/network/wasm/kernels.wat", import.meta.url));
+  const committed = Deno.readTextFileSync(
+    new URL("../src/network/_kernels_wasm.ts", import.meta.url),
+  );
+  assertEquals(committed, kernelsModuleText(await buildKernels(wat)));
+});

@@ -6,7 +6,10 @@
 //   update    wT[k,:] -= (eta/m) a_k delta    (axpy over j)
 // The input layer skips zero pixels (MNIST is 81% zeros): forward records each example's
 // non-zero pixels, and the update reuses them, so both cost O(nonzeros * out), not O(in * out).
+// Its two loops run in WebAssembly SIMD (wasm/kernels.wat), on weights and buffers that live
+// in the network's WasmArena; the small hidden layers stay in TypeScript.
 import { CROSS_ENTROPY, QUADRATIC, RELU, SIGMOID } from "./functions.ts";
+import type { WasmArena } from "./_wasm.ts";
 
 /** The parameters and functions the kernels read. */
 export interface Params {
@@ -16,6 +19,8 @@ export interface Params {
   biases: Float32Array[];
   activation: number;
   cost: number;
+  /** Holds weightsT[0]; the workspaces' input-layer buffers are allocated there too. */
+  arena: WasmArena;
 }
 
 /** Buffers for one mini-batch size; allocated once, reused for every batch. */
@@ -33,14 +38,22 @@ export class Workspace {
   /** The dataset rows of the current batch. */
   readonly rows: Uint32Array;
 
-  constructor(sizes: number[], batch: number) {
+  constructor(p: Params, batch: number) {
+    const sizes = p.sizes;
     this.batch = batch;
     const out = sizes.slice(1);
-    this.z = out.map((n) => new Float32Array(batch * n));
+    // The input layer's z, delta and pixel lists are read by the WebAssembly kernels.
+    this.z = out.map((
+      n,
+      i,
+    ) => (i === 0 ? p.arena.float32(batch * n) : new Float32Array(batch * n)));
     this.a = out.map((n) => new Float32Array(batch * n));
-    this.delta = out.map((n) => new Float32Array(batch * n));
-    this.nzIndex = new Uint16Array(batch * sizes[0]);
-    this.nzValue = new Float32Array(batch * sizes[0]);
+    this.delta = out.map((
+      n,
+      i,
+    ) => (i === 0 ? p.arena.float32(batch * n) : new Float32Array(batch * n)));
+    this.nzIndex = p.arena.uint16(batch * sizes[0]);
+    this.nzValue = p.arena.float32(batch * sizes[0]);
     this.nzCount = new Int32Array(batch);
     this.rows = new Uint32Array(batch);
   }
@@ -65,29 +78,42 @@ export function forward(
   const b0 = p.biases[0];
   const z0 = ws.z[0];
   const rows = ws.rows;
-  if (sparse) {
-    const nzIndex = ws.nzIndex;
-    const nzValue = ws.nzValue;
-    for (let e = 0; e < m; e++) {
-      // w:(n1,n0) · x:(n0) -> z:(n1), over the non-zero x only
-      const xOff = rows[e] * n0;
-      const zOff = e * n1;
-      const nzOff = e * n0;
-      for (let j = 0; j < n1; j++) z0[zOff + j] = b0[j];
-      let count = 0;
+  const nzIndex = ws.nzIndex;
+  const nzValue = ws.nzValue;
+  const kernels = p.arena.kernels;
+  const wPtr = w0.byteOffset;
+  for (let e = 0; e < m; e++) {
+    // w:(n1,n0) · x:(n0) -> z:(n1): list the pixels (the non-zero ones, for sparse input),
+    // then one SIMD axpy per listed pixel.
+    const xOff = rows[e] * n0;
+    const zOff = e * n1;
+    const nzOff = e * n0;
+    for (let j = 0; j < n1; j++) z0[zOff + j] = b0[j];
+    let count = 0;
+    if (sparse) {
       for (let k = 0; k < n0; k++) {
         const v = images[xOff + k];
         if (v === 0) continue;
         nzIndex[nzOff + count] = k;
         nzValue[nzOff + count] = v;
         count++;
-        const wOff = k * n1;
-        for (let j = 0; j < n1; j++) z0[zOff + j] += v * w0[wOff + j];
       }
-      ws.nzCount[e] = count;
+    } else {
+      for (let k = 0; k < n0; k++) {
+        nzIndex[nzOff + k] = k;
+        nzValue[nzOff + k] = images[xOff + k];
+      }
+      count = n0;
     }
-  } else {
-    for (let e = 0; e < m; e++) affine(w0, b0, n0, n1, images, rows[e] * n0, z0, e * n1);
+    ws.nzCount[e] = count;
+    kernels.forward(
+      z0.byteOffset + zOff * 4,
+      wPtr,
+      n1,
+      nzIndex.byteOffset + nzOff * 2,
+      nzValue.byteOffset + nzOff * 4,
+      count,
+    );
   }
   activate(p, 0, ws.z[0], ws.a[0], m * n1);
   for (let i = 1; i < layers; i++) {
@@ -208,18 +234,11 @@ export function backward(p: Params, ws: Workspace, labels: Uint8Array, m: number
  * The SGD step of network2.py: w -> (1 - eta*lmbda/n) w - (eta/m) Σ δ a^T (BP4), and
  * b -> b - (eta/m) Σ δ (BP3), applied straight to the weights with no nablaW buffer.
  */
-export function update(
-  p: Params,
-  ws: Workspace,
-  images: Float32Array,
-  m: number,
-  eta: number,
-  decay: number,
-  sparse: boolean,
-): void {
+export function update(p: Params, ws: Workspace, m: number, eta: number, decay: number): void {
   const sizes = p.sizes;
   const L = sizes.length - 1;
   const step = -eta / m;
+  const kernels = p.arena.kernels;
   for (let i = 0; i < L; i++) {
     const nIn = sizes[i];
     const nOut = sizes[i + 1];
@@ -227,24 +246,27 @@ export function update(
     const b = p.biases[i];
     const d = ws.delta[i];
     if (decay !== 1) {
-      for (let q = 0, n = wT.length; q < n; q++) wT[q] *= decay;
+      if (i === 0) kernels.scale(wT.byteOffset, wT.length, decay);
+      else for (let q = 0, n = wT.length; q < n; q++) wT[q] *= decay;
     }
     for (let e = 0; e < m; e++) {
       const dOff = e * nOut;
       for (let j = 0; j < nOut; j++) b[j] += step * d[dOff + j];
-      if (i === 0 && sparse) {
+      if (i === 0) {
+        // Only the listed pixels' rows have a non-zero gradient.
         const nzOff = e * nIn;
-        const count = ws.nzCount[e];
-        const nzIndex = ws.nzIndex;
-        const nzValue = ws.nzValue;
-        for (let c = 0; c < count; c++) {
-          const s = step * nzValue[nzOff + c];
-          const wOff = nzIndex[nzOff + c] * nOut;
-          for (let j = 0; j < nOut; j++) wT[wOff + j] += s * d[dOff + j];
-        }
+        kernels.update(
+          wT.byteOffset,
+          nOut,
+          ws.nzIndex.byteOffset + nzOff * 2,
+          ws.nzValue.byteOffset + nzOff * 4,
+          ws.nzCount[e],
+          d.byteOffset + dOff * 4,
+          step,
+        );
       } else {
-        const src = i === 0 ? images : ws.a[i - 1];
-        const srcOff = i === 0 ? ws.rows[e] * nIn : e * nIn;
+        const src = ws.a[i - 1];
+        const srcOff = e * nIn;
         for (let k = 0; k < nIn; k++) {
           const v = src[srcOff + k];
           if (v === 0) continue;

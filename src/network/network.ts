@@ -19,6 +19,7 @@ import {
 } from "./functions.ts";
 import type { Rng } from "./prng.ts";
 import { backward, forward, type Params, Workspace } from "./_kernels.ts";
+import { WasmArena } from "./_wasm.ts";
 
 /**
  * Weight initialisation: `large` N(0,1) weights and biases (network.py); `default`
@@ -105,7 +106,12 @@ export class Network {
     this.sizes = [...sizes];
     this.activation = activation;
     this.cost = cost;
-    this.weightsT = sizes.slice(1).map((n, i) => new Float32Array(sizes[i] * n));
+    const arena = new WasmArena();
+    // The input layer's weights live in the SIMD kernels' memory; the rest in plain arrays.
+    this.weightsT = sizes.slice(1).map((
+      n,
+      i,
+    ) => (i === 0 ? arena.float32(sizes[0] * n) : new Float32Array(sizes[i] * n)));
     this.biases = sizes.slice(1).map((n) => new Float32Array(n));
     this.params = {
       sizes: this.sizes,
@@ -113,6 +119,7 @@ export class Network {
       biases: this.biases,
       activation: activationCode(activation),
       cost: costCode(cost),
+      arena,
     };
   }
 
@@ -143,7 +150,7 @@ export class Network {
     if (x.length !== this.sizes[0]) {
       throw new RangeError(`input has ${x.length} values, the network takes ${this.sizes[0]}`);
     }
-    const ws = new Workspace(this.sizes, 1);
+    const ws = new Workspace(this.params, 1);
     forward(this.params, ws, x, 1, true);
     return ws;
   }
@@ -170,7 +177,7 @@ export class Network {
 
   /** Runs `fn` over the outputs of every example of `split`, in batches. */
   #forEachOutput(split: Split, fn: (out: Float32Array, off: number, label: number) => void): void {
-    this.#evalWorkspace ??= new Workspace(this.sizes, EVAL_BATCH);
+    this.#evalWorkspace ??= new Workspace(this.params, EVAL_BATCH);
     const ws = this.#evalWorkspace;
     const nOut = this.sizes[this.sizes.length - 1];
     const out = ws.a[ws.a.length - 1];

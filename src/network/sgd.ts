@@ -134,7 +134,7 @@ export function sgd(
   const epochs = iterations !== undefined ? Math.ceil(iterations / itersPerEpoch) : options.epochs;
   const monitor = { testAccuracy: true, ...options.monitor };
   const rng = new Rng(options.seed);
-  const ws = new Workspace(net.sizes, m);
+  const ws = new Workspace(net.params, m);
   const order = new Uint32Array(n);
   for (let i = 0; i < n; i++) order[i] = i;
   const decay = 1 - (eta * lmbda) / n;
@@ -156,7 +156,7 @@ export function sgd(
         for (let e = 0; e < m; e++) ws.rows[e] = rng.nextInt(n);
         forward(params, ws, images, m, sparse);
         backward(params, ws, labels, m);
-        update(params, ws, images, m, eta, decay, sparse);
+        update(params, ws, m, eta, decay);
       }
       done += count;
     } else {
@@ -166,7 +166,7 @@ export function sgd(
         for (let e = 0; e < size; e++) ws.rows[e] = order[k + e];
         forward(params, ws, images, size, sparse);
         backward(params, ws, labels, size);
-        update(params, ws, images, size, eta, decay, sparse);
+        update(params, ws, size, eta, decay);
       }
     }
     const trainSeconds = (performance.now() - start) / 1000;

@@ -227,9 +227,11 @@ export async function runSweep(options: SweepOptions): Promise<SweepResult> {
   });
   await refreshCsvs();
 
+  // Chunks first, then the record: the record is the commit point. A kill between the two
+  // leaves a record one epoch behind, so the trial is re-run on resume and its chunks rewritten.
   const save = async (rec: TrialRecord) => {
-    await writeRecord(dir, rec);
     await writeTrialChunks(storePath, layout, index.get(rec.id)!, rec);
+    await writeRecord(dir, rec);
   };
   const leftover = await runPool(data, toRun, workers, {
     async onStart(trial, worker) {
