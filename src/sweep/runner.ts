@@ -229,10 +229,10 @@ export async function runSweep(options: SweepOptions): Promise<SweepResult> {
 
   // Chunks first, then the record: the record is the commit point. A kill between the two
   // leaves a record one epoch behind, so the trial is re-run on resume and its chunks rewritten.
-  const save = async (rec: TrialRecord) => {
+  const saver = new CoalescingWriter(async (rec: TrialRecord) => {
     await writeTrialChunks(storePath, layout, index.get(rec.id)!, rec);
     await writeRecord(dir, rec);
-  };
+  });
   const leftover = await runPool(data, toRun, workers, {
     async onStart(trial, worker) {
       const rec: TrialRecord = {
@@ -245,13 +245,13 @@ export async function runSweep(options: SweepOptions): Promise<SweepResult> {
       };
       records.set(trial.id, rec);
       mineRunning.add(trial.id);
-      await save(rec);
+      saver.mark(rec);
       options.onEvent?.({ type: "trial-start", trial, worker });
     },
     async onEpoch(trial, metrics, worker) {
       const rec = records.get(trial.id)!;
       rec.epochs.push(metrics);
-      await save(rec);
+      saver.mark(rec);
       const epochs = trialEpochs(trial.setting, trial.setting.trainSize ?? data.training.count);
       options.onEvent?.({ type: "epoch", trial, worker, metrics, epochs });
     },
@@ -261,7 +261,8 @@ export async function runSweep(options: SweepOptions): Promise<SweepResult> {
       if (outcome.divergedEpoch !== undefined) rec.divergedEpoch = outcome.divergedEpoch;
       if (outcome.error) rec.error = outcome.error;
       if (outcome.kernel) rec.kernel = outcome.kernel;
-      await save(rec);
+      saver.mark(rec);
+      await saver.flush();
       mineRunning.delete(trial.id);
       await refreshCsvs();
       options.onEvent?.({ type: "trial-done", trial, worker, record: rec });
@@ -272,12 +273,47 @@ export async function runSweep(options: SweepOptions): Promise<SweepResult> {
     const rec = records.get(t.id)!;
     if (rec.status === "running") {
       rec.status = "interrupted";
-      await save(rec);
+      saver.mark(rec);
     }
     mineRunning.delete(t.id);
   }
+  await saver.flush();
   await refreshCsvs();
   return { dir, experiment, records: ordered(), interrupted: options.signal?.aborted ?? false };
+}
+
+/**
+ * Writes the latest state of each marked record, one write at a time. Marks that arrive while
+ * a write is under way coalesce into the next write, so a fast stream of epochs never builds
+ * a backlog of writes (and Ctrl-C never waits for one), and no finished epoch is dropped.
+ */
+class CoalescingWriter {
+  #dirty = new Map<string, TrialRecord>();
+  #draining: Promise<void> | null = null;
+
+  constructor(private readonly write: (rec: TrialRecord) => Promise<void>) {}
+
+  mark(rec: TrialRecord): void {
+    this.#dirty.set(rec.id, rec);
+    this.#draining ??= this.#drain();
+  }
+
+  async #drain(): Promise<void> {
+    try {
+      while (this.#dirty.size > 0) {
+        const batch = [...this.#dirty.values()];
+        this.#dirty.clear();
+        for (const rec of batch) await this.write(rec);
+      }
+    } finally {
+      this.#draining = null;
+    }
+  }
+
+  /** Resolves when every marked record is written. */
+  async flush(): Promise<void> {
+    while (this.#draining) await this.#draining;
+  }
 }
 
 function statusOf(s: string): TrialStatus {
