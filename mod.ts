@@ -26,10 +26,13 @@ export {
 export {
   type Dataset,
   type DatasetOptions,
+  limitTraining,
   loadDataset,
   type Split,
   type SplitScheme,
+  withSparseRows,
 } from "./src/data/dataset.ts";
+export { firstRows, type SparseRows, sparseRows } from "./src/data/sparse.ts";
 export { type ArchiveSummary, inspectArchive, type SplitSummary } from "./src/data/inspect.ts";
 export { DEFAULT_SOURCE, defaultMnistDir } from "./src/data/mnist.ts";
 export { type Activation, ACTIVATIONS, type Cost, COSTS } from "./src/network/functions.ts";

@@ -10,6 +10,7 @@
 // in the network's WasmArena; the small hidden layers stay in TypeScript.
 import { CROSS_ENTROPY, QUADRATIC, RELU, SIGMOID } from "./functions.ts";
 import type { WasmArena } from "./_wasm.ts";
+import type { SparseRows } from "../data/sparse.ts";
 
 /** The parameters and functions the kernels read. */
 export interface Params {
@@ -69,6 +70,7 @@ export function forward(
   images: Float32Array,
   m: number,
   sparse: boolean,
+  rowsSparse?: SparseRows,
 ): void {
   const sizes = p.sizes;
   const layers = sizes.length - 1;
@@ -90,7 +92,13 @@ export function forward(
     const nzOff = e * n0;
     for (let j = 0; j < n1; j++) z0[zOff + j] = b0[j];
     let count = 0;
-    if (sparse) {
+    if (sparse && rowsSparse) {
+      // The pixel list was found once for the whole split: copy it into the kernel's memory.
+      const start = rowsSparse.rowStart[rows[e]];
+      count = rowsSparse.rowStart[rows[e] + 1] - start;
+      nzIndex.set(rowsSparse.index.subarray(start, start + count), nzOff);
+      nzValue.set(rowsSparse.value.subarray(start, start + count), nzOff);
+    } else if (sparse) {
       for (let k = 0; k < n0; k++) {
         const v = images[xOff + k];
         if (v === 0) continue;

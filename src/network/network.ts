@@ -184,7 +184,7 @@ export class Network {
     for (let start = 0; start < split.count; start += EVAL_BATCH) {
       const m = Math.min(EVAL_BATCH, split.count - start);
       for (let e = 0; e < m; e++) ws.rows[e] = start + e;
-      forward(this.params, ws, split.images, m, true);
+      forward(this.params, ws, split.images, m, true, split.sparse);
       for (let e = 0; e < m; e++) fn(out, e * nOut, split.labels[start + e]);
     }
   }

@@ -9,6 +9,7 @@
 import type { Dataset, Split } from "../data/dataset.ts";
 import type { Network } from "./network.ts";
 import { Rng } from "./prng.ts";
+import { sparseRows } from "../data/sparse.ts";
 import { backward, forward, update, Workspace } from "./_kernels.ts";
 
 /** Which metrics to compute after each epoch (network2.py's `monitor_*` flags). */
@@ -139,6 +140,8 @@ export function sgd(
   for (let i = 0; i < n; i++) order[i] = i;
   const decay = 1 - (eta * lmbda) / n;
   const images = training.images;
+  // Sparse rows found once for the split (withSparseRows), or a scan per example.
+  const rowsSparse = training.sparse ?? (sparse ? sparseRows(training, data.inputSize) : undefined);
   const labels = training.labels;
   const params = net.params;
   const history: EpochMetrics[] = [];
@@ -154,7 +157,7 @@ export function sgd(
         : itersPerEpoch;
       for (let it = 0; it < count; it++) {
         for (let e = 0; e < m; e++) ws.rows[e] = rng.nextInt(n);
-        forward(params, ws, images, m, sparse);
+        forward(params, ws, images, m, sparse, rowsSparse);
         backward(params, ws, labels, m);
         update(params, ws, m, eta, decay);
       }
@@ -164,7 +167,7 @@ export function sgd(
       for (let k = 0; k < n; k += m) {
         const size = Math.min(m, n - k);
         for (let e = 0; e < size; e++) ws.rows[e] = order[k + e];
-        forward(params, ws, images, size, sparse);
+        forward(params, ws, images, size, sparse, rowsSparse);
         backward(params, ws, labels, size);
         update(params, ws, size, eta, decay);
       }

@@ -7,7 +7,7 @@
  * @module
  */
 import { dirname, join, resolve } from "node:path";
-import { type Dataset, loadDataset } from "../data/dataset.ts";
+import { type Dataset, loadDataset, withSparseRows } from "../data/dataset.ts";
 import { NetsweepError } from "../errors.ts";
 import type { EpochMetrics } from "../network/sgd.ts";
 import { writeCsvs } from "../results/csv.ts";
@@ -130,7 +130,8 @@ export function runEnvironment(): Record<string, unknown> {
 
 function dataFor(experiment: Experiment): Dataset {
   const d = experiment.dataset;
-  return loadDataset({ path: d.path ?? undefined, split: d.split, scale: d.scale });
+  // Sparse rows are found once here and shared with every worker, like the images.
+  return withSparseRows(loadDataset({ path: d.path ?? undefined, split: d.split, scale: d.scale }));
 }
 
 /**
@@ -303,7 +304,8 @@ class CoalescingWriter {
       while (this.#dirty.size > 0) {
         const batch = [...this.#dirty.values()];
         this.#dirty.clear();
-        for (const rec of batch) await this.write(rec);
+        // A snapshot, so chunks and record describe the same state even while epochs arrive.
+        for (const rec of batch) await this.write(structuredClone(rec));
       }
     } finally {
       this.#draining = null;

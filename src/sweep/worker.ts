@@ -1,7 +1,7 @@
 // A sweep worker: receives the shared dataset once, then trials; trains each with the
 // Network core and posts every finished epoch, so nothing finished is lost if it is killed.
 /// <reference lib="deno.worker" />
-import type { Dataset } from "../data/dataset.ts";
+import { type Dataset, limitTraining } from "../data/dataset.ts";
 import { Network } from "../network/network.ts";
 import { deriveSeed, Rng } from "../network/prng.ts";
 import { sgd } from "../network/sgd.ts";

@@ -1,0 +1,55 @@
+/**
+ * Compressed sparse rows of a split's images: the non-zero pixels of each image, found once
+ * and shared (SharedArrayBuffers, like the images) by every worker, so training never scans
+ * the 81% of MNIST pixels that are zero.
+ *
+ * @module
+ */
+import type { Split } from "./dataset.ts";
+
+/** Row r's non-zero pixels are `index`/`value` entries `rowStart[r]` to `rowStart[r + 1]`. */
+export interface SparseRows {
+  rowStart: Uint32Array;
+  index: Uint16Array;
+  value: Float32Array;
+}
+
+/**
+ * The non-zero pixels of every image of `split` (`inputSize` pixels each, at most 65,536).
+ *
+ * @example
+ * ```ts
+ * import { sparseRows } from "./sparse.ts";
+ * const split = { images: new Float32Array([0, 2, 0, 3, 0, 0]), labels: new Uint8Array(2), count: 2 };
+ * const s = sparseRows(split, 3);
+ * console.assert(s.rowStart.join() === "0,1,2" && s.index.join() === "1,0" && s.value.join() === "2,3");
+ * ```
+ */
+export function sparseRows(split: Split, inputSize: number): SparseRows {
+  const images = split.images;
+  const n = split.count;
+  let nnz = 0;
+  for (let i = 0, len = n * inputSize; i < len; i++) if (images[i] !== 0) nnz++;
+  const rowStart = new Uint32Array(new SharedArrayBuffer((n + 1) * 4));
+  const index = new Uint16Array(new SharedArrayBuffer(Math.max(2, nnz * 2)));
+  const value = new Float32Array(new SharedArrayBuffer(Math.max(4, nnz * 4)));
+  let c = 0;
+  for (let r = 0; r < n; r++) {
+    rowStart[r] = c;
+    const off = r * inputSize;
+    for (let k = 0; k < inputSize; k++) {
+      const v = images[off + k];
+      if (v === 0) continue;
+      index[c] = k;
+      value[c] = v;
+      c++;
+    }
+  }
+  rowStart[n] = c;
+  return { rowStart, index, value };
+}
+
+/** The first `n` rows (views, no copy). */
+export function firstRows(s: SparseRows, n: number): SparseRows {
+  return { rowStart: s.rowStart.subarray(0, n + 1), index: s.index, value: s.value };
+}
