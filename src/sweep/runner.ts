@@ -235,7 +235,7 @@ export async function runSweep(options: SweepOptions): Promise<SweepResult> {
     await writeRecord(dir, rec);
   });
   const leftover = await runPool(data, toRun, workers, {
-    async onStart(trial, worker) {
+    onStart(trial, worker) {
       const rec: TrialRecord = {
         id: trial.id,
         setting: trial.setting,
@@ -249,7 +249,7 @@ export async function runSweep(options: SweepOptions): Promise<SweepResult> {
       saver.mark(rec);
       options.onEvent?.({ type: "trial-start", trial, worker });
     },
-    async onEpoch(trial, metrics, worker) {
+    onEpoch(trial, metrics, worker) {
       const rec = records.get(trial.id)!;
       rec.epochs.push(metrics);
       saver.mark(rec);

@@ -18,16 +18,7 @@ function post(msg: ToMain): void {
 /** The dataset a trial trains on: the shared one, its training split cut to `trainSize`. */
 function trialData(all: Dataset, trial: Trial): Dataset {
   const n = trial.setting.trainSize;
-  if (n === null) return all;
-  const t = all.training;
-  return {
-    ...all,
-    training: {
-      images: t.images.subarray(0, n * all.inputSize),
-      labels: t.labels.subarray(0, n),
-      count: n,
-    },
-  };
+  return n === null ? all : limitTraining(all, n); // views, with the shared sparse rows
 }
 
 function run(trial: Trial): void {
