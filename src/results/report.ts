@@ -1,0 +1,84 @@
+/**
+ * `report.html`: one self-contained page (no network needed to view it) with the settings
+ * table, the learning curves as inline SVG, the experiment's description and resolved file,
+ * and the run environment.
+ *
+ * @module
+ */
+import { join } from "node:path";
+import type { SweepData } from "./read.ts";
+import { type Comparison, comparisonCells, compareSweeps, show } from "./compare.ts";
+import { renderCharts } from "./plots.ts";
+import { writeFileAtomic } from "./_atomic.ts";
+
+function esc(s: string): string {
+  return s.replaceAll("&", "&amp;").replaceAll("<", "&lt;").replaceAll(">", "&gt;").replaceAll('"', "&quot;");
+}
+
+function tableHtml(c: Comparison): string {
+  const { header, cells } = comparisonCells(c);
+  const head = header.map((h, i) => `<th>${i === 0 ? "best" : esc(h)}</th>`).join("");
+  const body = cells
+    .map((r, i) =>
+      `<tr${c.rows[i].isBest ? ' class="best"' : ""}>${r.map((v, j) => `<td>${j === 0 && v === "*" ? "★" : esc(v)}</td>`).join("")}</tr>`
+    )
+    .join("\n");
+  return `<table id="settings"><thead><tr>${head}</tr></thead><tbody>\n${body}\n</tbody></table>`;
+}
+
+/** The report's HTML for one sweep. */
+export async function reportHtml(sweep: SweepData): Promise<string> {
+  const c = compareSweeps([sweep]);
+  const charts = await renderCharts([sweep]);
+  const e = sweep.experiment;
+  const constant = Object.entries(c.constant)
+    .map(([k, v]) => `<code>${esc(k)}=${esc(show(v))}</code>`)
+    .join(" ");
+  const env = Object.entries(sweep.environment)
+    .map(([k, v]) => `<tr><th>${esc(k)}</th><td>${esc(String(v))}</td></tr>`)
+    .join("");
+  const incomplete = c.unfinished > 0
+    ? `<p class="warn">Incomplete: ${c.unfinished} of ${c.trials} trials are unfinished; the table shows what exists.</p>`
+    : "";
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>${esc(e.name)} — netsweep report</title>
+<style>
+body { font-family: system-ui, sans-serif; margin: 2rem auto; max-width: 1100px; padding: 0 1rem; color: #222; }
+table { border-collapse: collapse; margin: 1rem 0; }
+th, td { border-bottom: 1px solid #ddd; padding: 0.3rem 0.7rem; text-align: left; }
+tr.best td { background: #eef6ee; font-weight: 600; }
+.charts { display: flex; flex-wrap: wrap; gap: 1.5rem; }
+.chart { border: 1px solid #eee; padding: 0.5rem; }
+pre { background: #f6f6f6; padding: 1rem; overflow-x: auto; }
+.warn { color: #a33; }
+</style>
+</head>
+<body>
+<h1>${esc(e.name)}</h1>
+<p class="description">${esc(e.description)}</p>
+${incomplete}
+<h2>Settings</h2>
+${tableHtml(c)}
+<p>Constant: ${constant}</p>
+<h2>Learning curves</h2>
+<div class="charts">
+${charts.map(([name, svg]) => `<figure class="chart" id="${esc(name.replace(".svg", ""))}">${svg}</figure>`).join("\n")}
+</div>
+<h2>Experiment</h2>
+<pre>${esc(JSON.stringify(e, null, 2))}</pre>
+<h2>Environment</h2>
+<table>${env}</table>
+</body>
+</html>
+`;
+}
+
+/** Writes `<dir>/report.html`; returns its path. */
+export async function writeReport(sweep: SweepData, dir = sweep.dir): Promise<string> {
+  const path = join(dir, "report.html");
+  await writeFileAtomic(path, await reportHtml(sweep));
+  return path;
+}
