@@ -20,7 +20,11 @@ export async function writeFileAtomic(path: string, data: Uint8Array | string): 
  * older than `staleMs` is taken over anyway (an owner on another host that died). The lock is
  * held only while CSV files are written, for milliseconds.
  */
-export async function withLock<T>(path: string, fn: () => Promise<T>, staleMs = 10_000): Promise<T> {
+export async function withLock<T>(
+  path: string,
+  fn: () => Promise<T>,
+  staleMs = 10_000,
+): Promise<T> {
   const host = hostname();
   for (let attempt = 0;; attempt++) {
     // A directory holding its owner, renamed into place: rename fails while another
@@ -33,11 +37,15 @@ export async function withLock<T>(path: string, fn: () => Promise<T>, staleMs = 
       break;
     } catch (err) {
       await Deno.remove(tmp, { recursive: true }).catch(() => {});
-      if (!(err instanceof Deno.errors.AlreadyExists) && !(err instanceof Deno.errors.NotADirectory) && !isNotEmpty(err)) {
+      if (
+        !(err instanceof Deno.errors.AlreadyExists) &&
+        !(err instanceof Deno.errors.NotADirectory) && !isNotEmpty(err)
+      ) {
         throw err;
       }
-      if (await isStale(path, host, staleMs)) await Deno.remove(path, { recursive: true }).catch(() => {});
-      else await new Promise((r) => setTimeout(r, Math.min(200, 10 + attempt * 10)));
+      if (await isStale(path, host, staleMs)) {
+        await Deno.remove(path, { recursive: true }).catch(() => {});
+      } else await new Promise((r) => setTimeout(r, Math.min(200, 10 + attempt * 10)));
     }
   }
   try {
@@ -48,7 +56,8 @@ export async function withLock<T>(path: string, fn: () => Promise<T>, staleMs = 
 }
 
 function isNotEmpty(err: unknown): boolean {
-  return err instanceof Error && /ENOTEMPTY|not empty|exists/i.test(`${(err as { code?: string }).code} ${err.message}`);
+  return err instanceof Error &&
+    /ENOTEMPTY|not empty|exists/i.test(`${(err as { code?: string }).code} ${err.message}`);
 }
 
 function hostname(): string {
@@ -63,12 +72,18 @@ async function isStale(path: string, host: string, staleMs: number): Promise<boo
   try {
     const owner = JSON.parse(await Deno.readTextFile(`${path}/owner`));
     if (owner.host === host && owner.pid !== Deno.pid) {
-      const alive = await Deno.stat(`/proc/${owner.pid}`).then(() => true, () => !Deno.build.os.startsWith("linux"));
+      const alive = await Deno.stat(`/proc/${owner.pid}`).then(
+        () => true,
+        () => !Deno.build.os.startsWith("linux"),
+      );
       if (!alive) return true;
     }
   } catch {
     // Not readable (removed meanwhile, or a foreign directory): use the age.
   }
-  const age = await Deno.stat(path).then((s) => Date.now() - (s.mtime?.getTime() ?? Date.now()), () => 0);
+  const age = await Deno.stat(path).then(
+    (s) => Date.now() - (s.mtime?.getTime() ?? Date.now()),
+    () => 0,
+  );
   return age > staleMs;
 }

@@ -79,7 +79,13 @@ function bestOf(row: Float32Array): { value: number; epoch: number; final: numbe
   return { value, epoch, final };
 }
 
-const LOWER_IS_BETTER = new Set(["test_cost", "validation_cost", "training_cost", "train_seconds", "eval_seconds"]);
+const LOWER_IS_BETTER = new Set([
+  "test_cost",
+  "validation_cost",
+  "training_cost",
+  "train_seconds",
+  "eval_seconds",
+]);
 
 /**
  * Builds the settings table of one or more sweeps.
@@ -98,9 +104,13 @@ export function compareSweeps(sweeps: SweepData[], options: CompareOptions = {})
   const sort = options.sort ?? "best";
   const keys = Object.keys(SETTING_FIELDS) as (keyof Setting)[];
   const all = sweeps.flatMap((s) => s.trials.map((t, i) => ({ sweep: s, trial: t, i })));
-  const varying = keys.filter((k) => new Set(all.map((a) => JSON.stringify(a.trial.setting[k]))).size > 1);
+  const varying = keys.filter((k) =>
+    new Set(all.map((a) => JSON.stringify(a.trial.setting[k]))).size > 1
+  );
   const constant = Object.fromEntries(
-    keys.filter((k) => !varying.includes(k) && all.length > 0).map((k) => [k, all[0].trial.setting[k]]),
+    keys.filter((k) => !varying.includes(k) && all.length > 0).map((
+      k,
+    ) => [k, all[0].trial.setting[k]]),
   );
   const groups = new Map<string, typeof all>();
   for (const a of all) {
@@ -113,8 +123,16 @@ export function compareSweeps(sweeps: SweepData[], options: CompareOptions = {})
       const row = m.sweep.metrics[metric][m.i];
       const b = lowerBetter ? bestOfLower(row) : bestOf(row);
       const val = bestOf(m.sweep.metrics.validation_accuracy[m.i]);
-      const secs = [...m.sweep.metrics.train_seconds[m.i]].filter((x) => !Number.isNaN(x)).sort((x, y) => x - y);
-      return { ...b, validation: val.value, seconds: secs.length ? secs[secs.length >> 1] : NaN, status: m.trial.status };
+      const secs = [...m.sweep.metrics.train_seconds[m.i]].filter((x) => !Number.isNaN(x)).sort((
+        x,
+        y,
+      ) => x - y);
+      return {
+        ...b,
+        validation: val.value,
+        seconds: secs.length ? secs[secs.length >> 1] : NaN,
+        status: m.trial.status,
+      };
     });
     const count = (...s: string[]) => per.filter((p) => s.includes(p.status)).length;
     const counts = first.sweep.counts;
@@ -124,7 +142,9 @@ export function compareSweeps(sweeps: SweepData[], options: CompareOptions = {})
       best: stat(per.map((p) => p.value)),
       bestEpoch: stat(per.map((p) => p.epoch).filter((e) => e >= 0)).mean,
       final: stat(per.map((p) => p.final)),
-      validation: per.some((p) => !Number.isNaN(p.validation)) ? stat(per.map((p) => p.validation)) : null,
+      validation: per.some((p) => !Number.isNaN(p.validation))
+        ? stat(per.map((p) => p.validation))
+        : null,
       secondsPerEpoch: stat(per.map((p) => p.seconds)).mean,
       status: {
         done: count("done"),
@@ -161,7 +181,10 @@ export function compareSweeps(sweeps: SweepData[], options: CompareOptions = {})
   });
   const scored = rows.filter((r) => !Number.isNaN(r.best.mean));
   if (scored.length > 0) {
-    const best = scored.reduce((a, b) => ((lowerBetter ? b.best.mean < a.best.mean : b.best.mean > a.best.mean) ? b : a));
+    const best = scored.reduce((
+      a,
+      b,
+    ) => ((lowerBetter ? b.best.mean < a.best.mean : b.best.mean > a.best.mean) ? b : a));
     best.isBest = true;
   }
   return {
@@ -171,7 +194,8 @@ export function compareSweeps(sweeps: SweepData[], options: CompareOptions = {})
     constant,
     rows,
     trials: all.length,
-    unfinished: all.filter((a) => !["done", "diverged", "early-stopped"].includes(a.trial.status)).length,
+    unfinished:
+      all.filter((a) => !["done", "diverged", "early-stopped"].includes(a.trial.status)).length,
     experiments: sweeps.map((s) => s.experiment.name),
   };
 }
@@ -186,7 +210,11 @@ export type Format = "table" | "md" | "csv" | "json";
 
 /** A parameter value as a table shows it: sizes as `784-30-10`, lists space-separated. */
 export function show(v: unknown): string {
-  return Array.isArray(v) ? v.join(v.every((x) => typeof x === "number") ? "-" : " ") : v === null ? "-" : String(v);
+  return Array.isArray(v)
+    ? v.join(v.every((x) => typeof x === "number") ? "-" : " ")
+    : v === null
+    ? "-"
+    : String(v);
 }
 
 function isAccuracy(metric: string): boolean {
@@ -195,7 +223,9 @@ function isAccuracy(metric: string): boolean {
 
 function formatStat(s: Stat, metric: string, count: number | null): string {
   if (s.n === 0) return "-";
-  if (!isAccuracy(metric)) return `${s.mean.toPrecision(4)}${s.n > 1 ? ` ± ${s.std.toPrecision(2)}` : ""}`;
+  if (!isAccuracy(metric)) {
+    return `${s.mean.toPrecision(4)}${s.n > 1 ? ` ± ${s.std.toPrecision(2)}` : ""}`;
+  }
   const pct = `${(100 * s.mean).toFixed(2)}%${s.n > 1 ? ` ± ${(100 * s.std).toFixed(2)}` : ""}`;
   return count && s.n === 1 ? `${pct} (${Math.round(s.mean * count)} / ${count})` : pct;
 }
@@ -238,7 +268,9 @@ export function comparisonCells(c: Comparison): { header: string[]; cells: strin
       ? [r.validation ? formatStat(r.validation, "validation_accuracy", null) : "-"]
       : []),
     Number.isNaN(r.secondsPerEpoch) ? "-" : r.secondsPerEpoch.toFixed(2),
-    String(r.best.n || r.status.done + r.status.diverged + r.status.earlyStopped + r.status.unfinished),
+    String(
+      r.best.n || r.status.done + r.status.diverged + r.status.earlyStopped + r.status.unfinished,
+    ),
     statusText(r.status),
   ]);
   return { header, cells };
@@ -248,7 +280,9 @@ function notes(c: Comparison): string[] {
   const out = [
     `constant: ${Object.entries(c.constant).map(([k, v]) => `${k}=${show(v)}`).join(" ")}`,
   ];
-  if (c.unfinished > 0) out.push(`incomplete: ${c.unfinished} of ${c.trials} trials unfinished; rows show what exists`);
+  if (c.unfinished > 0) {
+    out.push(`incomplete: ${c.unfinished} of ${c.trials} trials unfinished; rows show what exists`);
+  }
   return out;
 }
 
@@ -257,7 +291,9 @@ function notes(c: Comparison): string[] {
  * block per setting when wider), `md` Markdown, `csv` and `json` for machines.
  */
 export function formatComparison(c: Comparison, format: Format, width = 100): string {
-  if (format === "json") return JSON.stringify(c, (_k, v) => (typeof v === "number" && Number.isNaN(v) ? null : v), 2);
+  if (format === "json") {
+    return JSON.stringify(c, (_k, v) => (typeof v === "number" && Number.isNaN(v) ? null : v), 2);
+  }
   if (format === "csv") {
     const keys = [...(c.experiments.length > 1 ? ["experiment"] : []), ...c.varying];
     const header = [
@@ -293,7 +329,8 @@ export function formatComparison(c: Comparison, format: Format, width = 100): st
         r.status.earlyStopped,
         r.status.unfinished,
         r.isBest,
-      ].map((v) => (/[",\n]/.test(String(v)) ? `"${String(v).replaceAll('"', '""')}"` : String(v))).join(",")
+      ].map((v) => (/[",\n]/.test(String(v)) ? `"${String(v).replaceAll('"', '""')}"` : String(v)))
+        .join(",")
     );
     return [header.join(","), ...lines].join("\n") + "\n";
   }
@@ -309,7 +346,8 @@ export function formatComparison(c: Comparison, format: Format, width = 100): st
     ].join("\n") + "\n";
   }
   const widths = header.map((h, i) => Math.max(h.length, ...cells.map((r) => r[i].length)));
-  const line = (r: string[]) => r.map((s, i) => (i === 0 ? s.padEnd(widths[i]) : s.padEnd(widths[i]))).join("  ").trimEnd();
+  const line = (r: string[]) =>
+    r.map((s, i) => (i === 0 ? s.padEnd(widths[i]) : s.padEnd(widths[i]))).join("  ").trimEnd();
   const total = widths.reduce((a, b) => a + b + 2, 0);
   let body: string[];
   if (total <= width) {

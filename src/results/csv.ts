@@ -35,7 +35,9 @@ export const EPOCH_FIELDS: Record<typeof EPOCH_COLUMNS[number], string> = {
 
 function cell(v: unknown): string {
   if (v === undefined || v === null) return "";
-  const s = Array.isArray(v) ? v.join(v.every((x) => typeof x === "number") ? "-" : " ") : String(v);
+  const s = Array.isArray(v)
+    ? v.join(v.every((x) => typeof x === "number") ? "-" : " ")
+    : String(v);
   return /[",\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
 }
 
@@ -109,7 +111,11 @@ export function epochsCsv(records: TrialRecord[]): string {
   const data: unknown[][] = [];
   for (const r of records) {
     for (const e of r.epochs) {
-      data.push([r.id, e.epoch, ...EPOCH_COLUMNS.map((c) => (e as unknown as Record<string, number>)[EPOCH_FIELDS[c]])]);
+      data.push([
+        r.id,
+        e.epoch,
+        ...EPOCH_COLUMNS.map((c) => (e as unknown as Record<string, number>)[EPOCH_FIELDS[c]]),
+      ]);
     }
   }
   return rows(["trial", "epoch", ...EPOCH_COLUMNS], data);

@@ -34,11 +34,17 @@ export function settingLabels(sweeps: SweepData[]): { title: string; labels: str
   const multi = sweeps.length > 1;
   const labels = sweeps.map((s) =>
     s.trials.map((t) => {
-      const parts = keys.map((k) => (keys.length === 1 ? showValue(t.setting[k]) : `${k}=${showValue(t.setting[k])}`));
-      return [multi ? s.experiment.name : "", ...parts].filter(Boolean).join(" ") || s.experiment.name;
+      const parts = keys.map((
+        k,
+      ) => (keys.length === 1 ? showValue(t.setting[k]) : `${k}=${showValue(t.setting[k])}`));
+      return [multi ? s.experiment.name : "", ...parts].filter(Boolean).join(" ") ||
+        s.experiment.name;
     })
   );
-  return { title: [multi ? "experiment" : "", ...keys].filter(Boolean).join(", ") || "setting", labels };
+  return {
+    title: [multi ? "experiment" : "", ...keys].filter(Boolean).join(", ") || "setting",
+    labels,
+  };
 }
 
 /** Mean and spread per setting and epoch of `metric`; empty when it was never monitored. */
@@ -46,7 +52,9 @@ export function curves(sweeps: SweepData[], metric: EpochColumn): CurvePoint[] {
   const { labels } = settingLabels(sweeps);
   const groups = new Map<string, Float32Array[]>();
   sweeps.forEach((s, si) =>
-    s.trials.forEach((_, ti) => groups.set(labels[si][ti], [...(groups.get(labels[si][ti]) ?? []), s.metrics[metric][ti]]))
+    s.trials.forEach((_, ti) =>
+      groups.set(labels[si][ti], [...(groups.get(labels[si][ti]) ?? []), s.metrics[metric][ti]])
+    )
   );
   const points: CurvePoint[] = [];
   for (const [setting, rows] of groups) {
@@ -83,7 +91,12 @@ export function curveSpec(sweeps: SweepData[], metric: EpochColumn): TopLevelSpe
   const yTitle = TITLES[metric] ?? metric;
   const names = sweeps.map((s) => s.experiment.name).join(", ");
   const color = { field: "setting", type: "nominal" as const, title, sort: null };
-  const x = { field: "epoch", type: "quantitative" as const, title: "Epoch", axis: { tickMinStep: 1 } };
+  const x = {
+    field: "epoch",
+    type: "quantitative" as const,
+    title: "Epoch",
+    axis: { tickMinStep: 1 },
+  };
   return {
     $schema: "https://vega.github.io/schema/vega-lite/v6.json",
     title: { text: `${yTitle.replace(/ \(%\)$/, "")} per epoch`, subtitle: names },
@@ -125,15 +138,24 @@ export async function renderSvg(spec: TopLevelSpec): Promise<string> {
 
 /** The charts worth drawing for these sweeps: accuracy first, then costs that were monitored. */
 export function chartMetrics(sweeps: SweepData[]): EpochColumn[] {
-  const monitored = (m: EpochColumn) => sweeps.some((s) => s.metrics[m].some((r) => r.some((v) => !Number.isNaN(v))));
-  return (["test_accuracy", "validation_accuracy", "training_cost", "training_accuracy", "test_cost"] as EpochColumn[])
+  const monitored = (m: EpochColumn) =>
+    sweeps.some((s) => s.metrics[m].some((r) => r.some((v) => !Number.isNaN(v))));
+  return ([
+    "test_accuracy",
+    "validation_accuracy",
+    "training_cost",
+    "training_accuracy",
+    "test_cost",
+  ] as EpochColumn[])
     .filter(monitored);
 }
 
 /** Renders every chart; returns `[file name, svg]` pairs. */
 export async function renderCharts(sweeps: SweepData[]): Promise<[string, string][]> {
   const out: [string, string][] = [];
-  for (const metric of chartMetrics(sweeps)) out.push([`${metric}.svg`, await renderSvg(curveSpec(sweeps, metric))]);
+  for (const metric of chartMetrics(sweeps)) {
+    out.push([`${metric}.svg`, await renderSvg(curveSpec(sweeps, metric))]);
+  }
   return out;
 }
 

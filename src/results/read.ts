@@ -40,11 +40,18 @@ export interface SweepData {
 
 type Store = AtomicFileStore;
 
-async function openArray(root: zarr.Location<Store>, name: string, dir: string): Promise<zarr.Array<zarr.DataType, Store>> {
+async function openArray(
+  root: zarr.Location<Store>,
+  name: string,
+  dir: string,
+): Promise<zarr.Array<zarr.DataType, Store>> {
   try {
     return await zarr.open.v3(root.resolve(name), { kind: "array" });
   } catch {
-    throw new NetsweepError(dir, `sweep.zarr has no readable array '${name}' (an incomplete or foreign store)`);
+    throw new NetsweepError(
+      dir,
+      `sweep.zarr has no readable array '${name}' (an incomplete or foreign store)`,
+    );
   }
 }
 
@@ -74,7 +81,10 @@ export async function readSweep(dir: string): Promise<SweepData> {
   try {
     Deno.statSync(join(path, "zarr.json"));
   } catch {
-    throw new NetsweepError(dir, "not a sweep result (no sweep.zarr/zarr.json; run `deno task sweep` first)");
+    throw new NetsweepError(
+      dir,
+      "not a sweep result (no sweep.zarr/zarr.json; run `deno task sweep` first)",
+    );
   }
   const root = zarr.root(new AtomicFileStore(path));
   let attrs: Record<string, unknown>;
@@ -86,7 +96,10 @@ export async function readSweep(dir: string): Promise<SweepData> {
   const ids = attrs.trial_ids as string[] | undefined;
   const experiment = attrs.experiment as Experiment | undefined;
   if (!Array.isArray(ids) || !experiment) {
-    throw new NetsweepError(dir, "sweep.zarr is not a netsweep store (no trial_ids or experiment attributes)");
+    throw new NetsweepError(
+      dir,
+      "sweep.zarr is not a netsweep store (no trial_ids or experiment attributes)",
+    );
   }
   const statuses = (attrs.statuses as TrialStatus[]) ?? [];
   const T = ids.length;
@@ -116,7 +129,9 @@ export async function readSweep(dir: string): Promise<SweepData> {
   }
   const trials: StoredTrial[] = ids.map((id, i) => ({
     id,
-    setting: Object.fromEntries(Object.keys(params).map((k) => [k, params[k][i]])) as unknown as Setting,
+    setting: Object.fromEntries(
+      Object.keys(params).map((k) => [k, params[k][i]]),
+    ) as unknown as Setting,
     repeat: repeat[i],
     seed: seed[i],
     status: statuses[status[i]] ?? "pending",

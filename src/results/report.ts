@@ -7,12 +7,15 @@
  */
 import { join } from "node:path";
 import type { SweepData } from "./read.ts";
-import { type Comparison, comparisonCells, compareSweeps, show } from "./compare.ts";
+import { compareSweeps, type Comparison, comparisonCells, show } from "./compare.ts";
 import { renderCharts } from "./plots.ts";
 import { writeFileAtomic } from "./_atomic.ts";
 
 function esc(s: string): string {
-  return s.replaceAll("&", "&amp;").replaceAll("<", "&lt;").replaceAll(">", "&gt;").replaceAll('"', "&quot;");
+  return s.replaceAll("&", "&amp;").replaceAll("<", "&lt;").replaceAll(">", "&gt;").replaceAll(
+    '"',
+    "&quot;",
+  );
 }
 
 function tableHtml(c: Comparison): string {
@@ -20,7 +23,9 @@ function tableHtml(c: Comparison): string {
   const head = header.map((h, i) => `<th>${i === 0 ? "best" : esc(h)}</th>`).join("");
   const body = cells
     .map((r, i) =>
-      `<tr${c.rows[i].isBest ? ' class="best"' : ""}>${r.map((v, j) => `<td>${j === 0 && v === "*" ? "★" : esc(v)}</td>`).join("")}</tr>`
+      `<tr${c.rows[i].isBest ? ' class="best"' : ""}>${
+        r.map((v, j) => `<td>${j === 0 && v === "*" ? "★" : esc(v)}</td>`).join("")
+      }</tr>`
     )
     .join("\n");
   return `<table id="settings"><thead><tr>${head}</tr></thead><tbody>\n${body}\n</tbody></table>`;
@@ -65,7 +70,11 @@ ${tableHtml(c)}
 <p>Constant: ${constant}</p>
 <h2>Learning curves</h2>
 <div class="charts">
-${charts.map(([name, svg]) => `<figure class="chart" id="${esc(name.replace(".svg", ""))}">${svg}</figure>`).join("\n")}
+${
+    charts.map(([name, svg]) =>
+      `<figure class="chart" id="${esc(name.replace(".svg", ""))}">${svg}</figure>`
+    ).join("\n")
+  }
 </div>
 <h2>Experiment</h2>
 <pre>${esc(JSON.stringify(e, null, 2))}</pre>

@@ -78,11 +78,15 @@ export async function createSweepStore(path: string, layout: SweepLayout): Promi
   const store = new AtomicFileStore(path);
   const key = layoutKey(layout);
   const existing = await store.get("/zarr.json");
-  const old = existing ? JSON.parse(new TextDecoder().decode(existing)).attributes?.layout : undefined;
+  const old = existing
+    ? JSON.parse(new TextDecoder().decode(existing)).attributes?.layout
+    : undefined;
   const changed = old !== key;
   if (changed && existing) {
     // A different trial list or epoch count: old chunks would sit at the wrong places.
-    for await (const e of Deno.readDir(path)) if (e.isDirectory) await Deno.remove(join(path, e.name), { recursive: true });
+    for await (const e of Deno.readDir(path)) {
+      if (e.isDirectory) await Deno.remove(join(path, e.name), { recursive: true });
+    }
   }
   const T = layout.trials.length;
   const E = Math.max(1, layout.epochs);
@@ -110,20 +114,39 @@ export async function createSweepStore(path: string, layout: SweepLayout): Promi
     });
   }
   for (const name of ["best_test_accuracy", "final_test_accuracy", "seconds_per_epoch"]) {
-    await zarr.create(root.resolve(name), { ...perTrial, dtype: "float32", codecs: BYTES_CODEC, fillValue: NaN });
+    await zarr.create(root.resolve(name), {
+      ...perTrial,
+      dtype: "float32",
+      codecs: BYTES_CODEC,
+      fillValue: NaN,
+    });
   }
   for (const name of ["epochs_done", "best_epoch", "diverged_epoch"]) {
-    await zarr.create(root.resolve(name), { ...perTrial, dtype: "int32", codecs: BYTES_CODEC, fillValue: -1 });
+    await zarr.create(root.resolve(name), {
+      ...perTrial,
+      dtype: "int32",
+      codecs: BYTES_CODEC,
+      fillValue: -1,
+    });
   }
   await zarr.create(root.resolve("status"), {
     ...perTrial,
     dtype: "int8",
     codecs: BYTES_CODEC,
     fillValue: 0,
-    attributes: { labels: STATUSES, flag_values: STATUSES.map((_, i) => i), flag_meanings: STATUSES.join(" ") },
+    attributes: {
+      labels: STATUSES,
+      flag_values: STATUSES.map((_, i) => i),
+      flag_meanings: STATUSES.join(" "),
+    },
   });
   // Coordinates.
-  const trialCoord = await zarr.create(root.resolve("trial"), { ...perTrial, dtype: "int32", codecs: BYTES_CODEC, fillValue: -1 });
+  const trialCoord = await zarr.create(root.resolve("trial"), {
+    ...perTrial,
+    dtype: "int32",
+    codecs: BYTES_CODEC,
+    fillValue: -1,
+  });
   const epochCoord = await zarr.create(root.resolve("epoch"), {
     shape: [E],
     chunkShape: [E],
@@ -132,10 +155,17 @@ export async function createSweepStore(path: string, layout: SweepLayout): Promi
     codecs: BYTES_CODEC,
     fillValue: -1,
   });
-  await zarr.set(epochCoord, null, { data: Int32Array.from({ length: E }, (_, i) => i), shape: [E], stride: [1] });
+  await zarr.set(epochCoord, null, {
+    data: Int32Array.from({ length: E }, (_, i) => i),
+    shape: [E],
+    stride: [1],
+  });
   // Parameters: numbers as float64 (NaN for null), categories as int8 codes with labels.
   const keys = Object.keys(SETTING_FIELDS) as (keyof Setting)[];
-  const params = new Map<string, { arr: zarr.Array<zarr.DataType, AtomicFileStore>; labels?: string[] }>();
+  const params = new Map<
+    string,
+    { arr: zarr.Array<zarr.DataType, AtomicFileStore>; labels?: string[] }
+  >();
   for (const k of keys) {
     if (CATEGORICAL.has(k)) {
       const labels = [...new Set(layout.trials.map((t) => label(t.setting[k])))];
@@ -149,12 +179,27 @@ export async function createSweepStore(path: string, layout: SweepLayout): Promi
       params.set(k, { arr, labels });
     } else {
       params.set(k, {
-        arr: await zarr.create(root.resolve(k), { ...perTrial, dtype: "float64", codecs: BYTES_CODEC, fillValue: NaN }),
+        arr: await zarr.create(root.resolve(k), {
+          ...perTrial,
+          dtype: "float64",
+          codecs: BYTES_CODEC,
+          fillValue: NaN,
+        }),
       });
     }
   }
-  const repeatArr = await zarr.create(root.resolve("repeat"), { ...perTrial, dtype: "int32", codecs: BYTES_CODEC, fillValue: -1 });
-  const seedArr = await zarr.create(root.resolve("seed"), { ...perTrial, dtype: "uint32", codecs: BYTES_CODEC, fillValue: 0 });
+  const repeatArr = await zarr.create(root.resolve("repeat"), {
+    ...perTrial,
+    dtype: "int32",
+    codecs: BYTES_CODEC,
+    fillValue: -1,
+  });
+  const seedArr = await zarr.create(root.resolve("seed"), {
+    ...perTrial,
+    dtype: "uint32",
+    codecs: BYTES_CODEC,
+    fillValue: 0,
+  });
   for (let i = 0; i < T; i++) {
     const t = layout.trials[i];
     await setOne(trialCoord, i, Int32Array.of(i));
@@ -176,13 +221,20 @@ async function setOne(
 ): Promise<void> {
   const shape = arr.shape.length === 1 ? [1] : [1, arr.shape[1]];
   const stride = arr.shape.length === 1 ? [1] : [arr.shape[1], 1];
-  const selection = arr.shape.length === 1 ? [zarr.slice(index, index + 1)] : [zarr.slice(index, index + 1), null];
+  const selection = arr.shape.length === 1
+    ? [zarr.slice(index, index + 1)]
+    : [zarr.slice(index, index + 1), null];
   // deno-lint-ignore no-explicit-any
   await zarr.set(arr, selection, { data, shape, stride } as any);
 }
 
 /** Writes trial `index`'s per-epoch metrics, status and summary chunks from its record. */
-export async function writeTrialChunks(path: string, layout: SweepLayout, index: number, rec: TrialRecord): Promise<void> {
+export async function writeTrialChunks(
+  path: string,
+  layout: SweepLayout,
+  index: number,
+  rec: TrialRecord,
+): Promise<void> {
   const store = new AtomicFileStore(path);
   const root = zarr.root(store);
   const E = Math.max(1, layout.epochs);
