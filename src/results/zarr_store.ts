@@ -102,59 +102,36 @@ export async function createSweepStore(path: string, layout: SweepLayout): Promi
       netsweep: "sweep results: metrics (trial, epoch), parameters and status (trial)",
     },
   });
-  const perEpoch = { shape: [T, E], chunkShape: [1, E], dimensionNames: ["trial", "epoch"] };
-  const perTrial = { shape: [T], chunkShape: [1], dimensionNames: ["trial"] };
-  for (const name of EPOCH_COLUMNS) {
-    await zarr.create(root.resolve(name), {
-      ...perEpoch,
-      dtype: "float32",
+  // zarrita writes invalid metadata unless codecs and fill_value are given, so every array
+  // is made here, with the bytes codec and an explicit fill value.
+  type Dtype = "float32" | "float64" | "int8" | "int32" | "uint32";
+  const make = (name: string, dims: string[], dtype: Dtype, fillValue: number, attributes = {}) =>
+    zarr.create(root.resolve(name), {
+      shape: dims.map((d) => (d === "trial" ? T : E)),
+      chunkShape: dims.map((d) => (d === "trial" ? 1 : E)), // one chunk per trial
+      dimensionNames: dims,
+      dtype,
       codecs: BYTES_CODEC,
-      fillValue: NaN,
-      attributes: { long_name: name.replaceAll("_", " ") },
+      fillValue,
+      attributes,
     });
+  for (const name of EPOCH_COLUMNS) {
+    await make(name, ["trial", "epoch"], "float32", NaN, { long_name: name.replaceAll("_", " ") });
   }
   for (const name of ["best_test_accuracy", "final_test_accuracy", "seconds_per_epoch"]) {
-    await zarr.create(root.resolve(name), {
-      ...perTrial,
-      dtype: "float32",
-      codecs: BYTES_CODEC,
-      fillValue: NaN,
-    });
+    await make(name, ["trial"], "float32", NaN);
   }
   for (const name of ["epochs_done", "best_epoch", "diverged_epoch"]) {
-    await zarr.create(root.resolve(name), {
-      ...perTrial,
-      dtype: "int32",
-      codecs: BYTES_CODEC,
-      fillValue: -1,
-    });
+    await make(name, ["trial"], "int32", -1);
   }
-  await zarr.create(root.resolve("status"), {
-    ...perTrial,
-    dtype: "int8",
-    codecs: BYTES_CODEC,
-    fillValue: 0,
-    attributes: {
-      labels: STATUSES,
-      flag_values: STATUSES.map((_, i) => i),
-      flag_meanings: STATUSES.join(" "),
-    },
+  await make("status", ["trial"], "int8", 0, {
+    labels: STATUSES,
+    flag_values: STATUSES.map((_, i) => i),
+    flag_meanings: STATUSES.join(" "),
   });
   // Coordinates.
-  const trialCoord = await zarr.create(root.resolve("trial"), {
-    ...perTrial,
-    dtype: "int32",
-    codecs: BYTES_CODEC,
-    fillValue: -1,
-  });
-  const epochCoord = await zarr.create(root.resolve("epoch"), {
-    shape: [E],
-    chunkShape: [E],
-    dimensionNames: ["epoch"],
-    dtype: "int32",
-    codecs: BYTES_CODEC,
-    fillValue: -1,
-  });
+  const trialCoord = await make("trial", ["trial"], "int32", -1);
+  const epochCoord = await make("epoch", ["epoch"], "int32", -1);
   await zarr.set(epochCoord, null, {
     data: Int32Array.from({ length: E }, (_, i) => i),
     shape: [E],
@@ -169,37 +146,13 @@ export async function createSweepStore(path: string, layout: SweepLayout): Promi
   for (const k of keys) {
     if (CATEGORICAL.has(k)) {
       const labels = [...new Set(layout.trials.map((t) => label(t.setting[k])))];
-      const arr = await zarr.create(root.resolve(k), {
-        ...perTrial,
-        dtype: "int8",
-        codecs: BYTES_CODEC,
-        fillValue: -1,
-        attributes: { labels },
-      });
-      params.set(k, { arr, labels });
+      params.set(k, { arr: await make(k, ["trial"], "int8", -1, { labels }), labels });
     } else {
-      params.set(k, {
-        arr: await zarr.create(root.resolve(k), {
-          ...perTrial,
-          dtype: "float64",
-          codecs: BYTES_CODEC,
-          fillValue: NaN,
-        }),
-      });
+      params.set(k, { arr: await make(k, ["trial"], "float64", NaN) });
     }
   }
-  const repeatArr = await zarr.create(root.resolve("repeat"), {
-    ...perTrial,
-    dtype: "int32",
-    codecs: BYTES_CODEC,
-    fillValue: -1,
-  });
-  const seedArr = await zarr.create(root.resolve("seed"), {
-    ...perTrial,
-    dtype: "uint32",
-    codecs: BYTES_CODEC,
-    fillValue: 0,
-  });
+  const repeatArr = await make("repeat", ["trial"], "int32", -1);
+  const seedArr = await make("seed", ["trial"], "uint32", 0);
   for (let i = 0; i < T; i++) {
     const t = layout.trials[i];
     await setOne(trialCoord, i, Int32Array.of(i));
