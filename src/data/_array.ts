@@ -10,6 +10,7 @@ import {
   sharedUint8,
 } from "./_convert.ts";
 import { NetsweepError } from "../errors.ts";
+import { prefault } from "./_prefault.ts";
 
 export interface DecodedArray {
   shape: number[];
@@ -45,6 +46,7 @@ function allocate(
     return { array: { shape, dtype, data: sink.dst }, sink };
   }
   const sink = new PixelSink(dtype, sharedFloat32(n), table);
+  prefault(sink.dst.buffer as SharedArrayBuffer);
   return { array: { shape, dtype, data: sink.dst }, sink };
 }
 

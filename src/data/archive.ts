@@ -15,6 +15,7 @@ import { parseNpy } from "./_npy.ts";
 import { parsePickle, type PickleTree } from "./_pickle.ts";
 import { decodeStream, isGzip, peekHead, readAt } from "./_stream.ts";
 import { listZip } from "./_zip.ts";
+import { startPrefault, stopPrefault } from "./_prefault.ts";
 import { NetsweepError } from "../errors.ts";
 
 /**
@@ -63,6 +64,14 @@ export interface ReadOptions {
  * ```
  */
 export function readArchive(path: string, options: ReadOptions = {}): Archive {
+  try {
+    return read(path, options);
+  } finally {
+    stopPrefault();
+  }
+}
+
+function read(path: string, options: ReadOptions): Archive {
   const table = pixelTable(options.scale ?? 255);
   let info: Deno.FileInfo;
   try {
@@ -73,6 +82,7 @@ export function readArchive(path: string, options: ReadOptions = {}): Archive {
     }
     throw new NetsweepError(path, `cannot read (${(err as Error).message})`);
   }
+  startPrefault(info.isDirectory ? Infinity : info.size);
   if (info.isDirectory) return readIdxDirectory(path, table);
   const file = Deno.openSync(path);
   try {
