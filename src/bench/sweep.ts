@@ -21,7 +21,7 @@ function run(file: string, workers: number): { seconds: number; peakBytes: numbe
 }
 
 /** Runs the 4-trial sweep `runs` times per worker count and prints medians and ratios. */
-export function benchSweep(runs: number, epochs = 3): void {
+export function benchSweep(runs: number, epochs = 10): void {
   const dir = Deno.makeTempDirSync({ prefix: "netsweep-bench-exp-" });
   const file = `${dir}/bench.json`;
   Deno.writeTextFileSync(

@@ -1,5 +1,5 @@
 /**
- * `deno task bench [--only load|train|sweep] [--runs N]`: loader and training benchmarks. Quote
+ * `deno task bench [--only load|train|sweep] [--runs N] [--sweep-epochs N]`: loader and training benchmarks. Quote
  * its medians and ratios; timed tests are flaky on shared machines, a benchmark is not.
  *
  * @module
@@ -11,7 +11,11 @@ import { benchLoad } from "../bench/load.ts";
 runMain(async () => {
   const { values } = parseArgs({
     args: Deno.args,
-    options: { only: { type: "string" }, runs: { type: "string", default: "5" } },
+    options: {
+      only: { type: "string" },
+      runs: { type: "string", default: "5" },
+      "sweep-epochs": { type: "string", default: "10" },
+    },
   });
   const runs = Number(values.runs);
   if (!Number.isInteger(runs) || runs < 1) {
@@ -28,6 +32,6 @@ runMain(async () => {
   }
   if (!values.only || values.only === "sweep") {
     const { benchSweep } = await import("../bench/sweep.ts");
-    benchSweep(Math.min(3, runs));
+    benchSweep(Math.min(3, runs), Number(values["sweep-epochs"]));
   }
 });
