@@ -332,12 +332,12 @@ Deno.test("a diverging trial is recorded and the sweep goes on", async () => {
   assertEquals([trials[0].status, trials[0].diverged_epoch], ["diverged", "0"]);
 });
 
-function sweepCommand(args: string[], env: Record<string, string> = {}): Deno.Command {
+function sweepCommand(args: string[], output: "piped" | "null" = "piped"): Deno.Command {
+  // "null" for long runs: a pipe nobody reads fills up and blocks the child's progress lines.
   return new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", "src/cli/sweep.ts", ...args],
-    stdout: "piped",
-    stderr: "piped",
-    env,
+    stdout: output,
+    stderr: output,
   });
 }
 
@@ -378,7 +378,7 @@ Deno.test("a sweep killed with SIGKILL loses nothing completed and resumes", asy
     base: { sizes: [784, 8, 10], epochs: 150, miniBatchSize: 10, monitor: ["testAccuracy"] },
     grid: { eta: [0.5, 1.0, 2.0, 3.0] },
   });
-  const child = sweepCommand([file, "--out", dir.path, "--workers", "1"]).spawn();
+  const child = sweepCommand([file, "--out", dir.path, "--workers", "1"], "null").spawn();
   const trialsDir = `${dir.path}/resume/trials`;
   const doneIds = (): string[] => {
     try {
@@ -426,10 +426,10 @@ Deno.test("a sweep killed with SIGKILL loses nothing completed and resumes", asy
 Deno.test("Ctrl-C stops a sweep promptly and keeps finished epochs", async () => {
   using dir = tempDir();
   const file = experimentFile(dir.path, "sigint", {
-    base: { sizes: [784, 8, 10], epochs: 2000, monitor: ["testAccuracy"] },
+    base: { sizes: [784, 8, 10], epochs: 100000, monitor: ["testAccuracy"] },
     grid: { eta: [1.0] },
   });
-  const child = sweepCommand([file, "--out", dir.path, "--workers", "1"]).spawn();
+  const child = sweepCommand([file, "--out", dir.path, "--workers", "1"], "null").spawn();
   const rec = () => {
     try {
       const [e] = [...Deno.readDirSync(`${dir.path}/sigint/trials`)];

@@ -181,35 +181,48 @@ async function setOne(
   await zarr.set(arr, selection, { data, shape, stride } as any);
 }
 
-/** Writes trial `index`'s per-epoch metrics, status and summary chunks from its record. */
-export async function writeTrialChunks(
-  path: string,
-  layout: SweepLayout,
-  index: number,
-  rec: TrialRecord,
-): Promise<void> {
-  const store = new AtomicFileStore(path);
-  const root = zarr.root(store);
-  const E = Math.max(1, layout.epochs);
-  for (const name of EPOCH_COLUMNS) {
-    const data = new Float32Array(E).fill(NaN);
-    for (const e of rec.epochs) {
-      const v = (e as unknown as Record<string, number | undefined>)[EPOCH_FIELDS[name]];
-      if (e.epoch < E && v !== undefined) data[e.epoch] = v;
-    }
-    await setOne(await zarr.open.v3(root.resolve(name), { kind: "array" }), index, data);
+/**
+ * Writes trials' chunks (per-epoch metrics, status and summaries) from their records. The
+ * arrays are opened once per writer, not once per write.
+ */
+export class TrialChunkWriter {
+  #arrays = new Map<string, zarr.Array<zarr.DataType, AtomicFileStore>>();
+  #root: zarr.Location<AtomicFileStore>;
+
+  constructor(path: string, private readonly layout: SweepLayout) {
+    this.#root = zarr.root(new AtomicFileStore(path));
   }
-  const s = trialSummary(rec);
-  const scalars: [string, zarr.TypedArray<zarr.DataType>][] = [
-    ["status", Int8Array.of(STATUSES.indexOf(rec.status))],
-    ["epochs_done", Int32Array.of(rec.epochs.length)],
-    ["best_epoch", Int32Array.of(s.bestEpoch ?? -1)],
-    ["diverged_epoch", Int32Array.of(rec.divergedEpoch ?? -1)],
-    ["best_test_accuracy", Float32Array.of(s.bestTestAccuracy ?? NaN)],
-    ["final_test_accuracy", Float32Array.of(s.finalTestAccuracy ?? NaN)],
-    ["seconds_per_epoch", Float32Array.of(s.secondsPerEpoch ?? NaN)],
-  ];
-  for (const [name, data] of scalars) {
-    await setOne(await zarr.open.v3(root.resolve(name), { kind: "array" }), index, data);
+
+  async #array(name: string): Promise<zarr.Array<zarr.DataType, AtomicFileStore>> {
+    let arr = this.#arrays.get(name);
+    if (!arr) {
+      arr = await zarr.open.v3(this.#root.resolve(name), { kind: "array" });
+      this.#arrays.set(name, arr);
+    }
+    return arr;
+  }
+
+  /** Writes trial `index`'s chunks from its record. */
+  async write(index: number, rec: TrialRecord): Promise<void> {
+    const E = Math.max(1, this.layout.epochs);
+    for (const name of EPOCH_COLUMNS) {
+      const data = new Float32Array(E).fill(NaN);
+      for (const e of rec.epochs) {
+        const v = (e as unknown as Record<string, number | undefined>)[EPOCH_FIELDS[name]];
+        if (e.epoch < E && v !== undefined) data[e.epoch] = v;
+      }
+      await setOne(await this.#array(name), index, data);
+    }
+    const s = trialSummary(rec);
+    const scalars: [string, zarr.TypedArray<zarr.DataType>][] = [
+      ["status", Int8Array.of(STATUSES.indexOf(rec.status))],
+      ["epochs_done", Int32Array.of(rec.epochs.length)],
+      ["best_epoch", Int32Array.of(s.bestEpoch ?? -1)],
+      ["diverged_epoch", Int32Array.of(rec.divergedEpoch ?? -1)],
+      ["best_test_accuracy", Float32Array.of(s.bestTestAccuracy ?? NaN)],
+      ["final_test_accuracy", Float32Array.of(s.finalTestAccuracy ?? NaN)],
+      ["seconds_per_epoch", Float32Array.of(s.secondsPerEpoch ?? NaN)],
+    ];
+    for (const [name, data] of scalars) await setOne(await this.#array(name), index, data);
   }
 }

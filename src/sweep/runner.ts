@@ -12,7 +12,7 @@ import { NetsweepError } from "../errors.ts";
 import type { EpochMetrics } from "../network/sgd.ts";
 import { writeCsvs } from "../results/csv.ts";
 import { withLock } from "../results/_atomic.ts";
-import { createSweepStore, type SweepLayout, writeTrialChunks } from "../results/zarr_store.ts";
+import { createSweepStore, type SweepLayout, TrialChunkWriter } from "../results/zarr_store.ts";
 import { applyOverrides, expandTrials, selectShard, type Shard, type Trial } from "./expand.ts";
 import { runPool } from "./pool.ts";
 import {
@@ -41,6 +41,13 @@ export interface SweepOptions {
   onEvent?: (event: SweepEvent) => void;
   /** Run environment recorded in the store (computed when absent). */
   environment?: Record<string, unknown>;
+  /**
+   * Least time between two writes of a running trial's progress; default 1000 ms. Starts,
+   * ends and Ctrl-C are written at once. (A running trial is re-run on resume anyway; this
+   * only paces what a reader of a running sweep sees, and keeps the main thread's writing
+   * from taking CPU from the workers.)
+   */
+  saveIntervalMs?: number;
 }
 
 /** Progress of a sweep. */
@@ -199,9 +206,14 @@ export async function runSweep(options: SweepOptions): Promise<SweepResult> {
   const rebuilt = await createSweepStore(storePath, layout);
   const mine = selectShard(trials, options.shard);
   const toRun = mine.filter((t) => !isComplete(records.get(t.id)!.status));
+  const chunks = new TrialChunkWriter(storePath, layout);
   if (rebuilt) {
+    // A new layout starts from fill values, which read as pending. Complete trials never
+    // change again, so rewriting theirs is safe from any process; a running trial's chunks
+    // belong to the process running it (another shard may be writing them right now).
     for (const t of layoutTrials) {
-      await writeTrialChunks(storePath, layout, index.get(t.id)!, records.get(t.id)!);
+      const rec = records.get(t.id)!;
+      if (isComplete(rec.status)) await chunks.write(index.get(t.id)!, rec);
     }
   }
   const ordered = () => layoutTrials.map((t) => records.get(t.id)!);
@@ -231,9 +243,9 @@ export async function runSweep(options: SweepOptions): Promise<SweepResult> {
   // Chunks first, then the record: the record is the commit point. A kill between the two
   // leaves a record one epoch behind, so the trial is re-run on resume and its chunks rewritten.
   const saver = new CoalescingWriter(async (rec: TrialRecord) => {
-    await writeTrialChunks(storePath, layout, index.get(rec.id)!, rec);
+    await chunks.write(index.get(rec.id)!, rec);
     await writeRecord(dir, rec);
-  });
+  }, options.saveIntervalMs ?? 1000);
   const leftover = await runPool(data, toRun, workers, {
     onStart(trial, worker) {
       const rec: TrialRecord = {
@@ -246,7 +258,7 @@ export async function runSweep(options: SweepOptions): Promise<SweepResult> {
       };
       records.set(trial.id, rec);
       mineRunning.add(trial.id);
-      saver.mark(rec);
+      saver.mark(rec, true);
       options.onEvent?.({ type: "trial-start", trial, worker });
     },
     onEpoch(trial, metrics, worker) {
@@ -262,7 +274,7 @@ export async function runSweep(options: SweepOptions): Promise<SweepResult> {
       if (outcome.divergedEpoch !== undefined) rec.divergedEpoch = outcome.divergedEpoch;
       if (outcome.error) rec.error = outcome.error;
       if (outcome.kernel) rec.kernel = outcome.kernel;
-      saver.mark(rec);
+      saver.mark(rec, true);
       await saver.flush();
       mineRunning.delete(trial.id);
       await refreshCsvs();
@@ -274,7 +286,7 @@ export async function runSweep(options: SweepOptions): Promise<SweepResult> {
     const rec = records.get(t.id)!;
     if (rec.status === "running") {
       rec.status = "interrupted";
-      saver.mark(rec);
+      saver.mark(rec, true);
     }
     mineRunning.delete(t.id);
   }
@@ -285,27 +297,50 @@ export async function runSweep(options: SweepOptions): Promise<SweepResult> {
 
 /**
  * Writes the latest state of each marked record, one write at a time. Marks that arrive while
- * a write is under way coalesce into the next write, so a fast stream of epochs never builds
- * a backlog of writes (and Ctrl-C never waits for one), and no finished epoch is dropped.
+ * a write is under way (or within `intervalMs` of the last write, unless urgent) coalesce
+ * into the next write, so a fast stream of epochs never builds a backlog of writes, Ctrl-C
+ * never waits for one, and no finished epoch is dropped.
  */
 class CoalescingWriter {
   #dirty = new Map<string, TrialRecord>();
   #draining: Promise<void> | null = null;
+  #urgent = false;
+  #last = 0;
+  #wake: (() => void) | null = null;
 
-  constructor(private readonly write: (rec: TrialRecord) => Promise<void>) {}
+  constructor(
+    private readonly write: (rec: TrialRecord) => Promise<void>,
+    private readonly intervalMs: number,
+  ) {}
 
-  mark(rec: TrialRecord): void {
+  mark(rec: TrialRecord, urgent = false): void {
     this.#dirty.set(rec.id, rec);
+    if (urgent) this.#hurry();
     this.#draining ??= this.#drain();
+  }
+
+  #hurry(): void {
+    this.#urgent = true;
+    this.#wake?.();
   }
 
   async #drain(): Promise<void> {
     try {
       while (this.#dirty.size > 0) {
+        const wait = this.#last + this.intervalMs - Date.now();
+        if (!this.#urgent && wait > 0) {
+          await new Promise<void>((resolve) => {
+            const timer = setTimeout(resolve, wait);
+            this.#wake = () => (clearTimeout(timer), resolve());
+          });
+          this.#wake = null;
+        }
+        this.#urgent = false;
         const batch = [...this.#dirty.values()];
         this.#dirty.clear();
         // A snapshot, so chunks and record describe the same state even while epochs arrive.
         for (const rec of batch) await this.write(structuredClone(rec));
+        this.#last = Date.now();
       }
     } finally {
       this.#draining = null;
@@ -314,7 +349,11 @@ class CoalescingWriter {
 
   /** Resolves when every marked record is written. */
   async flush(): Promise<void> {
-    while (this.#draining) await this.#draining;
+    this.#hurry();
+    while (this.#draining) {
+      this.#hurry();
+      await this.#draining;
+    }
   }
 }
 
