@@ -94,10 +94,15 @@ export function forward(
     let count = 0;
     if (sparse && rowsSparse) {
       // The pixel list was found once for the whole split: copy it into the kernel's memory.
+      // (An indexed copy: subarray() + set() would allocate two views per example.)
       const start = rowsSparse.rowStart[rows[e]];
       count = rowsSparse.rowStart[rows[e] + 1] - start;
-      nzIndex.set(rowsSparse.index.subarray(start, start + count), nzOff);
-      nzValue.set(rowsSparse.value.subarray(start, start + count), nzOff);
+      const index = rowsSparse.index;
+      const value = rowsSparse.value;
+      for (let c = 0; c < count; c++) {
+        nzIndex[nzOff + c] = index[start + c];
+        nzValue[nzOff + c] = value[start + c];
+      }
     } else if (sparse) {
       for (let k = 0; k < n0; k++) {
         const v = images[xOff + k];

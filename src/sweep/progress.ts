@@ -41,6 +41,7 @@ export function progressReporter(
   let remainingEpochs = 0;
   let epochSeconds = 0;
   let epochCount = 0;
+  const planned = new Map<string, number>();
   const keys = varying.length > 0 ? varying : (["eta"] as (keyof Setting)[]);
   const label = (t: Trial) => `trial ${t.index} (${describeSetting(t.setting, keys)})`;
   const redraw = () => {
@@ -61,7 +62,8 @@ export function progressReporter(
         );
         break;
       case "trial-start":
-        remainingEpochs += e.trial.setting.epochs;
+        remainingEpochs += e.epochs;
+        planned.set(e.trial.id, e.epochs);
         if (live) {
           lines.set(e.worker, `${label(e.trial)} starting`);
           redraw();
@@ -86,7 +88,7 @@ export function progressReporter(
       case "trial-done": {
         remainingEpochs = Math.max(
           0,
-          remainingEpochs - (e.trial.setting.epochs - e.record.epochs.length),
+          remainingEpochs - ((planned.get(e.trial.id) ?? 0) - e.record.epochs.length),
         );
         const text = `${label(e.trial)} ${e.record.status}${
           e.record.status === "diverged" ? ` in epoch ${e.record.divergedEpoch}` : ""

@@ -61,7 +61,7 @@ export type SweepEvent =
     workers: number;
     dir: string;
   }
-  | { type: "trial-start"; trial: Trial; worker: number }
+  | { type: "trial-start"; trial: Trial; worker: number; epochs: number }
   | { type: "epoch"; trial: Trial; worker: number; metrics: EpochMetrics; epochs: number }
   | { type: "trial-done"; trial: Trial; worker: number; record: TrialRecord };
 
@@ -259,7 +259,8 @@ export async function runSweep(options: SweepOptions): Promise<SweepResult> {
       records.set(trial.id, rec);
       mineRunning.add(trial.id);
       saver.mark(rec, true);
-      options.onEvent?.({ type: "trial-start", trial, worker });
+      const epochs = trialEpochs(trial.setting, trial.setting.trainSize ?? data.training.count);
+      options.onEvent?.({ type: "trial-start", trial, worker, epochs });
     },
     onEpoch(trial, metrics, worker) {
       const rec = records.get(trial.id)!;
