@@ -12,6 +12,15 @@ import { CROSS_ENTROPY, QUADRATIC, RELU, SIGMOID } from "./functions.ts";
 import type { WasmArena } from "./_wasm.ts";
 import type { SparseRows } from "../data/sparse.ts";
 
+/**
+ * Deltas smaller than this are flushed to zero. Saturated sigmoids make deltas tiny, and the
+ * SIMD update's products of them are subnormal floats, which x86 computes about 50% slower
+ * overall here (0.33 instead of 0.21 s per epoch at eta 3); WebAssembly has no flush-to-zero
+ * mode. A change of 1e-30 * x is far below a float32 weight's precision, so the weights do not
+ * change.
+ */
+const FLUSH_BELOW = 1e-30;
+
 /** The parameters and functions the kernels read. */
 export interface Params {
   sizes: number[];
@@ -237,7 +246,8 @@ export function backward(p: Params, ws: Workspace, labels: Uint8Array, m: number
           : act === RELU
           ? (z[off + k] > 0 ? 1 : 0)
           : 1 - ak * ak;
-        d[off + k] = s * prime;
+        const v = s * prime;
+        d[off + k] = v > -FLUSH_BELOW && v < FLUSH_BELOW ? 0 : v;
       }
     }
   }

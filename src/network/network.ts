@@ -84,7 +84,8 @@ export class Network {
   readonly biases: Float32Array[];
   /** The codes and arrays the kernels read. */
   readonly params: Params;
-  #evalWorkspace: Workspace | null = null;
+  // Workspaces live in the kernels' arena, which never frees: one per batch size, reused.
+  #workspaces = new Map<number, Workspace>();
 
   constructor(options: NetworkOptions) {
     const { sizes } = options;
@@ -140,6 +141,16 @@ export class Network {
     return this;
   }
 
+  /** The preallocated buffers for mini-batches of `batch` examples (made once per size). */
+  workspace(batch: number): Workspace {
+    let ws = this.#workspaces.get(batch);
+    if (!ws) {
+      ws = new Workspace(this.params, batch);
+      this.#workspaces.set(batch, ws);
+    }
+    return ws;
+  }
+
   /** The output for one input vector (allocates; use {@linkcode evaluate} for whole splits). */
   feedforward(x: Float32Array): Float32Array {
     const ws = this.#forwardOne(x);
@@ -150,7 +161,8 @@ export class Network {
     if (x.length !== this.sizes[0]) {
       throw new RangeError(`input has ${x.length} values, the network takes ${this.sizes[0]}`);
     }
-    const ws = new Workspace(this.params, 1);
+    const ws = this.workspace(1);
+    ws.rows[0] = 0;
     forward(this.params, ws, x, 1, true);
     return ws;
   }
@@ -177,8 +189,7 @@ export class Network {
 
   /** Runs `fn` over the outputs of every example of `split`, in batches. */
   #forEachOutput(split: Split, fn: (out: Float32Array, off: number, label: number) => void): void {
-    this.#evalWorkspace ??= new Workspace(this.params, EVAL_BATCH);
-    const ws = this.#evalWorkspace;
+    const ws = this.workspace(EVAL_BATCH);
     const nOut = this.sizes[this.sizes.length - 1];
     const out = ws.a[ws.a.length - 1];
     for (let start = 0; start < split.count; start += EVAL_BATCH) {

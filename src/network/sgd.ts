@@ -10,7 +10,7 @@ import type { Dataset, Split } from "../data/dataset.ts";
 import type { Network } from "./network.ts";
 import { Rng } from "./prng.ts";
 import { sparseRows } from "../data/sparse.ts";
-import { backward, forward, update, Workspace } from "./_kernels.ts";
+import { backward, forward, update } from "./_kernels.ts";
 
 /** Which metrics to compute after each epoch (network2.py's `monitor_*` flags). */
 export interface Monitor {
@@ -135,7 +135,7 @@ export function sgd(
   const epochs = iterations !== undefined ? Math.ceil(iterations / itersPerEpoch) : options.epochs;
   const monitor = { testAccuracy: true, ...options.monitor };
   const rng = new Rng(options.seed);
-  const ws = new Workspace(net.params, m);
+  const ws = net.workspace(m);
   const order = new Uint32Array(n);
   for (let i = 0; i < n; i++) order[i] = i;
   const decay = 1 - (eta * lmbda) / n;
