@@ -274,7 +274,7 @@ Deno.test("runSweep() writes zarr and CSV results that read back", async () => {
   const acc = await zarr.open.v3(root.resolve("test_accuracy"), { kind: "array" });
   assertEquals(acc.shape, [4, 3]);
   assertEquals(
-    (acc as unknown as { dimensionNames: string[] }).dimensionNames ?? ["trial", "epoch"],
+    JSON.parse(Deno.readTextFileSync(`${store}/test_accuracy/zarr.json`)).dimension_names,
     ["trial", "epoch"],
   );
   const chunk = await zarr.get(acc, [null, null]);
@@ -296,10 +296,21 @@ Deno.test("runSweep() writes zarr and CSV results that read back", async () => {
     const i = result.records.findIndex((r) => r.id === row.trial);
     assertEquals(raw.rows[i][Number(row.epoch)], Math.fround(Number(row.test_accuracy)));
   }
-  for (const name of ["trial", "status", "eta", "test_accuracy", "training_cost"]) {
+  const dims: Record<string, string[]> = {
+    trial: ["trial"],
+    epoch: ["epoch"],
+    status: ["trial"],
+    eta: ["trial"],
+    sizes: ["trial"],
+    test_accuracy: ["trial", "epoch"],
+    training_cost: ["trial", "epoch"],
+  };
+  for (const [name, want] of Object.entries(dims)) {
     const meta = JSON.parse(Deno.readTextFileSync(`${store}/${name}/zarr.json`));
-    assert(Array.isArray(meta.dimension_names), `${name} has dimension_names`);
+    assertEquals(meta.dimension_names, want, `${name} has dimension_names`);
   }
+  const sizesMeta = JSON.parse(Deno.readTextFileSync(`${store}/sizes/zarr.json`));
+  assertEquals(sizesMeta.attributes.labels, ["784-12-10"]);
   const trials = parseCsv(Deno.readTextFileSync(`${dir.path}/e2e/trials.csv`));
   assertEquals(trials.map((r) => r.status), ["done", "done", "done", "done"]);
   assertEquals(trials.map((r) => r.eta), ["0.5", "0.5", "3", "3"]);
