@@ -64,6 +64,9 @@ export {
   parseExperiment,
   type Setting,
   SETTING_FIELDS,
+  settingFromText,
+  settingText,
+  varyingKeys,
 } from "./src/sweep/schema.ts";
 export {
   applyOverrides,
@@ -73,7 +76,6 @@ export {
   type Shard,
   shardFromEnv,
   type Trial,
-  varyingKeys,
 } from "./src/sweep/expand.ts";
 export {
   isComplete,

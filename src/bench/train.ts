@@ -3,7 +3,7 @@
 import { loadDataset } from "../data/dataset.ts";
 import { Network } from "../network/network.ts";
 import { Rng } from "../network/prng.ts";
-import { sgd } from "../network/sgd.ts";
+import { density, sgd } from "../network/sgd.ts";
 import { median } from "./_stats.ts";
 
 const CASES: [number[], number][] = [[[784, 30, 10], 10], [[784, 100, 10], 10], [
@@ -40,9 +40,11 @@ export function benchTrain(epochs: number): void {
   console.log(
     "sizes            batch  netsweep s/epoch  numpy s/epoch  speed-up  eval 10k s (numpy)",
   );
+  const kernels: string[] = [];
   for (const [sizes, batch] of CASES) {
     const net = new Network({ sizes }).initialize(new Rng(1), "large");
     const r = sgd(net, data, { eta: 3, miniBatchSize: batch, epochs, seed: 1 });
+    kernels.push(r.kernel);
     const epoch = median(r.epochs.map((m) => m.trainSeconds));
     const evals = median(r.epochs.map((m) => m.evalSeconds));
     const np = numpyBaseline(sizes, batch, epochs);
@@ -57,5 +59,10 @@ export function benchTrain(epochs: number): void {
       ].join(" "),
     );
   }
-  console.log("input kernel: sparse (chosen automatically: MNIST is 19% non-zero)");
+  const d = density(data.training);
+  console.log(
+    `input kernel chosen: ${kernels.join(", ")} (training images ${
+      (100 * d).toFixed(1)
+    }% non-zero)`,
+  );
 }

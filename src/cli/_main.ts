@@ -2,6 +2,11 @@
 // non-zero exit code, never a bare stack trace.
 import { NetsweepError } from "../errors.ts";
 
+/** Columns of the terminal standard output is on; 120 when it is not a terminal. */
+export function terminalWidth(): number {
+  return Deno.stdout.isTerminal() ? Deno.consoleSize().columns : 120;
+}
+
 /** Exit code for bad input or a failed run. */
 export const EXIT_FAILURE = 1;
 

@@ -5,7 +5,7 @@
  * @module
  */
 import { parseArgs } from "./_args.ts";
-import { runMain } from "./_main.ts";
+import { runMain, terminalWidth } from "./_main.ts";
 import { compareSweeps, type Format, formatComparison } from "../results/compare.ts";
 import { EPOCH_COLUMNS } from "../results/csv.ts";
 import { type EpochColumn, readSweep } from "../results/read.ts";
@@ -39,6 +39,6 @@ runMain(async () => {
     metric: values.metric as EpochColumn,
     sort: values.sort,
   });
-  const width = Deno.stdout.isTerminal() ? Deno.consoleSize().columns : 120;
+  const width = terminalWidth();
   console.log(formatComparison(comparison, values.format as Format, width).trimEnd());
 });

@@ -5,8 +5,9 @@
  * @module
  */
 import { parseArgs } from "./_args.ts";
-import { runMain } from "./_main.ts";
-import { parseShard, selectShard, shardFromEnv, varyingKeys } from "../sweep/expand.ts";
+import { runMain, terminalWidth } from "./_main.ts";
+import { parseShard, selectShard, shardFromEnv } from "../sweep/expand.ts";
+import { varyingKeys } from "../sweep/schema.ts";
 import { describeSetting, progressReporter } from "../sweep/progress.ts";
 import { loadExperiment, runSweep } from "../sweep/runner.ts";
 import { compareSweeps, formatComparison } from "../results/compare.ts";
@@ -86,7 +87,7 @@ runMain(async () => {
   Deno.removeSignalListener("SIGINT", onSigint);
 
   const sweep = await readSweep(result.dir);
-  const width = Deno.stdout.isTerminal() ? Deno.consoleSize().columns : 120;
+  const width = terminalWidth();
   console.log(`\n${experiment.name}: results in ${result.dir}`);
   console.log(formatComparison(compareSweeps([sweep]), "table", width).trimEnd());
   if (!result.interrupted) {

@@ -118,8 +118,4 @@ export class ParserDriver<T> {
     if (!this.#done) this.#step(END);
     return this.#result as T;
   }
-
-  get done(): boolean {
-    return this.#done;
-  }
 }

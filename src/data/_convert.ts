@@ -44,11 +44,6 @@ abstract class ElementSink implements ByteSink {
     i += count * size;
     while (i < n) this.#carry[this.#carryLen++] = part[i++];
   }
-
-  /** Elements written so far. */
-  get written(): number {
-    return this.pos;
-  }
 }
 
 /** Writes pixels into a Float32Array: uint8 through a scale table, floats as stored. */

@@ -5,7 +5,7 @@
  * @module
  */
 import type { EpochColumn, SweepData } from "./read.ts";
-import { type Setting, SETTING_FIELDS } from "../sweep/schema.ts";
+import { type Setting, SETTING_FIELDS, settingText, varyingKeys } from "../sweep/schema.ts";
 
 /** Mean, sample standard deviation and count of a statistic over repeats. */
 export interface Stat {
@@ -104,9 +104,7 @@ export function compareSweeps(sweeps: SweepData[], options: CompareOptions = {})
   const sort = options.sort ?? "best";
   const keys = Object.keys(SETTING_FIELDS) as (keyof Setting)[];
   const all = sweeps.flatMap((s) => s.trials.map((t, i) => ({ sweep: s, trial: t, i })));
-  const varying = keys.filter((k) =>
-    new Set(all.map((a) => JSON.stringify(a.trial.setting[k]))).size > 1
-  );
+  const varying = varyingKeys(all.map((a) => a.trial));
   const constant = Object.fromEntries(
     keys.filter((k) => !varying.includes(k) && all.length > 0).map((
       k,
@@ -208,15 +206,6 @@ function bestOfLower(row: Float32Array): { value: number; epoch: number; final: 
 /** Output formats of {@linkcode formatComparison}. */
 export type Format = "table" | "md" | "csv" | "json";
 
-/** A parameter value as a table shows it: sizes as `784-30-10`, lists space-separated. */
-export function show(v: unknown): string {
-  return Array.isArray(v)
-    ? v.join(v.every((x) => typeof x === "number") ? "-" : " ")
-    : v === null
-    ? "-"
-    : String(v);
-}
-
 function isAccuracy(metric: string): boolean {
   return metric.endsWith("accuracy");
 }
@@ -260,7 +249,7 @@ export function comparisonCells(c: Comparison): { header: string[]; cells: strin
   const cells = c.rows.map((r) => [
     r.isBest ? "*" : "",
     ...(multi ? [r.experiment] : []),
-    ...c.varying.map((k) => show(r.params[k])),
+    ...c.varying.map((k) => settingText(r.params[k])),
     formatStat(r.best, c.metric, r.evaluatedOn),
     Number.isNaN(r.bestEpoch) ? "-" : String(Math.round(r.bestEpoch * 10) / 10),
     formatStat(r.final, c.metric, r.evaluatedOn),
@@ -278,7 +267,7 @@ export function comparisonCells(c: Comparison): { header: string[]; cells: strin
 
 function notes(c: Comparison): string[] {
   const out = [
-    `constant: ${Object.entries(c.constant).map(([k, v]) => `${k}=${show(v)}`).join(" ")}`,
+    `constant: ${Object.entries(c.constant).map(([k, v]) => `${k}=${settingText(v)}`).join(" ")}`,
   ];
   if (c.unfinished > 0) {
     out.push(`incomplete: ${c.unfinished} of ${c.trials} trials unfinished; rows show what exists`);
@@ -315,7 +304,7 @@ export function formatComparison(c: Comparison, format: Format, width = 100): st
     const num = (x: number | undefined) => (x === undefined || Number.isNaN(x) ? "" : String(x));
     const lines = c.rows.map((r) =>
       [
-        ...keys.map((k) => (k === "experiment" ? r.experiment : show(r.params[k]))),
+        ...keys.map((k) => (k === "experiment" ? r.experiment : settingText(r.params[k]))),
         num(r.best.mean),
         num(r.best.std),
         String(r.best.n),

@@ -6,7 +6,7 @@
  */
 import { join } from "node:path";
 import type { TrialRecord } from "../sweep/records.ts";
-import { type Setting, SETTING_FIELDS } from "../sweep/schema.ts";
+import { type Setting, SETTING_FIELDS, settingText } from "../sweep/schema.ts";
 import { writeFileAtomic } from "./_atomic.ts";
 
 /** The per-epoch metric columns, in order. */
@@ -35,9 +35,7 @@ export const EPOCH_FIELDS: Record<typeof EPOCH_COLUMNS[number], string> = {
 
 function cell(v: unknown): string {
   if (v === undefined || v === null) return "";
-  const s = Array.isArray(v)
-    ? v.join(v.every((x) => typeof x === "number") ? "-" : " ")
-    : String(v);
+  const s = settingText(v);
   return /[",\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
 }
 

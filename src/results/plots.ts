@@ -10,7 +10,7 @@ import * as vega from "vega";
 import { compile, type TopLevelSpec } from "vega-lite";
 import { join } from "node:path";
 import type { EpochColumn, SweepData } from "./read.ts";
-import { type Setting, SETTING_FIELDS } from "../sweep/schema.ts";
+import { settingText, varyingKeys } from "../sweep/schema.ts";
 import { writeFileAtomic } from "./_atomic.ts";
 
 /** One point of a learning curve. */
@@ -22,21 +22,15 @@ interface CurvePoint {
   high: number;
 }
 
-function showValue(v: unknown): string {
-  return Array.isArray(v) ? v.join("-") : String(v);
-}
-
 /** The legend label of each trial: its varying parameters, e.g. `eta=3`. */
 export function settingLabels(sweeps: SweepData[]): { title: string; labels: string[][] } {
-  const keys = (Object.keys(SETTING_FIELDS) as (keyof Setting)[]).filter((k) =>
-    new Set(sweeps.flatMap((s) => s.trials.map((t) => JSON.stringify(t.setting[k])))).size > 1
-  );
+  const keys = varyingKeys(sweeps.flatMap((s) => s.trials));
   const multi = sweeps.length > 1;
   const labels = sweeps.map((s) =>
     s.trials.map((t) => {
       const parts = keys.map((
         k,
-      ) => (keys.length === 1 ? showValue(t.setting[k]) : `${k}=${showValue(t.setting[k])}`));
+      ) => (keys.length === 1 ? settingText(t.setting[k]) : `${k}=${settingText(t.setting[k])}`));
       return [multi ? s.experiment.name : "", ...parts].filter(Boolean).join(" ") ||
         s.experiment.name;
     })

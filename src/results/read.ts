@@ -10,7 +10,7 @@ import { NetsweepError } from "../errors.ts";
 import { EPOCH_COLUMNS } from "./csv.ts";
 import { AtomicFileStore } from "./zarr_store.ts";
 import type { TrialStatus } from "../sweep/records.ts";
-import { type Experiment, type Setting, SETTING_FIELDS } from "../sweep/schema.ts";
+import { type Experiment, type Setting, SETTING_FIELDS, settingFromText } from "../sweep/schema.ts";
 
 /** A per-epoch metric column of the store. */
 export type EpochColumn = typeof EPOCH_COLUMNS[number];
@@ -58,12 +58,6 @@ async function openArray(
 async function readAll(arr: zarr.Array<zarr.DataType, Store>): Promise<ArrayLike<number>> {
   const chunk = await zarr.get(arr, arr.shape.map(() => null));
   return chunk.data as unknown as ArrayLike<number>;
-}
-
-function fromLabel(key: keyof Setting, text: string): unknown {
-  if (key === "sizes") return text.split("-").map(Number);
-  if (key === "monitor") return text === "" ? [] : text.split(" ");
-  return text;
 }
 
 /**
@@ -115,7 +109,7 @@ export async function readSweep(dir: string): Promise<SweepData> {
     const labels = (arr.attrs as { labels?: string[] }).labels;
     params[key] = Array.from({ length: T }, (_, i) => {
       const v = values[i];
-      if (labels) return v >= 0 ? fromLabel(key, labels[v]) : null;
+      if (labels) return v >= 0 ? settingFromText(key, labels[v]) : null;
       return Number.isNaN(v) ? null : v;
     });
   }

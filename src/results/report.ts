@@ -7,7 +7,8 @@
  */
 import { join } from "node:path";
 import type { SweepData } from "./read.ts";
-import { compareSweeps, type Comparison, comparisonCells, show } from "./compare.ts";
+import { compareSweeps, type Comparison, comparisonCells } from "./compare.ts";
+import { settingText } from "../sweep/schema.ts";
 import { renderCharts } from "./plots.ts";
 import { writeFileAtomic } from "./_atomic.ts";
 
@@ -37,7 +38,7 @@ export async function reportHtml(sweep: SweepData): Promise<string> {
   const charts = await renderCharts([sweep]);
   const e = sweep.experiment;
   const constant = Object.entries(c.constant)
-    .map(([k, v]) => `<code>${esc(k)}=${esc(show(v))}</code>`)
+    .map(([k, v]) => `<code>${esc(k)}=${esc(settingText(v))}</code>`)
     .join(" ");
   const env = Object.entries(sweep.environment)
     .map(([k, v]) => `<tr><th>${esc(k)}</th><td>${esc(String(v))}</td></tr>`)

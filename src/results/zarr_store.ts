@@ -13,7 +13,7 @@ import { join } from "node:path";
 import { writeFileAtomic } from "./_atomic.ts";
 import { EPOCH_COLUMNS, EPOCH_FIELDS, trialSummary } from "./csv.ts";
 import { STATUSES, type TrialRecord } from "../sweep/records.ts";
-import { type Experiment, type Setting, SETTING_FIELDS } from "../sweep/schema.ts";
+import { type Experiment, type Setting, SETTING_FIELDS, settingText } from "../sweep/schema.ts";
 
 type AbsolutePath = `/${string}`;
 
@@ -59,10 +59,6 @@ export interface SweepLayout {
 const BYTES_CODEC = [{ name: "bytes", configuration: { endian: "little" } }];
 /** Setting keys stored as categories (int8 codes, labels in the attributes). */
 const CATEGORICAL = new Set(["sizes", "activation", "cost", "init", "sampling", "monitor"]);
-
-function label(v: unknown): string {
-  return Array.isArray(v) ? v.join(v.every((x) => typeof x === "number") ? "-" : " ") : String(v);
-}
 
 /** A fingerprint of the layout; the store is rebuilt when it changes. */
 function layoutKey(layout: SweepLayout): string {
@@ -145,7 +141,7 @@ export async function createSweepStore(path: string, layout: SweepLayout): Promi
   >();
   for (const k of keys) {
     if (CATEGORICAL.has(k)) {
-      const labels = [...new Set(layout.trials.map((t) => label(t.setting[k])))];
+      const labels = [...new Set(layout.trials.map((t) => settingText(t.setting[k])))];
       params.set(k, { arr: await make(k, ["trial"], "int8", -1, { labels }), labels });
     } else {
       params.set(k, { arr: await make(k, ["trial"], "float64", NaN) });
@@ -160,7 +156,7 @@ export async function createSweepStore(path: string, layout: SweepLayout): Promi
     await setOne(seedArr, i, Uint32Array.of(t.seed));
     for (const [k, { arr, labels }] of params) {
       const v = t.setting[k as keyof Setting];
-      if (labels) await setOne(arr, i, Int8Array.of(labels.indexOf(label(v))));
+      if (labels) await setOne(arr, i, Int8Array.of(labels.indexOf(settingText(v))));
       else await setOne(arr, i, Float64Array.of(v === null ? NaN : Number(v)));
     }
   }

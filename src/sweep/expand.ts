@@ -81,13 +81,6 @@ export function expandTrials(exp: Experiment): Trial[] {
   return trials;
 }
 
-/** The setting keys that differ between trials, in table order. */
-export function varyingKeys(trials: Trial[]): (keyof Setting)[] {
-  return (Object.keys(SETTING_FIELDS) as (keyof Setting)[]).filter((k) =>
-    new Set(trials.map((t) => JSON.stringify(t.setting[k]))).size > 1
-  );
-}
-
 /**
  * Applies `--set key=value` overrides to a parsed experiment file (raw JSON): each value is
  * JSON (or a bare string), goes into `base`, and replaces the key in the grid and the cases

@@ -6,13 +6,11 @@
  */
 import type { SweepEvent } from "./runner.ts";
 import type { Trial } from "./expand.ts";
-import type { Setting } from "./schema.ts";
+import { type Setting, settingText } from "./schema.ts";
 
 /** `eta=3 lmbda=0.1`: the keys that vary in this sweep. */
 export function describeSetting(s: Setting, keys: (keyof Setting)[]): string {
-  return keys.map((k) => `${k}=${Array.isArray(s[k]) ? (s[k] as unknown[]).join("-") : s[k]}`).join(
-    " ",
-  );
+  return keys.map((k) => `${k}=${settingText(s[k])}`).join(" ");
 }
 
 function pct(x: number | undefined): string {

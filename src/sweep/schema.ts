@@ -381,6 +381,36 @@ export function parseExperiment(json: unknown, file: string): Experiment {
 }
 
 /**
+ * A setting value as text: sizes as `784-30-10`, lists of names space-separated, null as `-`.
+ * Tables, legends, progress lines, CSV cells and the zarr category labels all use it.
+ *
+ * @example
+ * ```ts
+ * import { settingText } from "./schema.ts";
+ * console.assert(settingText([784, 30, 10]) === "784-30-10");
+ * console.assert(settingText(["testAccuracy", "trainingCost"]) === "testAccuracy trainingCost");
+ * ```
+ */
+export function settingText(v: unknown): string {
+  if (Array.isArray(v)) return v.join(v.every((x) => typeof x === "number") ? "-" : " ");
+  return v === null || v === undefined ? "-" : String(v);
+}
+
+/** The inverse of {@linkcode settingText} for the value of `key`. */
+export function settingFromText(key: keyof Setting, text: string): unknown {
+  if (key === "sizes") return text.split("-").map(Number);
+  if (key === "monitor") return text === "" ? [] : text.split(" ");
+  return text;
+}
+
+/** The setting keys whose values differ between `items`, in table order. */
+export function varyingKeys(items: { setting: Setting }[]): (keyof Setting)[] {
+  return (Object.keys(SETTING_FIELDS) as (keyof Setting)[]).filter((k) =>
+    new Set(items.map((t) => JSON.stringify(t.setting[k]))).size > 1
+  );
+}
+
+/**
  * Checks a resolved setting against the data: the first layer must take every pixel and the
  * last must have one neuron per class.
  */
