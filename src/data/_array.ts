@@ -10,7 +10,6 @@ import {
   sharedUint8,
 } from "./_convert.ts";
 import { NetsweepError } from "../errors.ts";
-import { prefault } from "./_prefault.ts";
 
 export interface DecodedArray {
   shape: number[];
@@ -46,7 +45,6 @@ function allocate(
     return { array: { shape, dtype, data: sink.dst }, sink };
   }
   const sink = new PixelSink(dtype, sharedFloat32(n), table);
-  prefault(sink.dst.buffer as SharedArrayBuffer);
   return { array: { shape, dtype, data: sink.dst }, sink };
 }
 

@@ -2,6 +2,7 @@
 // split an element anywhere, so multi-byte elements carry their partial bytes across parts.
 import type { ByteSink } from "./_byte_reader.ts";
 import { NetsweepError } from "../errors.ts";
+import { convertOffloaded, registerOffload } from "./_offthread.ts";
 
 /** Element types netsweep reads: numpy's `descr` without the byte-order character. */
 export type Dtype = "u1" | "f4" | "f8" | "i8";
@@ -46,16 +47,24 @@ abstract class ElementSink implements ByteSink {
   }
 }
 
-/** Writes pixels into a Float32Array: uint8 through a scale table, floats as stored. */
+/**
+ * Writes pixels into a Float32Array: uint8 through a scale table, floats as stored. Large uint8
+ * and float32 arrays are converted on the load's helper thread when there is one.
+ */
 export class PixelSink extends ElementSink {
+  readonly #offload: number;
+
   constructor(dtype: Dtype, readonly dst: Float32Array, private readonly table: Float32Array) {
     super(dtype);
+    this.#offload = dtype === "u1" || dtype === "f4" ? registerOffload(dst, table, dtype) : -1;
   }
 
   protected convert(part: Uint8Array, start: number, count: number): void {
     const dst = this.dst;
     let pos = this.pos;
-    if (this.dtype === "u1") {
+    if (this.#offload >= 0) {
+      convertOffloaded(this.#offload, part, start, count, pos);
+    } else if (this.dtype === "u1") {
       const table = this.table;
       for (let i = 0; i < count; i++) dst[pos + i] = table[part[start + i]];
     } else if (this.dtype === "f4" && (part.byteOffset + start) % 4 === 0) {

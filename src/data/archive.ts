@@ -15,7 +15,7 @@ import { parseNpy } from "./_npy.ts";
 import { parsePickle, type PickleTree } from "./_pickle.ts";
 import { decodeStream, isGzip, peekHead, readAt } from "./_stream.ts";
 import { listZip } from "./_zip.ts";
-import { startPrefault, stopPrefault } from "./_prefault.ts";
+import { endOffload, startOffload } from "./_offthread.ts";
 import { NetsweepError } from "../errors.ts";
 
 /**
@@ -64,10 +64,13 @@ export interface ReadOptions {
  * ```
  */
 export function readArchive(path: string, options: ReadOptions = {}): Archive {
+  let complete = false;
   try {
-    return read(path, options);
+    const archive = read(path, options);
+    complete = true;
+    return archive;
   } finally {
-    stopPrefault();
+    endOffload(complete); // the helper thread's conversions finish before the arrays are returned
   }
 }
 
@@ -82,7 +85,7 @@ function read(path: string, options: ReadOptions): Archive {
     }
     throw new NetsweepError(path, `cannot read (${(err as Error).message})`);
   }
-  startPrefault(info.isDirectory ? Infinity : info.size);
+  startOffload(info.isDirectory ? Infinity : info.size);
   if (info.isDirectory) return readIdxDirectory(path, table);
   const file = Deno.openSync(path);
   try {
