@@ -3,14 +3,24 @@
  * MNIST, after Nielsen's *Neural Networks and Deep Learning* and Saito's *Deep Learning from
  * Scratch*.
  *
- * - {@linkcode loadDataset} reads `mnist.pkl.gz`, `mnist.npz` or the IDX files (or the
- *   embedded MNIST) into shared Float32Array splits.
+ * - Data: {@linkcode loadDataset} reads `mnist.pkl.gz`, `mnist.npz` or the IDX files (or the
+ *   embedded MNIST) into shared Float32Array splits; {@linkcode readArchive} and
+ *   {@linkcode inspectArchive} show what a file holds.
+ * - Network: {@linkcode Network} (sizes, activations, costs, initialisations, save/load) and
+ *   {@linkcode sgd} (Nielsen's shuffled or Saito's sampled mini-batches, L2, monitoring, early
+ *   stopping), driven by the seeded {@linkcode Rng}.
+ * - Sweeps: {@linkcode loadExperiment}, {@linkcode expandTrials} and {@linkcode runSweep} run
+ *   an experiment file on Workers; {@linkcode readSweep}, {@linkcode compareSweeps},
+ *   {@linkcode writePlots} and {@linkcode writeReport} read and present the results.
  *
  * @example
  * ```ts
- * import { loadDataset } from "./mod.ts";
+ * import { loadDataset, Network, Rng, sgd } from "./mod.ts";
  * const data = loadDataset({ path: "tests/testdata/mnist.pkl.gz" });
  * console.assert(data.training.count === 100);
+ * const net = new Network({ sizes: [784, 30, 10] }).initialize(new Rng(1), "large");
+ * const result = sgd(net, data, { eta: 3, miniBatchSize: 10, epochs: 1, seed: 1 });
+ * console.assert(result.epochs.length === 1);
  * ```
  *
  * @module

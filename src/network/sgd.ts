@@ -142,6 +142,12 @@ export function sgd(
   const images = training.images;
   // Sparse rows found once for the split (withSparseRows), or a scan per example.
   const rowsSparse = training.sparse ?? (sparse ? sparseRows(training, data.inputSize) : undefined);
+  // Evaluation reads every monitored split once per epoch: find its non-zero pixels once too.
+  const withRows = (split: Split): Split =>
+    split.sparse || !sparse ? split : { ...split, sparse: sparseRows(split, data.inputSize) };
+  const test = withRows(data.test);
+  const validation = data.validation && withRows(data.validation);
+  const trainingEval = { ...training, sparse: rowsSparse };
   const labels = training.labels;
   const params = net.params;
   const history: EpochMetrics[] = [];
@@ -179,19 +185,19 @@ export function sgd(
     const evalStart = performance.now();
     const metrics: EpochMetrics = { epoch, trainSeconds, evalSeconds: 0 };
     if (monitor.testAccuracy) {
-      metrics.testCorrect = net.evaluate(data.test);
-      metrics.testAccuracy = metrics.testCorrect / data.test.count;
+      metrics.testCorrect = net.evaluate(test);
+      metrics.testAccuracy = metrics.testCorrect / test.count;
     }
-    if (monitor.testCost) metrics.testCost = net.totalCost(data.test, lmbda);
-    if (data.validation && monitor.validationAccuracy) {
-      metrics.validationCorrect = net.evaluate(data.validation);
-      metrics.validationAccuracy = metrics.validationCorrect / data.validation.count;
+    if (monitor.testCost) metrics.testCost = net.totalCost(test, lmbda);
+    if (validation && monitor.validationAccuracy) {
+      metrics.validationCorrect = net.evaluate(validation);
+      metrics.validationAccuracy = metrics.validationCorrect / validation.count;
     }
-    if (data.validation && monitor.validationCost) {
-      metrics.validationCost = net.totalCost(data.validation, lmbda);
+    if (validation && monitor.validationCost) {
+      metrics.validationCost = net.totalCost(validation, lmbda);
     }
-    if (monitor.trainingAccuracy) metrics.trainingAccuracy = net.evaluate(training) / n;
-    if (monitor.trainingCost) metrics.trainingCost = net.totalCost(training, lmbda);
+    if (monitor.trainingAccuracy) metrics.trainingAccuracy = net.evaluate(trainingEval) / n;
+    if (monitor.trainingCost) metrics.trainingCost = net.totalCost(trainingEval, lmbda);
     metrics.evalSeconds = (performance.now() - evalStart) / 1000;
     history.push(metrics);
     if (onEpoch?.(metrics) === false) return { status: "interrupted", epochs: history, kernel };
