@@ -143,10 +143,13 @@ export function sgd(
   // Sparse rows found once for the split (withSparseRows), or a scan per example.
   const rowsSparse = training.sparse ?? (sparse ? sparseRows(training, data.inputSize) : undefined);
   // Evaluation reads every monitored split once per epoch: find its non-zero pixels once too.
-  const withRows = (split: Split): Split =>
-    split.sparse || !sparse ? split : { ...split, sparse: sparseRows(split, data.inputSize) };
-  const test = withRows(data.test);
-  const validation = data.validation && withRows(data.validation);
+  const withRows = (split: Split, monitored: boolean | undefined): Split =>
+    split.sparse || !sparse || !monitored
+      ? split
+      : { ...split, sparse: sparseRows(split, data.inputSize) };
+  const test = withRows(data.test, monitor.testAccuracy || monitor.testCost);
+  const validation = data.validation &&
+    withRows(data.validation, monitor.validationAccuracy || monitor.validationCost);
   const trainingEval = { ...training, sparse: rowsSparse };
   const labels = training.labels;
   const params = net.params;
