@@ -203,6 +203,26 @@ function bestOfLower(row: Float32Array): { value: number; epoch: number; final: 
   return { value: -negated.value, epoch: negated.epoch, final: -negated.final };
 }
 
+/**
+ * The shortest decimal that reads back as the same float32: the store keeps metrics as
+ * float32, so `0.946399986743927` is printed as `0.9464`.
+ *
+ * @example
+ * ```ts
+ * import { float32Text } from "./compare.ts";
+ * console.assert(float32Text(Math.fround(0.9464)) === "0.9464");
+ * console.assert(float32Text(0.1) === "0.1");
+ * ```
+ */
+export function float32Text(x: number): string {
+  const f = Math.fround(x);
+  for (let p = 1; p < 9; p++) {
+    const s = Number(x.toPrecision(p));
+    if (Math.fround(s) === f) return String(s);
+  }
+  return String(f);
+}
+
 /** Output formats of {@linkcode formatComparison}. */
 export type Format = "table" | "md" | "csv" | "json";
 
@@ -281,7 +301,20 @@ function notes(c: Comparison): string[] {
  */
 export function formatComparison(c: Comparison, format: Format, width = 100): string {
   if (format === "json") {
-    return JSON.stringify(c, (_k, v) => (typeof v === "number" && Number.isNaN(v) ? null : v), 2);
+    // Statistics of float32 metrics print as float32; parameters exactly as given.
+    const stats = new Set(["mean", "std", "secondsPerEpoch"]);
+    return JSON.stringify(
+      c,
+      (k, v) =>
+        typeof v !== "number"
+          ? v
+          : Number.isNaN(v)
+          ? null
+          : stats.has(k) && !Number.isInteger(v)
+          ? Number(float32Text(v))
+          : v,
+      2,
+    );
   }
   if (format === "csv") {
     const keys = [...(c.experiments.length > 1 ? ["experiment"] : []), ...c.varying];
@@ -301,7 +334,7 @@ export function formatComparison(c: Comparison, format: Format, width = 100): st
       "unfinished",
       "is_best",
     ];
-    const num = (x: number | undefined) => (x === undefined || Number.isNaN(x) ? "" : String(x));
+    const num = (x: number | undefined) => x === undefined || Number.isNaN(x) ? "" : float32Text(x);
     const lines = c.rows.map((r) =>
       [
         ...keys.map((k) => (k === "experiment" ? r.experiment : settingText(r.params[k]))),

@@ -39,6 +39,11 @@ function cell(v: unknown): string {
   return /[",\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
 }
 
+/** Seconds to the microsecond: the timer's noise is far above that. */
+function microseconds(s: number | undefined): number | undefined {
+  return s === undefined ? undefined : Math.round(s * 1e6) / 1e6;
+}
+
 function rows(header: string[], data: unknown[][]): string {
   return [header, ...data].map((r) => r.map(cell).join(",")).join("\n") + "\n";
 }
@@ -97,7 +102,7 @@ export function trialsCsv(records: TrialRecord[]): string {
         s.bestTestAccuracy,
         s.bestEpoch,
         s.finalTestAccuracy,
-        s.secondsPerEpoch,
+        microseconds(s.secondsPerEpoch),
         r.divergedEpoch,
       ];
     }),
@@ -112,7 +117,10 @@ export function epochsCsv(records: TrialRecord[]): string {
       data.push([
         r.id,
         e.epoch,
-        ...EPOCH_COLUMNS.map((c) => (e as unknown as Record<string, number>)[EPOCH_FIELDS[c]]),
+        ...EPOCH_COLUMNS.map((c) => {
+          const v = (e as unknown as Record<string, number>)[EPOCH_FIELDS[c]];
+          return c.endsWith("_seconds") ? microseconds(v) : v;
+        }),
       ]);
     }
   }
