@@ -143,6 +143,27 @@ Deno.test("a [2, 3, 1] network matches values computed with numpy", async (t) =>
   }
 });
 
+Deno.test("feedforward() is exact for every width of the blocked input kernel", async (t) => {
+  // The input layer's kernel works 32 outputs at a time: widths around block and vector
+  // edges, against a float64 reference of sigmoid(w x + b).
+  for (const nOut of [1, 3, 4, 5, 30, 31, 32, 33, 64, 100]) {
+    await t.step(`${nOut} outputs`, () => {
+      const rng = new Rng(nOut);
+      const net = new Network({ sizes: [40, nOut] }).initialize(rng, "default");
+      const x = Float32Array.from({ length: 40 }, (_, i) => (i % 3 === 0 ? 0 : rng.nextFloat()));
+      const w = net.weightMatrix(0);
+      const got = net.feedforward(x);
+      assertEquals(got.length, nOut);
+      for (let j = 0; j < nOut; j++) {
+        let z = net.biases[0][j];
+        for (let k = 0; k < 40; k++) z += w[j][k] * x[k];
+        const want = 1 / (1 + Math.exp(-z));
+        assert(Math.abs(got[j] - want) < 1e-6, `output ${j}: ${got[j]} vs ${want}`);
+      }
+    });
+  }
+});
+
 Deno.test("sgd() is deterministic and kernel-independent", () => {
   const data = loadDataset({ path: `${TESTDATA}mnist.pkl.gz` });
   const run = (kernel: "sparse" | "dense", seed = 5) => {

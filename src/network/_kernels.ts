@@ -9,7 +9,7 @@
 // Its two loops run in WebAssembly SIMD (wasm/kernels.wat), on weights and buffers that live
 // in the network's WasmArena; the small hidden layers stay in TypeScript.
 import { CROSS_ENTROPY, QUADRATIC, RELU, SIGMOID } from "./functions.ts";
-import type { WasmArena } from "./_wasm.ts";
+import { BLOCK_PAD, type WasmArena } from "./_wasm.ts";
 import type { SparseRows } from "../data/sparse.ts";
 
 /**
@@ -56,7 +56,7 @@ export class Workspace {
     this.z = out.map((
       n,
       i,
-    ) => (i === 0 ? p.arena.float32(batch * n) : new Float32Array(batch * n)));
+    ) => (i === 0 ? p.arena.float32(batch * n, BLOCK_PAD) : new Float32Array(batch * n)));
     this.a = out.map((n) => new Float32Array(batch * n));
     this.delta = out.map((
       n,

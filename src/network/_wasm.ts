@@ -20,6 +20,9 @@ interface KernelExports {
 
 let compiled: WebAssembly.Module | null = null;
 
+/** Values the register-blocked forward kernel may read past the end of w and z (7 lanes x 4). */
+export const BLOCK_PAD = 28;
+
 function kernelsModule(): WebAssembly.Module {
   compiled ??= new WebAssembly.Module(
     Uint8Array.from(atob(KERNELS_WASM_BASE64), (c) => c.charCodeAt(0)),
@@ -60,9 +63,12 @@ export class WasmArena {
     return ptr;
   }
 
-  /** A zeroed Float32Array of `n` values in the arena. */
-  float32(n: number): Float32Array {
-    const ptr = this.#alloc(n * 4);
+  /**
+   * A zeroed Float32Array of `n` values in the arena, followed by `pad` spare values that the
+   * blocked kernels may read past its end (never write).
+   */
+  float32(n: number, pad = 0): Float32Array {
+    const ptr = this.#alloc((n + pad) * 4);
     return new Float32Array(this.memory.buffer, ptr, n);
   }
 

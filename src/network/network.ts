@@ -19,7 +19,7 @@ import {
 } from "./functions.ts";
 import type { Rng } from "./prng.ts";
 import { backward, forward, type Params, Workspace } from "./_kernels.ts";
-import { WasmArena } from "./_wasm.ts";
+import { BLOCK_PAD, WasmArena } from "./_wasm.ts";
 
 /**
  * Weight initialisation: `large` N(0,1) weights and biases (network.py); `default`
@@ -112,7 +112,7 @@ export class Network {
     this.weightsT = sizes.slice(1).map((
       n,
       i,
-    ) => (i === 0 ? arena.float32(sizes[0] * n) : new Float32Array(sizes[i] * n)));
+    ) => (i === 0 ? arena.float32(sizes[0] * n, BLOCK_PAD) : new Float32Array(sizes[i] * n)));
     this.biases = sizes.slice(1).map((n) => new Float32Array(n));
     this.params = {
       sizes: this.sizes,
