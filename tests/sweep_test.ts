@@ -13,6 +13,7 @@ import {
   shardFromEnv,
 } from "../mod.ts";
 import { AtomicFileStore } from "../src/results/zarr_store.ts";
+import { progressReporter } from "../src/sweep/progress.ts";
 
 const FIXTURE = `${TESTDATA}mnist.pkl.gz`;
 
@@ -464,4 +465,40 @@ Deno.test("Ctrl-C stops a sweep promptly and keeps finished epochs", async () =>
   const trials = parseCsv(Deno.readTextFileSync(`${dir.path}/sigint/trials.csv`));
   assertEquals(trials[0].status, "interrupted");
   assertEquals(Number(trials[0].epochs_done), record.epochs.length);
+});
+
+Deno.test("progressReporter() counts down every planned epoch of the sweep", () => {
+  const experiment = parseExperiment(
+    { name: "p", base: { epochs: 3 }, grid: { eta: [0.1, 1, 3] } },
+    "p.json",
+  );
+  const [a, b] = expandTrials(experiment);
+  const out: string[] = [];
+  const report = progressReporter(["eta"], true, (text) => out.push(text));
+  const eta = () => /sweep: (\d+) epochs to go/.exec(out.at(-1)!)?.[1];
+  report({
+    type: "start",
+    experiment,
+    total: 3,
+    toRun: 3,
+    epochs: 9,
+    skipped: 0,
+    workers: 2,
+    dir: "d",
+  });
+  report({ type: "trial-start", trial: a, worker: 0, epochs: 3 });
+  assertEquals(eta(), "9"); // every trial's epochs, not only the started ones
+  const metrics = { epoch: 0, trainSeconds: 1, evalSeconds: 0, testAccuracy: 0.5 };
+  report({ type: "epoch", trial: a, worker: 0, metrics, epochs: 3 });
+  assertEquals(eta(), "8");
+  assertMatch(out.at(-1)!, /\[w0\] trial 0 \(eta=0.1\) epoch 1\/3: test 50.00%/);
+  report({ type: "trial-start", trial: b, worker: 1, epochs: 3 });
+  // An early stop after one epoch drops the trial's two unrun epochs.
+  report({
+    type: "trial-done",
+    trial: a,
+    worker: 0,
+    record: { ...a, status: "early-stopped", epochs: [metrics] },
+  });
+  assertEquals(eta(), "6");
 });

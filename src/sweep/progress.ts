@@ -53,6 +53,7 @@ export function progressReporter(
     switch (e.type) {
       case "start":
         workers = e.workers;
+        remainingEpochs = e.epochs;
         write(
           `${e.experiment.name}: ${e.total} trials, ${e.toRun} to run${
             e.skipped ? ` (${e.skipped} already complete)` : ""
@@ -60,7 +61,6 @@ export function progressReporter(
         );
         break;
       case "trial-start":
-        remainingEpochs += e.epochs;
         planned.set(e.trial.id, e.epochs);
         if (live) {
           lines.set(e.worker, `${label(e.trial)} starting`);

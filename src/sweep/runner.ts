@@ -57,6 +57,8 @@ export type SweepEvent =
     experiment: Experiment;
     total: number;
     toRun: number;
+    /** Epochs planned for the trials to run: what the sweep's ETA counts down. */
+    epochs: number;
     skipped: number;
     workers: number;
     dir: string;
@@ -187,12 +189,12 @@ export async function runSweep(options: SweepOptions): Promise<SweepResult> {
       });
     }
   }
+  const planned = (t: { setting: Setting }) =>
+    trialEpochs(t.setting, t.setting.trainSize ?? data.training.count);
   const layout: SweepLayout = {
     trials: layoutTrials,
     epochs: Math.max(
-      ...layoutTrials.map((t) =>
-        trialEpochs(t.setting, t.setting.trainSize ?? data.training.count)
-      ),
+      ...layoutTrials.map(planned),
       ...[...records.values()].map((r) => r.epochs.length),
     ),
     experiment,
@@ -234,6 +236,7 @@ export async function runSweep(options: SweepOptions): Promise<SweepResult> {
     experiment,
     total: trials.length,
     toRun: toRun.length,
+    epochs: toRun.reduce((sum, t) => sum + planned(t), 0),
     skipped: mine.length - toRun.length,
     workers,
     dir,
@@ -259,15 +262,13 @@ export async function runSweep(options: SweepOptions): Promise<SweepResult> {
       records.set(trial.id, rec);
       mineRunning.add(trial.id);
       saver.mark(rec, true);
-      const epochs = trialEpochs(trial.setting, trial.setting.trainSize ?? data.training.count);
-      options.onEvent?.({ type: "trial-start", trial, worker, epochs });
+      options.onEvent?.({ type: "trial-start", trial, worker, epochs: planned(trial) });
     },
     onEpoch(trial, metrics, worker) {
       const rec = records.get(trial.id)!;
       rec.epochs.push(metrics);
       saver.mark(rec);
-      const epochs = trialEpochs(trial.setting, trial.setting.trainSize ?? data.training.count);
-      options.onEvent?.({ type: "epoch", trial, worker, metrics, epochs });
+      options.onEvent?.({ type: "epoch", trial, worker, metrics, epochs: planned(trial) });
     },
     async onDone(trial, outcome, worker) {
       const rec = records.get(trial.id)!;
