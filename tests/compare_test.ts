@@ -64,7 +64,8 @@ Deno.test("compareSweeps() aggregates repeats per setting, best first", async (t
     assertMatch(table, /constant: sizes=784-12-10 /);
     const narrow = formatComparison(c, "table", 40);
     assertMatch(narrow, /^\* best setting 1$/m);
-    assert(narrow.split("\n").every((l) => l.length <= 40 || l.startsWith("constant")));
+    assert(narrow.split("\n").every((l) => l.length <= 40), "every line fits, notes wrapped");
+    assertMatch(narrow, /^constant: sizes=784-12-10/m);
     const md = formatComparison(c, "md").split("\n");
     assertMatch(md[0], /^\| {2}\| eta \| best test accuracy \|/);
     assertEquals(md[1].split("|").length, md[0].split("|").length);
@@ -80,7 +81,16 @@ Deno.test("compareSweeps() aggregates repeats per setting, best first", async (t
       trials: sweep.trials.slice(0, 1),
       metrics: sweep.metrics,
     }]);
-    assertMatch(formatComparison(single, "table"), /\d+\.\d\d% \(\d+ \/ 20\)/);
+    const full = formatComparison(single, "table", 200);
+    assertMatch(full, /\d+\.\d\d% \(\d+ \/ 20\)\s+\d+\s+\d+\.\d\d% \(\d+ \/ 20\)/);
+    // One column narrower than that: still a table, the final column without the count.
+    const fullWidth = Math.max(
+      ...full.split("\n").filter((l) => /^\*/.test(l)).map((l) => l.length),
+    );
+    const compact = formatComparison(single, "table", fullWidth - 1);
+    assertMatch(compact, /^\s+best\s+epoch\s+final\s+validation\s+s\/epoch/m);
+    assertMatch(compact, /\d+\.\d\d% \(\d+ \/ 20\)\s+\d+\s+\d+\.\d\d%\s+\d/);
+    assertMatch(compact, /\(best and final: test accuracy\)/);
   });
   await t.step("several experiments side by side", async () => {
     const other = await runSweep({

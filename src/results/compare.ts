@@ -367,20 +367,41 @@ export function formatComparison(c: Comparison, format: Format, width = 100): st
       ...notes(c).map((n) => `_${n}_`),
     ].join("\n") + "\n";
   }
-  const widths = header.map((h, i) => Math.max(h.length, ...cells.map((r) => r[i].length)));
-  const line = (r: string[]) =>
-    r.map((s, i) => (i === 0 ? s.padEnd(widths[i]) : s.padEnd(widths[i]))).join("  ").trimEnd();
-  const total = widths.reduce((a, b) => a + b + 2, 0);
-  let body: string[];
-  if (total <= width) {
-    body = [line(header), line(widths.map((w) => "-".repeat(w))), ...cells.map(line)];
-  } else {
-    // Too wide for the terminal: one block per setting, a field per line.
-    const keyWidth = Math.max(...header.map((h) => h.length));
-    body = cells.flatMap((r, i) => [
+  const aligned = (h: string[], rows: string[][]): string[] | null => {
+    const widths = h.map((t, i) => Math.max(t.length, ...rows.map((r) => r[i].length)));
+    if (widths.reduce((sum, w) => sum + w + 2, 0) > width) return null;
+    const line = (r: string[]) => r.map((t, i) => t.padEnd(widths[i])).join("  ").trimEnd();
+    return [line(h), line(widths.map((w) => "-".repeat(w))), ...rows.map(line)];
+  };
+  // Too wide: first drop the final column's `n / N` counts and shorten the two metric headings
+  // (an 80-column terminal then still gets a table); then one block per setting.
+  const final = header.indexOf(`final ${c.metric.replaceAll("_", " ")}`);
+  const compactHeader = header.map((h, i) => i === final ? "final" : i === final - 2 ? "best" : h);
+  const compactCells = cells.map((r) =>
+    r.map((t, i) => (i === final ? t.replace(/ \(\d+ \/ \d+\)$/, "") : t))
+  );
+  const body = aligned(header, cells) ??
+    aligned(compactHeader, compactCells)?.concat(
+      `(best and final: ${c.metric.replaceAll("_", " ")})`,
+    ) ??
+    cells.flatMap((r, i) => [
       `${r[0] === "*" ? "* best" : "-"} setting ${i + 1}`,
-      ...header.slice(1).map((h, j) => `  ${h.padEnd(keyWidth)}  ${r[j + 1]}`),
+      ...header.slice(1).map((h, j) =>
+        `  ${h.padEnd(Math.max(...header.map((x) => x.length)))}  ${r[j + 1]}`
+      ),
     ]);
+  return [...body, "", ...notes(c).flatMap((n) => wrap(n, width))].join("\n") + "\n";
+}
+
+/** `text` broken at spaces into lines of at most `width` (continuations indented). */
+function wrap(text: string, width: number): string[] {
+  const lines: string[] = [];
+  let line = "";
+  for (const word of text.split(" ")) {
+    if (line && line.length + 1 + word.length > width) {
+      lines.push(line);
+      line = `  ${word}`;
+    } else line = line ? `${line} ${word}` : word;
   }
-  return [...body, "", ...notes(c)].join("\n") + "\n";
+  return [...lines, line];
 }
