@@ -199,6 +199,47 @@ Deno.test("readArchive() refuses bad input with one line naming the file", async
     const f = write("bad.pkl.gz", bad);
     assertBadInput(() => readArchive(f), f, /corrupt gzip|pickle|unexpected/);
   });
+  await t.step("gzip data that inflates but fails its CRC-32", () => {
+    // Same length, one pixel changed, recompressed, with the original trailer: only the
+    // checksum can tell (fflate does not check it).
+    const raw = gunzipSync(idxImages);
+    raw[raw.length - 100] ^= 1;
+    const bad = gzipSync(raw);
+    bad.set(idxImages.subarray(idxImages.length - 8), bad.length - 8);
+    Deno.mkdirSync(`${dir.path}/crc`);
+    const f = write("crc/train-images-idx3-ubyte.gz", bad);
+    Deno.copyFileSync(
+      `${TESTDATA}mnist/train-labels-idx1-ubyte.gz`,
+      `${dir.path}/crc/train-labels-idx1-ubyte.gz`,
+    );
+    assertBadInput(() => readArchive(f), f, /corrupt data: CRC-32 0x[0-9a-f]{8} does not match/);
+  });
+  await t.step("gzip data longer than its trailer says", () => {
+    const raw = gunzipSync(idxImages);
+    const longer = new Uint8Array(raw.length + 5);
+    longer.set(raw);
+    const bad = gzipSync(longer);
+    bad.set(idxImages.subarray(idxImages.length - 8), bad.length - 8);
+    Deno.mkdirSync(`${dir.path}/long`);
+    const f = write("long/train-images-idx3-ubyte.gz", bad);
+    Deno.copyFileSync(
+      `${TESTDATA}mnist/train-labels-idx1-ubyte.gz`,
+      `${dir.path}/long/train-labels-idx1-ubyte.gz`,
+    );
+    assertBadInput(() => readArchive(f), f, /decompressed to \d+ bytes, the archive says \d+/);
+  });
+  await t.step("npz entry that fails its CRC-32", () => {
+    const zip = zipSync({ "x_train.npy": npy("|u1", [2, 3], Uint8Array.of(1, 2, 3, 4, 5, 6)) });
+    // Change the CRC-32 that the central directory records for the entry.
+    const view = new DataView(zip.buffer);
+    for (let p = zip.length - 22; p >= 0; p--) {
+      if (view.getUint32(p, true) !== 0x02014b50) continue;
+      view.setUint32(p + 16, view.getUint32(p + 16, true) ^ 1, true);
+      break;
+    }
+    const f = write("crc.npz", zip);
+    assertBadInput(() => readArchive(f), f, /x_train\.npy: corrupt data: CRC-32/);
+  });
   await t.step("wrong IDX magic number", () => {
     Deno.mkdirSync(`${dir.path}/magic`);
     const raw = gunzipSync(idxImages);

@@ -4,6 +4,15 @@
 import { Gunzip, Inflate } from "fflate";
 import { ByteReader, type ChunkParser, ParserDriver } from "./_byte_reader.ts";
 import { NetsweepError } from "../errors.ts";
+import { crc32 } from "./_crc32.ts";
+
+/** What the archive says its decompressed data is: checked once the stream ends. */
+export interface Expected {
+  crc32: number;
+  /** Bytes, modulo 2^32 for gzip. */
+  size: number;
+  modulo32: boolean;
+}
 
 // 64 KiB pushes keep fflate's output chunks small enough to be recycled by the young-generation
 // GC; 1 MiB pushes made fresh output buffers (and page faults) and took twice as long.
@@ -67,7 +76,8 @@ export type ParserChooser<T> = (head: Uint8Array, reader: ByteReader) => ChunkPa
 
 /**
  * Feeds `length` bytes of `file` from `start` through an optional decompressor into the
- * parser that `choose` picks from the first decoded bytes.
+ * parser that `choose` picks from the first decoded bytes. The decoded bytes are checked
+ * against `expected` (a zip entry's CRC-32 and size); gzip's own trailer is read here.
  */
 export function decodeStream<T>(
   file: Deno.FsFile,
@@ -76,10 +86,22 @@ export function decodeStream<T>(
   length: number,
   compression: "gzip" | "deflate" | "none",
   choose: ParserChooser<T>,
+  expected?: Expected,
 ): T {
+  if (compression === "gzip" && length >= 18) {
+    const trailer = readAt(file, start + length - 8, 8);
+    const tv = new DataView(trailer.buffer, trailer.byteOffset, 8);
+    expected = { crc32: tv.getUint32(0, true), size: tv.getUint32(4, true), modulo32: true };
+  }
   let driver: ParserDriver<T> | null = null;
   let head = new Uint8Array(0);
+  let crc = 0;
+  let decoded = 0;
   const feed = (chunk: Uint8Array) => {
+    if (expected) {
+      crc = crc32(crc, chunk);
+      decoded += chunk.length;
+    }
     if (driver === null) {
       // Wait for 8 bytes so the parser can be chosen from magic bytes.
       const joined = new Uint8Array(head.length + chunk.length);
@@ -95,6 +117,22 @@ export function decodeStream<T>(
     driver.push(chunk);
   };
   const finish = (): T => {
+    if (expected) {
+      const size = expected.modulo32 ? decoded % 2 ** 32 : decoded;
+      if (size !== expected.size) {
+        throw new NetsweepError(
+          source,
+          `corrupt data: decompressed to ${decoded} bytes, the archive says ${expected.size}`,
+        );
+      }
+      if (crc !== expected.crc32) {
+        const hex = (x: number) => `0x${x.toString(16).padStart(8, "0")}`;
+        throw new NetsweepError(
+          source,
+          `corrupt data: CRC-32 ${hex(crc)} does not match the archive's ${hex(expected.crc32)}`,
+        );
+      }
+    }
     if (driver === null) {
       if (head.length === 0) throw new NetsweepError(source, "no data (empty stream)");
       driver = new ParserDriver(choose(head, new ByteReader(source)));
@@ -108,6 +146,13 @@ export function decodeStream<T>(
     return finish();
   }
   const inflater = compression === "gzip" ? new Gunzip() : new Inflate();
+  if (inflater instanceof Gunzip) {
+    // A further gzip member: the file's trailer covers only the last one.
+    inflater.onmember = () => {
+      crc = 0;
+      decoded = 0;
+    };
+  }
   inflater.ondata = (data: Uint8Array) => feed(data);
   try {
     let pushed = 0;

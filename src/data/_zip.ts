@@ -7,6 +7,9 @@ export interface ZipEntry {
   name: string;
   method: number;
   compressedSize: number;
+  uncompressedSize: number;
+  /** CRC-32 of the uncompressed data. */
+  crc32: number;
   /** Offset of the entry's data (after its local header). */
   dataOffset: number;
 }
@@ -40,6 +43,7 @@ export function listZip(file: Deno.FsFile, size: number, source: string): ZipEnt
       throw new NetsweepError(source, "corrupt zip central directory");
     }
     const method = dv.getUint16(p + 10, true);
+    const crc32 = dv.getUint32(p + 16, true);
     let compressedSize = dv.getUint32(p + 20, true);
     let uncompressedSize = dv.getUint32(p + 24, true);
     let localOffset = dv.getUint32(p + 42, true);
@@ -73,7 +77,7 @@ export function listZip(file: Deno.FsFile, size: number, source: string): ZipEnt
     if (dataOffset + compressedSize > size) {
       throw new NetsweepError(source, `truncated zip entry '${name}'`);
     }
-    entries.push({ name, method, compressedSize, dataOffset });
+    entries.push({ name, method, compressedSize, uncompressedSize, crc32, dataOffset });
     p += 46 + nameLength + extraLength + commentLength;
   }
   return entries;
