@@ -176,7 +176,7 @@ export class OffthreadConverter {
     }
   }
 
-  /** Converts what is still queued, waits for the helper's slot in progress, and stops it. */
+  /** Converts what is still queued and waits for the helper's slot in progress. */
   finish(): void {
     const ctrl = this.#ctrl;
     drainSlots(ctrl, this.#ring, this.#targets, SLOTS, SLOT_BYTES);
@@ -186,7 +186,6 @@ export class OffthreadConverter {
         Atomics.wait(ctrl, meta, state, 100);
       }
     }
-    this.stop();
   }
 
   /** Stops the helper at once (it would keep the process alive). */
