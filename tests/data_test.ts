@@ -199,33 +199,29 @@ Deno.test("readArchive() refuses bad input with one line naming the file", async
     const f = write("bad.pkl.gz", bad);
     assertBadInput(() => readArchive(f), f, /corrupt gzip|pickle|unexpected/);
   });
-  await t.step("gzip data that inflates but fails its CRC-32", () => {
-    // Same length, one pixel changed, recompressed, with the original trailer: only the
-    // checksum can tell (fflate does not check it).
-    const raw = gunzipSync(idxImages);
-    raw[raw.length - 100] ^= 1;
+  // `raw` recompressed under the fixture's original gzip trailer, beside the fixture's labels.
+  const underOriginalTrailer = (name: string, raw: Uint8Array) => {
     const bad = gzipSync(raw);
     bad.set(idxImages.subarray(idxImages.length - 8), bad.length - 8);
-    Deno.mkdirSync(`${dir.path}/crc`);
-    const f = write("crc/train-images-idx3-ubyte.gz", bad);
+    Deno.mkdirSync(`${dir.path}/${name}`);
     Deno.copyFileSync(
       `${TESTDATA}mnist/train-labels-idx1-ubyte.gz`,
-      `${dir.path}/crc/train-labels-idx1-ubyte.gz`,
+      `${dir.path}/${name}/train-labels-idx1-ubyte.gz`,
     );
+    return write(`${name}/train-images-idx3-ubyte.gz`, bad);
+  };
+  await t.step("gzip data that inflates but fails its CRC-32", () => {
+    // Same length, one pixel changed: only the checksum can tell (fflate does not check it).
+    const raw = gunzipSync(idxImages);
+    raw[raw.length - 100] ^= 1;
+    const f = underOriginalTrailer("crc", raw);
     assertBadInput(() => readArchive(f), f, /corrupt data: CRC-32 0x[0-9a-f]{8} does not match/);
   });
   await t.step("gzip data longer than its trailer says", () => {
     const raw = gunzipSync(idxImages);
     const longer = new Uint8Array(raw.length + 5);
     longer.set(raw);
-    const bad = gzipSync(longer);
-    bad.set(idxImages.subarray(idxImages.length - 8), bad.length - 8);
-    Deno.mkdirSync(`${dir.path}/long`);
-    const f = write("long/train-images-idx3-ubyte.gz", bad);
-    Deno.copyFileSync(
-      `${TESTDATA}mnist/train-labels-idx1-ubyte.gz`,
-      `${dir.path}/long/train-labels-idx1-ubyte.gz`,
-    );
+    const f = underOriginalTrailer("long", longer);
     assertBadInput(() => readArchive(f), f, /decompressed to \d+ bytes, the archive says \d+/);
   });
   await t.step("npz entry that fails its CRC-32", () => {
