@@ -2,7 +2,7 @@
 // split an element anywhere, so multi-byte elements carry their partial bytes across parts.
 import type { ByteSink } from "./_byte_reader.ts";
 import { NetsweepError } from "../errors.ts";
-import { convertOffloaded, registerOffload } from "./_offthread.ts";
+import { convertInto, convertOffloaded, registerOffload } from "./_offthread.ts";
 
 /** Element types netsweep reads: numpy's `descr` without the byte-order character. */
 export type Dtype = "u1" | "f4" | "f8" | "i8";
@@ -64,11 +64,10 @@ export class PixelSink extends ElementSink {
     let pos = this.pos;
     if (this.#offload >= 0) {
       convertOffloaded(this.#offload, part, start, count, pos);
-    } else if (this.dtype === "u1") {
-      const table = this.table;
-      for (let i = 0; i < count; i++) dst[pos + i] = table[part[start + i]];
-    } else if (this.dtype === "f4" && (part.byteOffset + start) % 4 === 0) {
-      dst.set(new Float32Array(part.buffer, part.byteOffset + start, count), pos);
+    } else if (
+      this.dtype === "u1" || (this.dtype === "f4" && (part.byteOffset + start) % 4 === 0)
+    ) {
+      convertInto(part, start, count, dst, pos, this.table, this.dtype === "f4");
     } else {
       const view = new DataView(part.buffer, part.byteOffset + start, count * this.size);
       if (this.dtype === "f4") {

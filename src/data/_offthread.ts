@@ -25,11 +25,19 @@ const FREE = 0;
 const READY = 1;
 const BUSY = 2;
 
+/** A destination array and how its elements convert. */
+interface Target {
+  dst: Float32Array;
+  table: Float32Array;
+  floats: boolean;
+}
+
 /**
- * Converts `count` elements from `src` (bytes at `offset`) into `dst` from element `pos`. The
- * helper runs this same function (its source is sent to it), so both threads convert alike.
+ * Converts `count` elements from `src` (bytes at `offset`, 4-aligned for floats) into `dst`
+ * from element `pos`. The helper runs this same function (its source is sent to it), and so
+ * does an inline load, so every path converts alike.
  */
-function convertInto(
+export function convertInto(
   src: Uint8Array,
   offset: number,
   count: number,
@@ -52,7 +60,7 @@ function convertInto(
 function drainSlots(
   ctrl: Int32Array,
   ring: Uint8Array,
-  arrays: { dst: Float32Array; table: Float32Array; floats: boolean }[],
+  arrays: Target[],
   slots: number,
   slotBytes: number,
 ): boolean {
@@ -103,12 +111,6 @@ self.onmessage = (e) => {
   else arrays[e.data.id] = e.data;
   run();
 };`;
-
-interface Target {
-  dst: Float32Array;
-  table: Float32Array;
-  floats: boolean;
-}
 
 /** One load's helper: created when a load starts, terminated when it ends. */
 export class OffthreadConverter {

@@ -9,9 +9,8 @@ import { crc32 } from "./_crc32.ts";
 /** What the archive says its decompressed data is: checked once the stream ends. */
 export interface Expected {
   crc32: number;
-  /** Bytes, modulo 2^32 for gzip. */
+  /** Bytes; compared modulo 2^32, all gzip records. */
   size: number;
-  modulo32: boolean;
 }
 
 // 64 KiB pushes keep fflate's output chunks small enough to be recycled by the young-generation
@@ -91,7 +90,7 @@ export function decodeStream<T>(
   if (compression === "gzip" && length >= 18) {
     const trailer = readAt(file, start + length - 8, 8);
     const tv = new DataView(trailer.buffer, trailer.byteOffset, 8);
-    expected = { crc32: tv.getUint32(0, true), size: tv.getUint32(4, true), modulo32: true };
+    expected = { crc32: tv.getUint32(0, true), size: tv.getUint32(4, true) };
   }
   let driver: ParserDriver<T> | null = null;
   let head = new Uint8Array(0);
@@ -118,8 +117,7 @@ export function decodeStream<T>(
   };
   const finish = (): T => {
     if (expected) {
-      const size = expected.modulo32 ? decoded % 2 ** 32 : decoded;
-      if (size !== expected.size) {
+      if (decoded % 2 ** 32 !== expected.size % 2 ** 32) {
         throw new NetsweepError(
           source,
           `corrupt data: decompressed to ${decoded} bytes, the archive says ${expected.size}`,

@@ -134,7 +134,7 @@ function readNpz(file: Deno.FsFile, size: number, path: string, table: Float32Ar
       entry.compressedSize,
       entry.method === 8 ? "deflate" : "none",
       (_head, reader) => parseNpy(reader, table),
-      { crc32: entry.crc32, size: entry.uncompressedSize, modulo32: false },
+      { crc32: entry.crc32, size: entry.uncompressedSize },
     );
   }
   const splits: Record<string, ArchiveSplit> = {};
