@@ -47,13 +47,8 @@ export { type ArchiveSummary, inspectArchive, type SplitSummary } from "./src/da
 export { DEFAULT_SOURCE, defaultMnistDir } from "./src/data/mnist.ts";
 export { type Activation, ACTIVATIONS, type Cost, COSTS } from "./src/network/functions.ts";
 export { deriveSeed, Rng } from "./src/network/prng.ts";
-export {
-  type Init,
-  INITS,
-  Network,
-  type NetworkJson,
-  type NetworkOptions,
-} from "./src/network/network.ts";
+export { type Init, INITS } from "./src/network/init.ts";
+export { Network, type NetworkJson, type NetworkOptions } from "./src/network/network.ts";
 export {
   density,
   type EpochMetrics,

@@ -488,7 +488,7 @@ Deno.test("progressReporter() counts down every planned epoch of the sweep", () 
   });
   report({ type: "trial-start", trial: a, worker: 0, epochs: 3 });
   assertEquals(eta(), "9"); // every trial's epochs, not only the started ones
-  const metrics = { epoch: 0, trainSeconds: 1, evalSeconds: 0, testAccuracy: 0.5 };
+  const metrics = { epoch: 0, eta: 0.1, trainSeconds: 1, evalSeconds: 0, testAccuracy: 0.5 };
   report({ type: "epoch", trial: a, worker: 0, metrics, epochs: 3 });
   assertEquals(eta(), "8");
   assertMatch(out.at(-1)!, /\[w0\] trial 0 \(eta=0.1\) epoch 1\/3: test 50.00%/);

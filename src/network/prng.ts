@@ -6,6 +6,13 @@
  * @module
  */
 
+/** A generator's state: xoshiro128**'s four words and the Gaussian kept from the last pair. */
+export interface RngState {
+  s: number[];
+  /** NaN when no Gaussian is kept. */
+  spare: number;
+}
+
 /**
  * A seeded xoshiro128** generator.
  *
@@ -41,6 +48,31 @@ export class Rng {
     this.#s1 = next();
     this.#s2 = next();
     this.#s3 = next();
+  }
+
+  /** The generator's state, to continue the same stream later (see {@linkcode Rng.fromState}). */
+  state(): RngState {
+    return { s: [this.#s0, this.#s1, this.#s2, this.#s3], spare: this.#spare };
+  }
+
+  /**
+   * A generator that continues exactly where `state` was taken.
+   *
+   * @example
+   * ```ts
+   * import { assertEquals } from "../../tests/_assert.ts";
+   * import { Rng } from "./prng.ts";
+   * const a = new Rng(9);
+   * a.gaussian();
+   * const b = Rng.fromState(a.state());
+   * assertEquals([b.gaussian(), b.nextUint32()], [a.gaussian(), a.nextUint32()]);
+   * ```
+   */
+  static fromState(state: RngState): Rng {
+    const rng = new Rng(0);
+    [rng.#s0, rng.#s1, rng.#s2, rng.#s3] = state.s.map((v) => v >>> 0);
+    rng.#spare = state.spare;
+    return rng;
   }
 
   /** A uniform 32-bit unsigned integer. */

@@ -5,7 +5,7 @@
  * @module
  */
 import { ACTIVATIONS, COSTS } from "../network/functions.ts";
-import { INITS } from "../network/network.ts";
+import { INITS } from "../network/init.ts";
 import { NetsweepError } from "../errors.ts";
 import { suggest } from "./_suggest.ts";
 

@@ -1,0 +1,143 @@
+// The kernels' WebAssembly memory. Each Network owns one arena: its parameters, gradients and
+// every batch buffer the kernels read are Float32Array views into it, allocated once (a bump
+// allocator that never frees). The memory is shared, so growing it never detaches those views.
+// The kernels are instantiated with relaxed SIMD (fused multiply-add) where the engine has it,
+// else with plain SIMD; NETSWEEP_SIMD=plain forces the plain build (for comparisons).
+import { KERNELS_PLAIN_BASE64, KERNELS_RELAXED_BASE64 } from "./_kernels_wasm.ts";
+
+/** The kernels' exports; pointers are byte offsets, sizes and strides are in elements. */
+export interface Kernels {
+  sparse_forward(z: number, w: number, nOut: number, idx: number, val: number, count: number): void;
+  sparse_update(
+    w: number,
+    nOut: number,
+    idx: number,
+    val: number,
+    count: number,
+    delta: number,
+    step: number,
+  ): void;
+  scale(p: number, n: number, factor: number): void;
+  gemm_nn(
+    c: number,
+    a: number,
+    b: number,
+    M: number,
+    N: number,
+    K: number,
+    sam: number,
+    sak: number,
+    ldb: number,
+    ldc: number,
+    alpha: number,
+    accum: number,
+  ): void;
+  gemm_nt(
+    c: number,
+    a: number,
+    b: number,
+    M: number,
+    N: number,
+    K: number,
+    lda: number,
+    ldb: number,
+    ldc: number,
+    alpha: number,
+    accum: number,
+  ): void;
+}
+
+function decode(base64: string): Uint8Array<ArrayBuffer> {
+  return Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
+}
+
+function choose(): { module: WebAssembly.Module; simd: "relaxed" | "plain" } {
+  let forcePlain = false;
+  try {
+    forcePlain = Deno.env.get("NETSWEEP_SIMD") === "plain";
+  } catch { /* no env permission: the default */ }
+  const relaxed = decode(KERNELS_RELAXED_BASE64);
+  if (!forcePlain && WebAssembly.validate(relaxed)) {
+    return { module: new WebAssembly.Module(relaxed), simd: "relaxed" };
+  }
+  return { module: new WebAssembly.Module(decode(KERNELS_PLAIN_BASE64)), simd: "plain" };
+}
+
+let chosen: { module: WebAssembly.Module; simd: "relaxed" | "plain" } | null = null;
+
+/** Which kernel build this process uses: `relaxed` (fused multiply-add) or `plain`. */
+export function simdKind(): "relaxed" | "plain" {
+  chosen ??= choose();
+  return chosen.simd;
+}
+
+const PAGE = 65536;
+
+/** A bump allocator over one Network's WebAssembly memory. */
+export class WasmArena {
+  readonly memory: WebAssembly.Memory;
+  readonly kernels: Kernels;
+  readonly maxBytes: number;
+  #top = 16; // 0 stays unused
+
+  /** An arena that may grow to `maxBytes` (rounded up to 64 KiB pages). */
+  constructor(maxBytes: number) {
+    chosen ??= choose();
+    const maximum = Math.max(1, Math.ceil(maxBytes / PAGE));
+    if (maximum > 65536) {
+      throw new RangeError(
+        `a network needs ${mib(maxBytes)} MiB, more than the 4096 MiB a kernel memory can hold`,
+      );
+    }
+    this.maxBytes = maximum * PAGE;
+    this.memory = new WebAssembly.Memory({ initial: 1, maximum, shared: true });
+    const instance = new WebAssembly.Instance(chosen.module, { env: { memory: this.memory } });
+    this.kernels = instance.exports as unknown as Kernels;
+  }
+
+  /** Bytes allocated so far. */
+  get used(): number {
+    return this.#top;
+  }
+
+  /** Reserves `bytes` (16-byte aligned) and returns its offset. */
+  #alloc(bytes: number): number {
+    const ptr = (this.#top + 15) & ~15;
+    const top = ptr + bytes;
+    const have = this.memory.buffer.byteLength;
+    if (top > have) {
+      if (top > this.maxBytes) {
+        throw new RangeError(
+          `the network's kernel memory is full (${mib(top)} MiB needed, ${
+            mib(this.maxBytes)
+          } MiB reserved)`,
+        );
+      }
+      this.memory.grow(Math.ceil((top - have) / PAGE));
+    }
+    this.#top = top;
+    return ptr;
+  }
+
+  /** A zeroed Float32Array of `n` values in the arena. */
+  float32(n: number): Float32Array {
+    const ptr = this.#alloc(n * 4); // first: it may grow the memory
+    return new Float32Array(this.memory.buffer, ptr, n);
+  }
+
+  /** A zeroed Uint16Array of `n` values in the arena. */
+  uint16(n: number): Uint16Array {
+    const ptr = this.#alloc(n * 2);
+    return new Uint16Array(this.memory.buffer, ptr, n);
+  }
+
+  /** A zeroed Int32Array of `n` values in the arena. */
+  int32(n: number): Int32Array {
+    const ptr = this.#alloc(n * 4);
+    return new Int32Array(this.memory.buffer, ptr, n);
+  }
+}
+
+function mib(bytes: number): string {
+  return (bytes / 2 ** 20).toFixed(1);
+}

@@ -1,0 +1,103 @@
+// What every layer kind implements. A layer maps a mini-batch of inputs x:(m, inSize) to
+// outputs a:(m, outSize), both row-major with one example per row, in buffers of the
+// network's WebAssembly arena. Backprop runs in three steps so that weights never change
+// while a gradient that reads them is still being computed:
+//   backward   δ of this layer from dA (its output's gradient), and dX for the layer below;
+//   gradients  ∂C/∂param = alpha · Σ_examples (into each param's grad buffer), or
+//   sgdStep    param += step · Σ_examples, fused (plain SGD: no gradient buffer at all).
+import type { Rng } from "../prng.ts";
+import type { Kernels, WasmArena } from "../_arena.ts";
+
+/** `train` (dropout masks, batch statistics), `eval` (the whole network, running statistics),
+ * `probe` (batch statistics but no dropout and no update of the running statistics: the
+ * gradient metrics). */
+export type Mode = "train" | "eval" | "probe";
+
+/** A learnable array and its gradient buffer. */
+export interface Param {
+  /** `w`, `b`, `gamma` or `beta`. */
+  name: string;
+  data: Float32Array;
+  grad: Float32Array;
+  /** Weights are regularised (L2, L1, weight decay); biases, gamma and beta are not. */
+  regularize: boolean;
+}
+
+/** Per-batch state a pass shares with every layer. */
+export interface Pass {
+  mode: Mode;
+  /** Dropout masks are drawn from it (train mode only). */
+  rng: Rng;
+}
+
+/** One layer's buffers for batches of up to `m` examples. */
+export interface LayerWork {
+  m: number;
+  /** Outputs (m, outSize). */
+  a: Float32Array;
+  /** Gradient of the cost with respect to `a`, turned into δ in place by backward (the
+   * output layer's δ is written here by the cost). */
+  dA: Float32Array;
+}
+
+/** The JSON of one layer's parameters and state. */
+export interface LayerJson {
+  type: string;
+  [key: string]: unknown;
+}
+
+/** A layer of a Network. */
+export interface Layer {
+  readonly type: "dense" | "conv" | "pool";
+  /** Input shape: `[n]` for a vector, `[channels, height, width]` for maps. */
+  readonly inShape: readonly number[];
+  readonly outShape: readonly number[];
+  readonly inSize: number;
+  readonly outSize: number;
+  /** Learnable arrays, weights first. */
+  readonly params: Param[];
+  /** Saved arrays that are not learned (batch norm's running statistics). */
+  readonly state: Float32Array[];
+  /** One line for summaries: `conv 20x5x5 -> 20x24x24, pool 2 -> 20x12x12, sigmoid`. */
+  describe(): string;
+  /** Buffers for batches of up to `m`. */
+  allocate(arena: WasmArena, m: number): LayerWork;
+  /** a = f(x); `x` is the previous layer's output (ignored by a sparse input layer). */
+  forward(k: Kernels, work: LayerWork, x: Float32Array, m: number, pass: Pass): void;
+  /** δ from work.dA (in place), and dX = ∂C/∂x when `dX` is given. */
+  backward(k: Kernels, work: LayerWork, x: Float32Array, m: number, dX: Float32Array | null): void;
+  /** param.grad = alpha · Σ over the batch of ∂C/∂param. */
+  gradients(k: Kernels, work: LayerWork, x: Float32Array, m: number, alpha: number): void;
+  /** param += step · Σ over the batch of ∂C/∂param, without gradient buffers (plain SGD). */
+  sgdStep(k: Kernels, work: LayerWork, x: Float32Array, m: number, step: number): void;
+  /** Inputs that feed one output (Xavier's and He's n_in). */
+  readonly fanIn: number;
+  /** network3.py's n_out: outputs per input (maps·k²/pool² for a conv-pool layer). */
+  readonly fanOut: number;
+}
+
+/** Product of a shape's dimensions. */
+export function sizeOf(shape: readonly number[]): number {
+  return shape.reduce((a, b) => a * b, 1);
+}
+
+/** `20x12x12` or `100`. */
+export function shapeText(shape: readonly number[]): string {
+  return shape.join("x");
+}
+
+/** out[j] = scale · Σ_e x[e·n + j] for an (m, n) buffer (a bias gradient). */
+export function sumRows(
+  x: Float32Array,
+  m: number,
+  n: number,
+  out: Float32Array,
+  scale: number,
+): void {
+  for (let j = 0; j < n; j++) out[j] = 0;
+  for (let e = 0; e < m; e++) {
+    const off = e * n;
+    for (let j = 0; j < n; j++) out[j] += x[off + j];
+  }
+  if (scale !== 1) { for (let j = 0; j < n; j++) out[j] *= scale; }
+}

@@ -1,0 +1,482 @@
+// A fully connected layer: z = w·x + b, optionally batch-normalised (Saito ch. 6: after the
+// affine step, before the activation), then the activation (hidden) or the output function
+// (sigmoid or softmax, by the cost). Dropout here drops the layer's *inputs* with probability
+// p, as network3.py's p_dropout does; a setting's `dropout` puts it on every layer after the
+// first, which drops each hidden neuron. Scaling is the books' (not inverted): a kept input
+// passes unchanged in training, and evaluation multiplies w·x by (1 - p).
+//
+// Weights are stored transposed, wT:(in,out) row-major, so that a row of wT is one input's
+// outgoing weights: the sparse input kernel reads whole rows, and every GEMM reads rows.
+import {
+  activate,
+  type Activation,
+  type Cost,
+  softmaxRows,
+  timesDerivative,
+} from "../functions.ts";
+import type { Kernels, WasmArena } from "../_arena.ts";
+import type { SparseRows } from "../../data/sparse.ts";
+import { type Layer, type LayerWork, type Param, type Pass, sumRows } from "./_layer.ts";
+
+/** Batch norm's epsilon, as Saito's BatchNormalization adds it (10e-7) under the root. */
+const BN_EPS = 1e-6;
+/** Batch norm's running averages: new = 0.9·old + 0.1·batch. */
+const BN_MOMENTUM = 0.9;
+
+/** What a dense layer is. */
+export interface DenseOptions {
+  inSize: number;
+  outSize: number;
+  /** The hidden activation, or null for the output layer (whose function follows `cost`). */
+  activation: Activation | null;
+  cost: Cost;
+  batchNorm: boolean;
+  /** Probability of dropping each input during training; 0 for none. */
+  dropout: number;
+  /** Inputs are the dataset's pixels, listed per example (zero pixels skipped). */
+  sparseInput: boolean;
+  /** Shape of the input, for summaries (`[n]` or the maps it flattens). */
+  inShape?: readonly number[];
+}
+
+/** Where a sparse input layer finds its examples. */
+export interface InputRows {
+  images: Float32Array;
+  /** Dataset rows of the batch. */
+  rows: Uint32Array;
+  /** The split's non-zero pixels, found once; absent: scan each image. */
+  sparse?: SparseRows;
+  /** List every pixel, zero or not (the `dense` input kernel: same sums, no skipping). */
+  all: boolean;
+}
+
+interface DenseWork extends LayerWork {
+  z: Float32Array;
+  /** Batch norm: the normalised z and γ·x̂ + β; the batch's standard deviations. */
+  xhat: Float32Array | null;
+  y: Float32Array | null;
+  std: Float32Array | null;
+  dGamma: Float32Array | null;
+  dBeta: Float32Array | null;
+  /** Dropout: the kept inputs (x ⊙ mask) and the mask, (m, in). */
+  xDrop: Float32Array | null;
+  mask: Float32Array | null;
+  /** Sparse input: per example, the listed pixels' indices and values, and their count. */
+  nzIndex: Uint16Array | null;
+  nzValue: Float32Array | null;
+  nzCount: Int32Array | null;
+  /** Was the last forward a training pass (dropout masks in use)? */
+  dropped: boolean;
+}
+
+/** A fully connected layer. */
+export class DenseLayer implements Layer {
+  readonly type = "dense" as const;
+  readonly inShape: readonly number[];
+  readonly outShape: readonly number[];
+  readonly inSize: number;
+  readonly outSize: number;
+  readonly params: Param[];
+  readonly state: Float32Array[];
+  readonly fanIn: number;
+  readonly fanOut: number;
+  readonly options: DenseOptions;
+  /** wT:(in,out) and b:(out). */
+  readonly wT: Float32Array;
+  readonly b: Float32Array;
+  readonly gamma: Float32Array | null;
+  readonly beta: Float32Array | null;
+  readonly runMean: Float32Array | null;
+  readonly runVar: Float32Array | null;
+
+  constructor(arena: WasmArena, options: DenseOptions) {
+    const { inSize, outSize } = options;
+    this.options = options;
+    this.inShape = options.inShape ?? [inSize];
+    this.outShape = [outSize];
+    this.inSize = inSize;
+    this.outSize = outSize;
+    this.fanIn = inSize;
+    this.fanOut = outSize;
+    this.wT = arena.float32(inSize * outSize);
+    this.b = arena.float32(outSize);
+    this.params = [
+      { name: "w", data: this.wT, grad: arena.float32(inSize * outSize), regularize: true },
+      { name: "b", data: this.b, grad: arena.float32(outSize), regularize: false },
+    ];
+    if (options.batchNorm) {
+      this.gamma = arena.float32(outSize).fill(1);
+      this.beta = arena.float32(outSize);
+      this.runMean = new Float32Array(outSize);
+      this.runVar = new Float32Array(outSize);
+      this.params.push(
+        { name: "gamma", data: this.gamma, grad: arena.float32(outSize), regularize: false },
+        { name: "beta", data: this.beta, grad: arena.float32(outSize), regularize: false },
+      );
+      this.state = [this.runMean, this.runVar];
+    } else {
+      this.gamma =
+        this.beta =
+        this.runMean =
+        this.runVar =
+          null;
+      this.state = [];
+    }
+  }
+
+  describe(): string {
+    const o = this.options;
+    const f = o.activation ?? (o.cost === "log-likelihood" ? "softmax" : "sigmoid");
+    return [
+      `dense ${this.inSize} -> ${this.outSize}`,
+      o.batchNorm ? "batch norm" : "",
+      f,
+      o.dropout > 0 ? `dropout ${o.dropout} on inputs` : "",
+    ].filter(Boolean).join(", ");
+  }
+
+  allocate(arena: WasmArena, m: number): DenseWork {
+    const { inSize, outSize, batchNorm, dropout, sparseInput } = this.options;
+    const n = m * outSize;
+    return {
+      m,
+      z: arena.float32(n),
+      a: arena.float32(n),
+      dA: arena.float32(n),
+      xhat: batchNorm ? arena.float32(n) : null,
+      y: batchNorm ? arena.float32(n) : null,
+      std: batchNorm ? new Float32Array(outSize) : null,
+      dGamma: batchNorm ? new Float32Array(outSize) : null,
+      dBeta: batchNorm ? new Float32Array(outSize) : null,
+      xDrop: dropout > 0 ? arena.float32(m * inSize) : null,
+      mask: dropout > 0 ? arena.float32(m * inSize) : null,
+      nzIndex: sparseInput ? arena.uint16(m * inSize) : null,
+      nzValue: sparseInput ? arena.float32(m * inSize) : null,
+      nzCount: sparseInput ? new Int32Array(m) : null,
+      dropped: false,
+    };
+  }
+
+  /** Lists each example's input pixels for the sparse kernel (the non-zero ones, or all). */
+  gather(work: LayerWork, input: InputRows, m: number): void {
+    const w = work as DenseWork;
+    const n0 = this.inSize;
+    const nzIndex = w.nzIndex!;
+    const nzValue = w.nzValue!;
+    const images = input.images;
+    const rows = input.rows;
+    for (let e = 0; e < m; e++) {
+      const nzOff = e * n0;
+      let count = 0;
+      if (input.all) {
+        const xOff = rows[e] * n0;
+        for (let k = 0; k < n0; k++) {
+          nzIndex[nzOff + k] = k;
+          nzValue[nzOff + k] = images[xOff + k];
+        }
+        count = n0;
+      } else if (input.sparse) {
+        // Found once for the whole split: copy it into the kernel's memory (an indexed copy:
+        // subarray() and set() would allocate two views per example).
+        const s = input.sparse;
+        const start = s.rowStart[rows[e]];
+        count = s.rowStart[rows[e] + 1] - start;
+        const index = s.index;
+        const value = s.value;
+        for (let c = 0; c < count; c++) {
+          nzIndex[nzOff + c] = index[start + c];
+          nzValue[nzOff + c] = value[start + c];
+        }
+      } else {
+        const xOff = rows[e] * n0;
+        for (let k = 0; k < n0; k++) {
+          const v = images[xOff + k];
+          if (v === 0) continue;
+          nzIndex[nzOff + count] = k;
+          nzValue[nzOff + count] = v;
+          count++;
+        }
+      }
+      w.nzCount![e] = count;
+    }
+  }
+
+  forward(k: Kernels, work: LayerWork, x: Float32Array, m: number, pass: Pass): void {
+    const w = work as DenseWork;
+    const { inSize, outSize, dropout, batchNorm } = this.options;
+    const z = w.z;
+    const b = this.b;
+    for (let e = 0; e < m; e++) {
+      const off = e * outSize;
+      for (let j = 0; j < outSize; j++) z[off + j] = b[j];
+    }
+    if (this.options.sparseInput) {
+      // w:(out,in) · x:(in) -> z:(out), one example at a time over its listed pixels.
+      const idx = w.nzIndex!.byteOffset;
+      const val = w.nzValue!.byteOffset;
+      for (let e = 0; e < m; e++) {
+        k.sparse_forward(
+          z.byteOffset + e * outSize * 4,
+          this.wT.byteOffset,
+          outSize,
+          idx + e * inSize * 2,
+          val + e * inSize * 4,
+          w.nzCount![e],
+        );
+      }
+    } else {
+      let input = x;
+      let alpha = 1;
+      w.dropped = false;
+      if (dropout > 0) {
+        if (pass.mode === "train") {
+          dropInputs(x, w.xDrop!, w.mask!, m * inSize, dropout, pass);
+          input = w.xDrop!;
+          w.dropped = true;
+        } else alpha = 1 - dropout;
+      }
+      // x:(m,in) · wT:(in,out) -> z:(m,out), added to the biases already there.
+      k.gemm_nn(
+        z.byteOffset,
+        input.byteOffset,
+        this.wT.byteOffset,
+        m,
+        outSize,
+        inSize,
+        inSize,
+        1,
+        outSize,
+        outSize,
+        alpha,
+        1,
+      );
+    }
+    let pre = z;
+    if (batchNorm) {
+      this.#normalize(w, m, pass);
+      pre = w.y!;
+    }
+    const n = m * outSize;
+    const f = this.options.activation;
+    if (f) activate(f, pre, w.a, n);
+    else if (this.options.cost === "log-likelihood") softmaxRows(pre, w.a, m, outSize);
+    else activate("sigmoid", pre, w.a, n);
+  }
+
+  /** y = γ·(z - μ)/σ + β over the batch (train, probe) or with the running statistics (eval). */
+  #normalize(w: DenseWork, m: number, pass: Pass): void {
+    const n = this.outSize;
+    const z = w.z;
+    const xhat = w.xhat!;
+    const y = w.y!;
+    const std = w.std!;
+    const gamma = this.gamma!;
+    const beta = this.beta!;
+    const runMean = this.runMean!;
+    const runVar = this.runVar!;
+    if (pass.mode === "eval") {
+      for (let j = 0; j < n; j++) std[j] = Math.sqrt(runVar[j] + BN_EPS);
+      for (let e = 0; e < m; e++) {
+        const off = e * n;
+        for (let j = 0; j < n; j++) {
+          const v = (z[off + j] - runMean[j]) / std[j];
+          xhat[off + j] = v;
+          y[off + j] = gamma[j] * v + beta[j];
+        }
+      }
+      return;
+    }
+    for (let j = 0; j < n; j++) {
+      let mean = 0;
+      for (let e = 0; e < m; e++) mean += z[e * n + j];
+      mean /= m;
+      let variance = 0;
+      for (let e = 0; e < m; e++) {
+        const c = z[e * n + j] - mean;
+        variance += c * c;
+      }
+      variance /= m;
+      std[j] = Math.sqrt(variance + BN_EPS);
+      for (let e = 0; e < m; e++) {
+        const v = (z[e * n + j] - mean) / std[j];
+        xhat[e * n + j] = v;
+        y[e * n + j] = gamma[j] * v + beta[j];
+      }
+      if (pass.mode === "train") {
+        runMean[j] = BN_MOMENTUM * runMean[j] + (1 - BN_MOMENTUM) * mean;
+        runVar[j] = BN_MOMENTUM * runVar[j] + (1 - BN_MOMENTUM) * variance;
+      }
+    }
+  }
+
+  backward(
+    k: Kernels,
+    work: LayerWork,
+    _x: Float32Array,
+    m: number,
+    dX: Float32Array | null,
+  ): void {
+    const w = work as DenseWork;
+    const { inSize, outSize } = this;
+    const delta = w.dA;
+    const n = m * outSize;
+    const f = this.options.activation;
+    if (f) timesDerivative(f, this.options.batchNorm ? w.y! : w.z, w.a, delta, n);
+    if (this.options.batchNorm) this.#normBackward(w, m);
+    if (dX) {
+      // (w^T δ): δ:(m,out) · w:(out,in) -> dX:(m,in); wT's rows are w's columns.
+      k.gemm_nt(
+        dX.byteOffset,
+        delta.byteOffset,
+        this.wT.byteOffset,
+        m,
+        inSize,
+        outSize,
+        outSize,
+        outSize,
+        inSize,
+        1,
+        0,
+      );
+      if (w.dropped) {
+        const mask = w.mask!;
+        for (let i = 0, len = m * inSize; i < len; i++) dX[i] *= mask[i];
+      }
+    }
+  }
+
+  /** Batch norm's backward pass (Saito's BatchNormalization): dγ, dβ, and δ_z from δ_y. */
+  #normBackward(w: DenseWork, m: number): void {
+    const n = this.outSize;
+    const delta = w.dA;
+    const xhat = w.xhat!;
+    const std = w.std!;
+    const gamma = this.gamma!;
+    const dGamma = w.dGamma!;
+    const dBeta = w.dBeta!;
+    for (let j = 0; j < n; j++) {
+      let db = 0;
+      let dg = 0;
+      for (let e = 0; e < m; e++) {
+        const d = delta[e * n + j];
+        db += d;
+        dg += d * xhat[e * n + j];
+      }
+      dBeta[j] = db;
+      dGamma[j] = dg;
+      // dxc = γ·δ/σ - (γ·dγ/(m·σ))·x̂ ; δ_z = dxc - mean(dxc)
+      const s = std[j];
+      const g = gamma[j];
+      const k1 = g / s;
+      const k2 = (g * dg) / (m * s);
+      let sum = 0;
+      for (let e = 0; e < m; e++) {
+        const v = k1 * delta[e * n + j] - k2 * xhat[e * n + j];
+        delta[e * n + j] = v;
+        sum += v;
+      }
+      const mean = sum / m;
+      for (let e = 0; e < m; e++) delta[e * n + j] -= mean;
+    }
+  }
+
+  gradients(k: Kernels, work: LayerWork, x: Float32Array, m: number, alpha: number): void {
+    const w = work as DenseWork;
+    const [pw, pb] = this.params;
+    if (this.options.sparseInput) pw.grad.fill(0); // the sparse kernel only adds to its rows
+    this.#weightGradient(k, w, x, m, pw.grad, alpha, false);
+    sumRows(w.dA, m, this.outSize, pb.grad, alpha);
+    if (this.options.batchNorm) {
+      const [, , pg, pbeta] = this.params;
+      for (let j = 0; j < this.outSize; j++) {
+        pg.grad[j] = alpha * w.dGamma![j];
+        pbeta.grad[j] = alpha * w.dBeta![j];
+      }
+    }
+  }
+
+  sgdStep(k: Kernels, work: LayerWork, x: Float32Array, m: number, step: number): void {
+    const w = work as DenseWork;
+    const n = this.outSize;
+    this.#weightGradient(k, w, x, m, this.wT, step, true);
+    const b = this.b;
+    const d = w.dA;
+    for (let e = 0; e < m; e++) {
+      const off = e * n;
+      for (let j = 0; j < n; j++) b[j] += step * d[off + j];
+    }
+    if (this.options.batchNorm) {
+      for (let j = 0; j < n; j++) {
+        this.gamma![j] += step * w.dGamma![j];
+        this.beta![j] += step * w.dBeta![j];
+      }
+    }
+  }
+
+  /**
+   * target (+)= alpha · Σ_e x_e δ_e^T (BP4): added into the weights themselves (plain SGD), or
+   * written into a gradient buffer.
+   */
+  #weightGradient(
+    k: Kernels,
+    w: DenseWork,
+    x: Float32Array,
+    m: number,
+    target: Float32Array,
+    alpha: number,
+    accumulate: boolean,
+  ): void {
+    const { inSize, outSize } = this;
+    const delta = w.dA;
+    if (this.options.sparseInput) {
+      // Only the listed pixels' rows have a non-zero gradient.
+      for (let e = 0; e < m; e++) {
+        k.sparse_update(
+          target.byteOffset,
+          outSize,
+          w.nzIndex!.byteOffset + e * inSize * 2,
+          w.nzValue!.byteOffset + e * inSize * 4,
+          w.nzCount![e],
+          delta.byteOffset + e * outSize * 4,
+          alpha,
+        );
+      }
+      return;
+    }
+    const input = w.dropped ? w.xDrop! : x;
+    // x^T:(in,m) · δ:(m,out) -> (in,out), x read column-wise (stride in).
+    k.gemm_nn(
+      target.byteOffset,
+      input.byteOffset,
+      delta.byteOffset,
+      inSize,
+      outSize,
+      m,
+      1,
+      inSize,
+      outSize,
+      outSize,
+      alpha,
+      accumulate ? 1 : 0,
+    );
+  }
+}
+
+/** xDrop = x ⊙ mask, each value kept when a uniform draw is above p (Saito's `rand > ratio`). */
+function dropInputs(
+  x: Float32Array,
+  xDrop: Float32Array,
+  mask: Float32Array,
+  n: number,
+  p: number,
+  pass: Pass,
+): void {
+  // One 32-bit draw per value: kept when u > p·2^32 (p to 2^-32 precision).
+  const threshold = Math.floor(p * 4294967296);
+  const rng = pass.rng;
+  for (let i = 0; i < n; i++) {
+    const keep = rng.nextUint32() > threshold ? 1 : 0;
+    mask[i] = keep;
+    xDrop[i] = x[i] * keep;
+  }
+}

@@ -1,0 +1,29 @@
+// Momentum-based gradient descent (Nielsen ch. 3; Saito's Momentum is the same):
+// v' = momentum·v - eta·g, w' = w + v'.
+import type { Param } from "../layers/_layer.ts";
+import { type Optimizer, type OptimizerKind, type OptimizerSettings, zeros } from "./_optimizer.ts";
+
+export const MOMENTUM: OptimizerKind = {
+  fused: false,
+  reads: ["momentum"],
+  create(params: Param[], s: OptimizerSettings): Optimizer {
+    const velocity = zeros(params);
+    const mu = s.momentum;
+    return {
+      arrays: velocity,
+      step(eta) {
+        params.forEach((p, q) => {
+          const w = p.data;
+          const g = p.grad;
+          const v = velocity[q];
+          for (let i = 0, n = w.length; i < n; i++) {
+            v[i] = mu * v[i] - eta * g[i];
+            w[i] += v[i];
+          }
+        });
+      },
+      scalars: () => [],
+      restore() {},
+    };
+  },
+};

@@ -1,0 +1,31 @@
+// Nesterov's accelerated gradient as Saito's optimizer.py writes it:
+// v' = momentum·v - eta·g, w' = w + momentum²·v' - (1 + momentum)·eta·g.
+import type { Param } from "../layers/_layer.ts";
+import { type Optimizer, type OptimizerKind, type OptimizerSettings, zeros } from "./_optimizer.ts";
+
+export const NESTEROV: OptimizerKind = {
+  fused: false,
+  reads: ["momentum"],
+  create(params: Param[], s: OptimizerSettings): Optimizer {
+    const velocity = zeros(params);
+    const mu = s.momentum;
+    return {
+      arrays: velocity,
+      step(eta) {
+        const look = mu * mu;
+        const direct = (1 + mu) * eta;
+        params.forEach((p, q) => {
+          const w = p.data;
+          const g = p.grad;
+          const v = velocity[q];
+          for (let i = 0, n = w.length; i < n; i++) {
+            v[i] = mu * v[i] - eta * g[i];
+            w[i] += look * v[i] - direct * g[i];
+          }
+        });
+      },
+      scalars: () => [],
+      restore() {},
+    };
+  },
+};

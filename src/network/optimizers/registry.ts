@@ -1,0 +1,31 @@
+/**
+ * The optimisers an experiment's `optimizer` may name, one entry each. A new optimiser is one
+ * file and one entry.
+ *
+ * @module
+ */
+import type { OptimizerKind } from "./_optimizer.ts";
+import { SGD } from "./sgd.ts";
+import { MOMENTUM } from "./momentum.ts";
+import { NESTEROV } from "./nesterov.ts";
+import { ADAGRAD } from "./adagrad.ts";
+import { RMSPROP } from "./rmsprop.ts";
+import { ADAM } from "./adam.ts";
+
+/** Every optimiser by name. */
+export const OPTIMIZERS = {
+  sgd: SGD,
+  momentum: MOMENTUM,
+  nesterov: NESTEROV,
+  adagrad: ADAGRAD,
+  rmsprop: RMSPROP,
+  adam: ADAM,
+} as const satisfies Record<string, OptimizerKind>;
+
+/** An optimiser's name. */
+export type OptimizerName = keyof typeof OPTIMIZERS;
+
+/** Every optimiser name, for validation. */
+export const OPTIMIZER_NAMES = Object.keys(OPTIMIZERS) as OptimizerName[];
+
+export type { OptimizerSettings } from "./_optimizer.ts";
