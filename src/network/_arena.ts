@@ -45,6 +45,33 @@ export interface Kernels {
     alpha: number,
     accum: number,
   ): void;
+  act_sigmoid(z: number, a: number, planes: number, per: number, bias: number): void;
+  act_relu(z: number, a: number, planes: number, per: number, bias: number): void;
+  back_sigmoid(a: number, delta: number, n: number): void;
+  back_relu(a: number, delta: number, n: number): void;
+  maxpool(src: number, dst: number, planes: number, h: number, w: number, s: number): void;
+  maxpool_back(
+    src: number,
+    pooled: number,
+    delta: number,
+    dsrc: number,
+    planes: number,
+    h: number,
+    w: number,
+    s: number,
+  ): void;
+  maxpool2_back(
+    src: number,
+    pooled: number,
+    delta: number,
+    dsrc: number,
+    planes: number,
+    h: number,
+    w: number,
+  ): void;
+  im2col(img: number, C: number, H: number, W: number, k: number, col: number): void;
+  /** Adds the columns at `col` back onto the image at `img`. */
+  col2im(img: number, C: number, H: number, W: number, k: number, col: number): void;
 }
 
 function decode(base64: string): Uint8Array<ArrayBuffer> {
@@ -78,7 +105,7 @@ export class WasmArena {
   readonly memory: WebAssembly.Memory;
   readonly kernels: Kernels;
   readonly maxBytes: number;
-  #top = 16; // 0 stays unused
+  #top = 16; // 0..15 stay zero: a kernel's "no bias" pointer reads zeros there
 
   /** An arena that may grow to `maxBytes` (rounded up to 64 KiB pages). */
   constructor(maxBytes: number) {

@@ -33,36 +33,6 @@ export const LOG_FLOOR = 1e-30;
  */
 export const FLUSH_BELOW = 1e-30;
 
-/** a[i] = f(z[i]) for i in [0, n). */
-export function activate(f: Activation, z: Float32Array, a: Float32Array, n: number): void {
-  if (f === "sigmoid") {
-    for (let i = 0; i < n; i++) a[i] = 1 / (1 + Math.exp(-z[i]));
-  } else if (f === "relu") {
-    for (let i = 0; i < n; i++) a[i] = z[i] > 0 ? z[i] : 0;
-  } else {
-    for (let i = 0; i < n; i++) a[i] = Math.tanh(z[i]);
-  }
-}
-
-/**
- * delta[i] *= f'(z[i]) for i in [0, n), from the activations `a` where that is cheaper
- * (σ' = a(1 - a), tanh' = 1 - a²); tiny products are flushed to zero (see FLUSH_BELOW).
- */
-export function timesDerivative(
-  f: Activation,
-  z: Float32Array,
-  a: Float32Array,
-  delta: Float32Array,
-  n: number,
-): void {
-  for (let i = 0; i < n; i++) {
-    const ai = a[i];
-    const prime = f === "sigmoid" ? ai * (1 - ai) : f === "relu" ? (z[i] > 0 ? 1 : 0) : 1 - ai * ai;
-    const v = delta[i] * prime;
-    delta[i] = v > -FLUSH_BELOW && v < FLUSH_BELOW ? 0 : v;
-  }
-}
-
 /** Row-wise softmax of z (m rows of n) into a, shifted by each row's maximum. */
 export function softmaxRows(z: Float32Array, a: Float32Array, m: number, n: number): void {
   for (let e = 0; e < m; e++) {

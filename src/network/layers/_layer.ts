@@ -7,6 +7,7 @@
 //   sgdStep    param += step · Σ_examples, fused (plain SGD: no gradient buffer at all).
 import type { Rng } from "../prng.ts";
 import type { Kernels, WasmArena } from "../_arena.ts";
+import { type Activation, FLUSH_BELOW } from "../functions.ts";
 
 /** `train` (dropout masks, batch statistics), `eval` (the whole network, running statistics),
  * `probe` (batch statistics but no dropout and no update of the running statistics: the
@@ -100,4 +101,86 @@ export function sumRows(
     for (let j = 0; j < n; j++) out[j] += x[off + j];
   }
   if (scale !== 1) { for (let j = 0; j < n; j++) out[j] *= scale; }
+}
+
+/**
+ * a = f(z + b[plane]) over `planes` planes of `per` values (`bias` null: no bias). Sigmoid and
+ * ReLU run in the SIMD kernels; tanh in a plain loop.
+ */
+export function applyActivation(
+  k: Kernels,
+  f: Activation,
+  z: Float32Array,
+  a: Float32Array,
+  planes: number,
+  per: number,
+  bias: Float32Array | null,
+): void {
+  if (f === "sigmoid") {
+    k.act_sigmoid(z.byteOffset, a.byteOffset, planes, per, bias ? bias.byteOffset : 0);
+  } else if (f === "relu") {
+    k.act_relu(z.byteOffset, a.byteOffset, planes, per, bias ? bias.byteOffset : 0);
+  } else {
+    for (let p = 0, i = 0; p < planes; p++) {
+      const b = bias ? bias[p] : 0;
+      for (let q = 0; q < per; q++, i++) a[i] = Math.tanh(z[i] + b);
+    }
+  }
+}
+
+/** δ *= f'(z) from the activations a (σ' = a(1-a), relu' = [a > 0], tanh' = 1 - a²). */
+export function applyDerivative(
+  k: Kernels,
+  f: Activation,
+  a: Float32Array,
+  delta: Float32Array,
+  n: number,
+): void {
+  if (f === "sigmoid") k.back_sigmoid(a.byteOffset, delta.byteOffset, n);
+  else if (f === "relu") k.back_relu(a.byteOffset, delta.byteOffset, n);
+  else {
+    for (let i = 0; i < n; i++) {
+      const v = delta[i] * (1 - a[i] * a[i]);
+      delta[i] = v > -FLUSH_BELOW && v < FLUSH_BELOW ? 0 : v;
+    }
+  }
+}
+
+/**
+ * Each s×s window's δ (pooled, in `delta`) to the first of its inputs in row order that equals
+ * the window's maximum (`pooled`), zero to the others: `dsrc` is written whole.
+ */
+export function poolBackward(
+  k: Kernels,
+  src: Float32Array,
+  pooled: Float32Array,
+  delta: Float32Array,
+  dsrc: Float32Array,
+  planes: number,
+  h: number,
+  w: number,
+  s: number,
+): void {
+  if (s === 2 && w % 4 === 0) {
+    k.maxpool2_back(
+      src.byteOffset,
+      pooled.byteOffset,
+      delta.byteOffset,
+      dsrc.byteOffset,
+      planes,
+      h,
+      w,
+    );
+  } else {
+    k.maxpool_back(
+      src.byteOffset,
+      pooled.byteOffset,
+      delta.byteOffset,
+      dsrc.byteOffset,
+      planes,
+      h,
+      w,
+      s,
+    );
+  }
 }

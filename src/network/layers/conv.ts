@@ -7,9 +7,19 @@
 //
 // Each image is lowered to columns (im2col), so the convolution is one matrix product:
 //   F:(maps, C·k·k) · col:(C·k·k, P) -> zc:(maps, P), P = outH·outW positions.
-import { activate, type Activation, timesDerivative } from "../functions.ts";
+import type { Activation } from "../functions.ts";
 import type { Kernels, WasmArena } from "../_arena.ts";
-import { type Layer, type LayerWork, type Param, type Pass, shapeText, sizeOf } from "./_layer.ts";
+import {
+  applyActivation,
+  applyDerivative,
+  type Layer,
+  type LayerWork,
+  type Param,
+  type Pass,
+  poolBackward,
+  shapeText,
+  sizeOf,
+} from "./_layer.ts";
 
 /** What a convolutional layer is. */
 export interface ConvOptions {
@@ -28,10 +38,8 @@ interface ConvWork extends LayerWork {
   /** The convolution before pooling (maps, P) per image, and its gradient. */
   zc: Float32Array;
   dzc: Float32Array;
-  /** Pooled (or not) convolution plus bias: the activation's input. */
-  z: Float32Array;
-  /** For each pooled output, the position in zc that won the window. */
-  argmax: Int32Array;
+  /** The pooled convolution (zc itself without pooling): the activation's input, less b. */
+  zp: Float32Array;
   /** One image's column gradient (C·k·k, P). */
   dcol: Float32Array;
 }
@@ -88,15 +96,13 @@ export class ConvLayer implements Layer {
   allocate(arena: WasmArena, m: number): ConvWork {
     const P = this.convH * this.convW;
     const maps = this.options.maps;
-    const pooled = this.options.pool > 1;
     const zc = arena.float32(m * maps * P);
     return {
       m,
       col: arena.float32(m * this.ckk * P),
       zc,
       dzc: arena.float32(m * maps * P),
-      z: pooled ? arena.float32(m * this.outSize) : zc,
-      argmax: new Int32Array(pooled ? m * this.outSize : 0),
+      zp: this.options.pool > 1 ? arena.float32(m * this.outSize) : zc,
       a: arena.float32(m * this.outSize),
       dA: arena.float32(m * this.outSize),
       dcol: arena.float32(this.ckk * P),
@@ -105,17 +111,18 @@ export class ConvLayer implements Layer {
 
   forward(k: Kernels, work: LayerWork, x: Float32Array, m: number, _pass: Pass): void {
     const w = work as ConvWork;
-    const { maps, pool } = this.options;
+    const { maps, pool, kernel } = this.options;
+    const [C, H, W] = this.inShape;
     const P = this.convH * this.convW;
     const ckk = this.ckk;
-    const inSize = this.inSize;
     for (let e = 0; e < m; e++) {
-      im2col(x, e * inSize, this.inShape, this.options.kernel, w.col, e * ckk * P);
+      const col = w.col.byteOffset + e * ckk * P * 4;
+      k.im2col(x.byteOffset + e * this.inSize * 4, C, H, W, kernel, col);
       // F:(maps, ckk) · col:(ckk, P) -> zc:(maps, P)
       k.gemm_nn(
         w.zc.byteOffset + e * maps * P * 4,
         this.filters.byteOffset,
-        w.col.byteOffset + e * ckk * P * 4,
+        col,
         maps,
         P,
         ckk,
@@ -127,18 +134,23 @@ export class ConvLayer implements Layer {
         0,
       );
     }
-    if (pool > 1) maxPool(w.zc, w.z, w.argmax, m * maps, this.convH, this.convW, pool);
-    // + b per map, then the activation.
-    const per = this.outSize / maps;
-    const z = w.z;
-    const b = this.b;
-    for (let e = 0, off = 0; e < m; e++) {
-      for (let f = 0; f < maps; f++) {
-        const bf = b[f];
-        for (let q = 0; q < per; q++, off++) z[off] += bf;
-      }
+    if (pool > 1) {
+      k.maxpool(w.zc.byteOffset, w.zp.byteOffset, m * maps, this.convH, this.convW, pool);
     }
-    activate(this.options.activation, z, w.a, m * this.outSize);
+    // a = f(pooled + b), one map (plane) at a time per image.
+    const per = this.outSize / maps;
+    for (let e = 0; e < m; e++) {
+      const off = e * this.outSize;
+      applyActivation(
+        k,
+        this.options.activation,
+        w.zp.subarray(off, off + this.outSize),
+        w.a.subarray(off, off + this.outSize),
+        maps,
+        per,
+        this.b,
+      );
+    }
   }
 
   backward(
@@ -150,16 +162,13 @@ export class ConvLayer implements Layer {
   ): void {
     const w = work as ConvWork;
     const { maps, pool, kernel } = this.options;
+    const [C, H, W] = this.inShape;
     const P = this.convH * this.convW;
     const ckk = this.ckk;
-    timesDerivative(this.options.activation, w.z, w.a, w.dA, m * this.outSize);
-    // δ of the convolution: routed to the winners of the pooling windows (zero elsewhere).
+    applyDerivative(k, this.options.activation, w.a, w.dA, m * this.outSize);
+    // δ of the convolution: each window's δ to the first largest value, zero elsewhere.
     if (pool > 1) {
-      w.dzc.fill(0, 0, m * maps * P);
-      const argmax = w.argmax;
-      const delta = w.dA;
-      const dzc = w.dzc;
-      for (let o = 0, n = m * this.outSize; o < n; o++) dzc[argmax[o]] = delta[o];
+      poolBackward(k, w.zc, w.zp, w.dA, w.dzc, m * maps, this.convH, this.convW, pool);
     } else {
       const dzc = w.dzc;
       const delta = w.dA;
@@ -168,7 +177,7 @@ export class ConvLayer implements Layer {
     if (!dX) return;
     dX.fill(0, 0, m * this.inSize);
     for (let e = 0; e < m; e++) {
-      // F^T:(ckk, maps) · δzc:(maps, P) -> dcol:(ckk, P), then back onto the image.
+      // F^T:(ckk, maps) · δzc:(maps, P) -> dcol:(ckk, P), then added back onto the image.
       k.gemm_nn(
         w.dcol.byteOffset,
         this.filters.byteOffset,
@@ -183,7 +192,7 @@ export class ConvLayer implements Layer {
         1,
         0,
       );
-      col2im(w.dcol, this.inShape, kernel, dX, e * this.inSize);
+      k.col2im(dX.byteOffset + e * this.inSize * 4, C, H, W, kernel, w.dcol.byteOffset);
     }
   }
 
@@ -244,103 +253,6 @@ export class ConvLayer implements Layer {
         for (let q = 0; q < per; q++) s += delta[off + q];
       }
       target[f] = (accumulate ? target[f] : 0) + alpha * s;
-    }
-  }
-}
-
-/**
- * One image (C, H, W) at `xOff` to columns (C·k·k, P): row c·k² + dy·k + dx holds the pixels
- * that filter tap (c, dy, dx) meets at each of the P output positions.
- */
-export function im2col(
-  x: Float32Array,
-  xOff: number,
-  shape: readonly number[],
-  k: number,
-  col: Float32Array,
-  colOff: number,
-): void {
-  const [C, H, W] = shape;
-  const oh = H - k + 1;
-  const ow = W - k + 1;
-  const P = oh * ow;
-  let r = colOff;
-  for (let c = 0; c < C; c++) {
-    const plane = xOff + c * H * W;
-    for (let dy = 0; dy < k; dy++) {
-      for (let dx = 0; dx < k; dx++, r += P) {
-        let q = r;
-        for (let y = 0; y < oh; y++) {
-          const src = plane + (y + dy) * W + dx;
-          for (let xx = 0; xx < ow; xx++) col[q++] = x[src + xx];
-        }
-      }
-    }
-  }
-}
-
-/** The inverse scatter of {@linkcode im2col}: adds each column entry back onto its pixel. */
-export function col2im(
-  col: Float32Array,
-  shape: readonly number[],
-  k: number,
-  dx: Float32Array,
-  dxOff: number,
-): void {
-  const [C, H, W] = shape;
-  const oh = H - k + 1;
-  const ow = W - k + 1;
-  const P = oh * ow;
-  let r = 0;
-  for (let c = 0; c < C; c++) {
-    const plane = dxOff + c * H * W;
-    for (let dy = 0; dy < k; dy++) {
-      for (let dxx = 0; dxx < k; dxx++, r += P) {
-        let q = r;
-        for (let y = 0; y < oh; y++) {
-          const dst = plane + (y + dy) * W + dxx;
-          for (let xx = 0; xx < ow; xx++) dx[dst + xx] += col[q++];
-        }
-      }
-    }
-  }
-}
-
-/**
- * Max-pooling of `planes` maps of (h, w), stored one after another, over s×s windows: the
- * largest value of each window (the first in row order on ties) and its index in `src`.
- */
-export function maxPool(
-  src: Float32Array,
-  dst: Float32Array,
-  argmax: Int32Array,
-  planes: number,
-  h: number,
-  w: number,
-  s: number,
-): void {
-  const ph = h / s;
-  const pw = w / s;
-  let o = 0;
-  for (let p = 0; p < planes; p++) {
-    const base = p * h * w;
-    for (let y = 0; y < ph; y++) {
-      for (let x = 0; x < pw; x++, o++) {
-        let best = -Infinity;
-        let at = base + y * s * w + x * s;
-        for (let dy = 0; dy < s; dy++) {
-          const row = base + (y * s + dy) * w + x * s;
-          for (let dx = 0; dx < s; dx++) {
-            const v = src[row + dx];
-            if (v > best) {
-              best = v;
-              at = row + dx;
-            }
-          }
-        }
-        dst[o] = best;
-        argmax[o] = at;
-      }
     }
   }
 }

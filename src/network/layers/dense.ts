@@ -7,16 +7,18 @@
 //
 // Weights are stored transposed, wT:(in,out) row-major, so that a row of wT is one input's
 // outgoing weights: the sparse input kernel reads whole rows, and every GEMM reads rows.
-import {
-  activate,
-  type Activation,
-  type Cost,
-  softmaxRows,
-  timesDerivative,
-} from "../functions.ts";
+import { type Activation, type Cost, softmaxRows } from "../functions.ts";
 import type { Kernels, WasmArena } from "../_arena.ts";
 import type { SparseRows } from "../../data/sparse.ts";
-import { type Layer, type LayerWork, type Param, type Pass, sumRows } from "./_layer.ts";
+import {
+  applyActivation,
+  applyDerivative,
+  type Layer,
+  type LayerWork,
+  type Param,
+  type Pass,
+  sumRows,
+} from "./_layer.ts";
 
 /** Batch norm's epsilon, as Saito's BatchNormalization adds it (10e-7) under the root. */
 const BN_EPS = 1e-6;
@@ -258,9 +260,9 @@ export class DenseLayer implements Layer {
     }
     const n = m * outSize;
     const f = this.options.activation;
-    if (f) activate(f, pre, w.a, n);
+    if (f) applyActivation(k, f, pre, w.a, 1, n, null);
     else if (this.options.cost === "log-likelihood") softmaxRows(pre, w.a, m, outSize);
-    else activate("sigmoid", pre, w.a, n);
+    else applyActivation(k, "sigmoid", pre, w.a, 1, n, null);
   }
 
   /** y = γ·(z - μ)/σ + β over the batch (train, probe) or with the running statistics (eval). */
@@ -321,7 +323,7 @@ export class DenseLayer implements Layer {
     const delta = w.dA;
     const n = m * outSize;
     const f = this.options.activation;
-    if (f) timesDerivative(f, this.options.batchNorm ? w.y! : w.z, w.a, delta, n);
+    if (f) applyDerivative(k, f, w.a, delta, n);
     if (this.options.batchNorm) this.#normBackward(w, m);
     if (dX) {
       // (w^T δ): δ:(m,out) · w:(out,in) -> dX:(m,in); wT's rows are w's columns.

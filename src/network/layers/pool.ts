@@ -2,12 +2,15 @@
 // own: used where a pool does not directly follow a convolution (a convolution followed by a
 // pool is one ConvLayer, which pools before its bias and activation).
 import type { Kernels, WasmArena } from "../_arena.ts";
-import { type Layer, type LayerWork, type Param, type Pass, shapeText, sizeOf } from "./_layer.ts";
-import { maxPool } from "./conv.ts";
-
-interface PoolWork extends LayerWork {
-  argmax: Int32Array;
-}
+import {
+  type Layer,
+  type LayerWork,
+  type Param,
+  type Pass,
+  poolBackward,
+  shapeText,
+  sizeOf,
+} from "./_layer.ts";
 
 /** A max-pooling layer. */
 export class PoolLayer implements Layer {
@@ -36,32 +39,20 @@ export class PoolLayer implements Layer {
     return `pool ${this.size} -> ${shapeText(this.outShape)}`;
   }
 
-  allocate(arena: WasmArena, m: number): PoolWork {
-    return {
-      m,
-      a: arena.float32(m * this.outSize),
-      dA: arena.float32(m * this.outSize),
-      argmax: new Int32Array(m * this.outSize),
-    };
+  allocate(arena: WasmArena, m: number): LayerWork {
+    return { m, a: arena.float32(m * this.outSize), dA: arena.float32(m * this.outSize) };
   }
 
-  forward(_k: Kernels, work: LayerWork, x: Float32Array, m: number, _pass: Pass): void {
+  forward(k: Kernels, work: LayerWork, x: Float32Array, m: number, _pass: Pass): void {
     const [c, h, w] = this.inShape;
-    maxPool(x, work.a, (work as PoolWork).argmax, m * c, h, w, this.size);
+    k.maxpool(x.byteOffset, work.a.byteOffset, m * c, h, w, this.size);
   }
 
-  backward(
-    _k: Kernels,
-    work: LayerWork,
-    _x: Float32Array,
-    m: number,
-    dX: Float32Array | null,
-  ): void {
+  /** Each window's δ to its first largest input (row order), zero to the others. */
+  backward(k: Kernels, work: LayerWork, x: Float32Array, m: number, dX: Float32Array | null): void {
     if (!dX) return;
-    dX.fill(0, 0, m * this.inSize);
-    const argmax = (work as PoolWork).argmax;
-    const delta = work.dA;
-    for (let o = 0, n = m * this.outSize; o < n; o++) dX[argmax[o]] += delta[o];
+    const [c, h, w] = this.inShape;
+    poolBackward(k, x, work.a, work.dA, dX, m * c, h, w, this.size);
   }
 
   gradients(): void {}

@@ -12,6 +12,9 @@
 //   scale           p[0..n) *= factor                                (L2 weight decay)
 //   gemm_nn         C(M,N) (+)= alpha · A(M,K) · B(K,N)             (A strided, B and C row-major)
 //   gemm_nt         C(M,N) (+)= alpha · A(M,K) · B(N,K)^T           (rows of A and B are dots)
+//   and the element-wise kernels of elementwise_wat.ts (activations, pooling, im2col).
+
+import { elementwiseWat } from "./elementwise_wat.ts";
 
 /** `(f32x4 fused or plain) a·b + c`. */
 function madd(relaxed: boolean, a: string, b: string, c: string): string {
@@ -73,7 +76,7 @@ function nnTile(relaxed: boolean, R: number, V: number): string {
       step.push(`(local.set $b${v} (v128.load offset=${16 * v} ${get("bp")}))`);
     }
     for (const r of rows) {
-      step.push(`(local.set $av (f32x4.splat (f32.load ${rowOff(r)})))`);
+      step.push(`(local.set $av (v128.load32_splat ${rowOff(r)}))`);
       for (const v of vecs) {
         step.push(
           `(local.set $c${r}_${v} ${madd(relaxed, get("av"), get(`b${v}`), get(`c${r}_${v}`))})`,
@@ -465,6 +468,7 @@ export function kernelsWat(relaxed: boolean): string {
     ntRow(2),
     ntRow(1),
     gemmNt(),
+    elementwiseWat(),
     `)`,
   ];
   return parts.join("\n\n") + "\n";
