@@ -14,7 +14,7 @@ import type { Rng } from "./prng.ts";
 import { type Init, initializeLayers } from "./init.ts";
 import { Engine } from "./_engine.ts";
 import { DenseLayer } from "./layers/dense.ts";
-import { ConvLayer } from "./layers/conv.ts";
+import type { ConvLayer } from "./layers/conv.ts";
 import { sizeOf } from "./layers/_layer.ts";
 import {
   denseLayers,

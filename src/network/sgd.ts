@@ -12,7 +12,7 @@ import type { Dataset, Split } from "../data/dataset.ts";
 import { sparseRows } from "../data/sparse.ts";
 import { engineOf, type Network } from "./network.ts";
 import { deriveSeed, Rng, type RngState } from "./prng.ts";
-import { type EpochMetrics, type Monitor } from "./metrics.ts";
+import type { EpochMetrics, Monitor } from "./metrics.ts";
 import { type OptimizerName, OPTIMIZERS } from "./optimizers/registry.ts";
 import type { Optimizer } from "./optimizers/_optimizer.ts";
 import type { Source, Workspace } from "./_engine.ts";
