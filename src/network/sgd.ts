@@ -226,7 +226,7 @@ export function sgd(
   const r = control.resume;
   let rng = new Rng(options.seed);
   let dropoutRng = new Rng(deriveSeed(options.seed, "dropout"));
-  let order: Uint32Array | null = sampling === "replacement"
+  const order: Uint32Array | null = sampling === "replacement"
     ? null
     : Uint32Array.from({ length: n }, (_, i) => i);
   let eta = options.eta;
