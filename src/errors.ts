@@ -22,6 +22,7 @@ export class NetsweepError extends Error {
   /** The problem, without the source. */
   readonly problem: string;
 
+  /** An error about `source` (a file, an option), saying `problem`. */
   constructor(source: string, problem: string, options?: ErrorOptions) {
     super(`${source}: ${problem}`, options);
     this.name = "NetsweepError";

@@ -7,6 +7,7 @@ import {
   formatComparison,
   NetsweepError,
   readSweep,
+  readSweeps,
   renderSvg,
   runSweep,
   writePlots,
@@ -47,7 +48,7 @@ Deno.test("compareSweeps() aggregates repeats per setting, best first", async (t
     for (const row of c.rows) {
       const best = result.records
         .filter((r) => r.setting.eta === row.params.eta)
-        .map((r) => Math.max(...r.epochs.map((e) => Math.fround(e.testAccuracy!))));
+        .map((r) => Math.max(...r.epochs.map((e) => e.testAccuracy!)));
       const mean = (best[0] + best[1]) / 2;
       assert(Math.abs(row.best.mean - mean) < 1e-9);
       assert(Math.abs(row.best.std - Math.abs(best[0] - best[1]) / Math.SQRT2) < 1e-6);
@@ -76,11 +77,7 @@ Deno.test("compareSweeps() aggregates repeats per setting, best first", async (t
     assertEquals(json.rows.length, 2);
   });
   await t.step("a single run shows Nielsen's count", () => {
-    const single = compareSweeps([{
-      ...sweep,
-      trials: sweep.trials.slice(0, 1),
-      metrics: sweep.metrics,
-    }]);
+    const single = compareSweeps([{ ...sweep, trials: sweep.trials.slice(0, 1) }]);
     const full = formatComparison(single, "table", 200);
     assertMatch(full, /\d+\.\d\d% \(\d+ \/ 20\)\s+\d+\s+\d+\.\d\d% \(\d+ \/ 20\)/);
     // One column narrower than that: still a table, the final column without the count.
@@ -97,7 +94,7 @@ Deno.test("compareSweeps() aggregates repeats per setting, best first", async (t
       file: experiment(dir.path, "other", { grid: { eta: [1.0] }, repeats: 1 }),
       out: dir.path,
     });
-    const both = compareSweeps([sweep, await readSweep(other.dir)]);
+    const both = compareSweeps(await readSweeps([sweep.dir, other.dir]));
     assertEquals(both.rows.length, 3);
     assertEquals(new Set(both.rows.map((r) => r.experiment)), new Set(["cmp", "other"]));
     assertMatch(formatComparison(both, "table", 200), /experiment/);
@@ -115,19 +112,28 @@ Deno.test("compare handles unfinished sweeps and refuses what is not a sweep", a
     const c = compareSweeps([await readSweep(`${dir.path}/half`)]);
     assertEquals(c.unfinished, 2);
     assertMatch(formatComparison(c, "table", 200), /incomplete: 2 of 4 trials unfinished/);
-    assert(c.rows.every((r) => r.status.done === 1 && r.status.unfinished === 1));
+    assert(c.rows.every((r) => r.status.done === 1 && r.status.pending === 1));
+    assertEquals(c.rows.map((r) => r.best.n), [1, 1]);
   });
   await t.step("a directory that is not a sweep result", async () => {
     const err = await readSweep(dir.path).catch((e) => e);
     assert(err instanceof NetsweepError);
     assertMatch(err.message, /not a sweep result/);
   });
-  await t.step("a store with a missing array", async () => {
-    await Deno.remove(`${dir.path}/half/sweep.zarr/status`, { recursive: true });
-    const err = await readSweep(`${dir.path}/half`).catch((e) => e);
-    assert(err instanceof NetsweepError);
-    assertMatch(err.message, /no readable array 'status'/);
-  });
+  await t.step(
+    "a damaged store does not change the table, and says how to rebuild it",
+    async () => {
+      const before = formatComparison(compareSweeps([await readSweep(`${dir.path}/half`)]), "csv");
+      await Deno.remove(`${dir.path}/half/sweep.zarr/status`, { recursive: true });
+      Deno.writeTextFileSync(`${dir.path}/half/sweep.zarr/zarr.json`, "{}");
+      const c = compareSweeps([await readSweep(`${dir.path}/half`)]);
+      assertEquals(formatComparison(c, "csv"), before);
+      assertMatch(
+        formatComparison(c, "table", 200),
+        /sweep\.zarr is older than the trial records: `deno task plot/,
+      );
+    },
+  );
   await t.step("the command line says it in one line", () => {
     const out = new Deno.Command(Deno.execPath(), {
       args: ["run", "-A", "src/cli/compare.ts", dir.path],
@@ -144,7 +150,7 @@ Deno.test("plots and the report are real charts", async (t) => {
   const result = await runSweep({ file: experiment(dir.path, "plots"), out: dir.path, workers: 2 });
   const sweep = await readSweep(result.dir);
   await t.step("learning curves with title, axes and eta in the legend", async () => {
-    const svg = await renderSvg(curveSpec([sweep], "test_accuracy"));
+    const svg = await renderSvg(curveSpec([sweep], "testAccuracy"));
     for (
       const text of [
         "Test accuracy per epoch",

@@ -111,6 +111,7 @@ const HAND_DATA: Dataset = (() => {
     format: "memory",
     inputSize: 2,
     classes: 2,
+    imageShape: [2],
     training: split,
     validation: null,
     test: split,

@@ -8,12 +8,14 @@ import {
   NetsweepError,
   parseExperiment,
   parseShard,
+  readSweep,
   runSweep,
   selectShard,
   shardFromEnv,
 } from "../mod.ts";
-import { AtomicFileStore } from "../src/results/zarr_store.ts";
+import { FileSystemStore } from "@zarrita/storage";
 import { progressReporter } from "../src/sweep/progress.ts";
+import { parseRecord, type TrialRecord } from "../src/store/records.ts";
 
 const FIXTURE = `${TESTDATA}mnist.pkl.gz`;
 
@@ -174,7 +176,7 @@ Deno.test("parseExperiment() names the file and JSON path of every mistake", asy
     const file = experimentFile(dir.path, "fit", { base: { sizes: [784, 30, 2], epochs: 1 } });
     await assertRejectsNetsweep(
       () => runSweep({ file, out: dir.path }),
-      /trial 0\.sizes: last layer 2 does not fit the data's 10 classes/,
+      /trial 0 \(eta=0\.5\)\.sizes: last layer 2 does not fit the data's 10 classes/,
     );
     assertThrows(() => Deno.statSync(`${dir.path}/fit`));
   });
@@ -231,7 +233,7 @@ async function assertRejectsNetsweep(fn: () => Promise<unknown>, pattern: RegExp
   throw new Error("expected a rejection");
 }
 
-/** Reads a float32 (trial, epoch) array from the raw files, without zarrita. */
+/** Reads a float32 (trial, epoch) array of one chunk from the raw files, without zarrita. */
 function rawFloat32(store: string, name: string): { shape: number[]; rows: Float32Array[] } {
   const meta = JSON.parse(Deno.readTextFileSync(`${store}/${name}/zarr.json`));
   assertEquals(meta.zarr_format, 3);
@@ -239,18 +241,26 @@ function rawFloat32(store: string, name: string): { shape: number[]; rows: Float
   assertEquals(meta.codecs, [{ name: "bytes", configuration: { endian: "little" } }]);
   assertEquals(meta.fill_value, "NaN");
   const [T, E] = meta.shape;
-  assertEquals(meta.chunk_grid.configuration.chunk_shape, [1, E]);
-  const rows = Array.from({ length: T }, (_, i) => {
-    try {
-      const bytes = Deno.readFileSync(`${store}/${name}/c/${i}/0`);
-      assertEquals(bytes.length, E * 4);
-      return new Float32Array(bytes.slice().buffer);
-    } catch (err) {
-      if (err instanceof Deno.errors.NotFound) return new Float32Array(E).fill(NaN);
-      throw err;
-    }
-  });
-  return { shape: meta.shape, rows };
+  assertEquals(meta.chunk_grid.configuration.chunk_shape, [T, E]); // small sweeps: one chunk
+  const bytes = Deno.readFileSync(`${store}/${name}/c/0/0`);
+  assertEquals(bytes.length, T * E * 4);
+  const all = new Float32Array(bytes.slice().buffer);
+  return {
+    shape: meta.shape,
+    rows: Array.from({ length: T }, (_, i) => all.slice(i * E, (i + 1) * E)),
+  };
+}
+
+/** The records in a results directory's trials/, parsed. */
+function recordsIn(dir: string): TrialRecord[] {
+  try {
+    return [...Deno.readDirSync(dir)]
+      .filter((e) => e.name.endsWith(".jsonl"))
+      .map((e) => parseRecord(Deno.readTextFileSync(`${dir}/${e.name}`), e.name)!)
+      .filter(Boolean);
+  } catch {
+    return [];
+  }
 }
 
 function parseCsv(text: string): Record<string, string>[] {
@@ -267,11 +277,14 @@ Deno.test("runSweep() writes zarr and CSV results that read back", async () => {
   const store = `${dir.path}/e2e/sweep.zarr`;
 
   // zarrita reads what was written.
-  const root = zarr.root(new AtomicFileStore(store));
+  const root = zarr.root(new FileSystemStore(store));
   const group = await zarr.open.v3(root, { kind: "group" });
   assertEquals(group.attrs.trial_ids as string[], result.records.map((r) => r.id));
-  assertEquals((group.attrs.experiment as { name: string }).name, "e2e");
-  assert(typeof (group.attrs.environment as { deno: string }).deno === "string");
+  const [meta] = Object.values(
+    group.attrs.experiments as Record<string, { name: string; environment: { deno: string } }>,
+  );
+  assertEquals(meta.name, "e2e");
+  assert(typeof meta.environment.deno === "string");
   const acc = await zarr.open.v3(root.resolve("test_accuracy"), { kind: "array" });
   assertEquals(acc.shape, [4, 3]);
   assertEquals(
@@ -392,16 +405,8 @@ Deno.test("a sweep killed with SIGKILL loses nothing completed and resumes", asy
   });
   const child = sweepCommand([file, "--out", dir.path, "--workers", "1"], "null").spawn();
   const trialsDir = `${dir.path}/resume/trials`;
-  const doneIds = (): string[] => {
-    try {
-      return [...Deno.readDirSync(trialsDir)]
-        .map((e) => JSON.parse(Deno.readTextFileSync(`${trialsDir}/${e.name}`)))
-        .filter((r) => r.status === "done")
-        .map((r) => r.id);
-    } catch {
-      return [];
-    }
-  };
+  const doneIds = (): string[] =>
+    recordsIn(trialsDir).filter((r) => r.status === "done").map((r) => r.id);
   const deadline = Date.now() + 60_000;
   while (doneIds().length < 1 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
   child.kill("SIGKILL");
@@ -413,13 +418,10 @@ Deno.test("a sweep killed with SIGKILL loses nothing completed and resumes", asy
     `killed mid-sweep (${completed.length} done)`,
   );
 
-  // The store is readable, with the completed trials in it.
-  const root = zarr.root(new AtomicFileStore(`${dir.path}/resume/sweep.zarr`));
-  const status = await zarr.get(await zarr.open.v3(root.resolve("status"), { kind: "array" }), [
-    null,
-  ]);
-  assertEquals([...status.data as Int8Array].filter((s) => s === 2).length, completed.length);
-  const doneRecords = completed.map((id) => Deno.readTextFileSync(`${trialsDir}/${id}.json`));
+  // The results read back from the records, with the completed trials in them.
+  const sweep = await readSweep(`${dir.path}/resume`);
+  assertEquals(sweep.trials.filter((t) => t.status === "done").length, completed.length);
+  const doneRecords = completed.map((id) => Deno.readTextFileSync(`${trialsDir}/${id}.jsonl`));
 
   // Re-running skips them and finishes the rest.
   const resumed = await sweepCommand([file, "--out", dir.path, "--workers", "2"]).output();
@@ -429,7 +431,7 @@ Deno.test("a sweep killed with SIGKILL loses nothing completed and resumes", asy
     new RegExp(`${completed.length} already complete`),
   );
   completed.forEach((id, i) =>
-    assertEquals(Deno.readTextFileSync(`${trialsDir}/${id}.json`), doneRecords[i])
+    assertEquals(Deno.readTextFileSync(`${trialsDir}/${id}.jsonl`), doneRecords[i])
   );
   const trials = parseCsv(Deno.readTextFileSync(`${dir.path}/resume/trials.csv`));
   assertEquals(trials.map((t) => [t.status, t.epochs_done]), Array(4).fill(["done", "150"]));
@@ -442,14 +444,7 @@ Deno.test("Ctrl-C stops a sweep promptly and keeps finished epochs", async () =>
     grid: { eta: [1.0] },
   });
   const child = sweepCommand([file, "--out", dir.path, "--workers", "1"], "null").spawn();
-  const rec = () => {
-    try {
-      const [e] = [...Deno.readDirSync(`${dir.path}/sigint/trials`)];
-      return JSON.parse(Deno.readTextFileSync(`${dir.path}/sigint/trials/${e.name}`));
-    } catch {
-      return null;
-    }
-  };
+  const rec = () => recordsIn(`${dir.path}/sigint/trials`)[0] ?? null;
   const deadline = Date.now() + 60_000;
   while ((rec()?.epochs.length ?? 0) < 3 && Date.now() < deadline) {
     await new Promise((r) => setTimeout(r, 20));
@@ -474,7 +469,7 @@ Deno.test("progressReporter() counts down every planned epoch of the sweep", () 
   );
   const [a, b] = expandTrials(experiment);
   const out: string[] = [];
-  const report = progressReporter(["eta"], true, (text) => out.push(text));
+  const report = progressReporter(true, (text) => out.push(text));
   const eta = () => /sweep: (\d+) epochs to go/.exec(out.at(-1)!)?.[1];
   report({
     type: "start",
@@ -485,20 +480,21 @@ Deno.test("progressReporter() counts down every planned epoch of the sweep", () 
     skipped: 0,
     workers: 2,
     dir: "d",
+    varying: ["eta"],
   });
-  report({ type: "trial-start", trial: a, worker: 0, epochs: 3 });
+  report({ type: "trial-start", trial: a, worker: 0, epochs: 3, from: 0 });
   assertEquals(eta(), "9"); // every trial's epochs, not only the started ones
   const metrics = { epoch: 0, eta: 0.1, trainSeconds: 1, evalSeconds: 0, testAccuracy: 0.5 };
   report({ type: "epoch", trial: a, worker: 0, metrics, epochs: 3 });
   assertEquals(eta(), "8");
-  assertMatch(out.at(-1)!, /\[w0\] trial 0 \(eta=0.1\) epoch 1\/3: test 50.00%/);
-  report({ type: "trial-start", trial: b, worker: 1, epochs: 3 });
+  assertMatch(out.at(-1)!, /\[w0\] trial 0 \(eta=0.1\) epoch 0 \[1\/3\]: test 50.00%/);
+  report({ type: "trial-start", trial: b, worker: 1, epochs: 3, from: 0 });
   // An early stop after one epoch drops the trial's two unrun epochs.
   report({
     type: "trial-done",
     trial: a,
     worker: 0,
-    record: { ...a, status: "early-stopped", epochs: [metrics] },
+    record: { ...a, format: 2, experiment: "e", status: "early-stopped", epochs: [metrics] },
   });
   assertEquals(eta(), "6");
 });

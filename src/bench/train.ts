@@ -2,7 +2,7 @@
 // one thread, beside a fully matrix-based numpy implementation run in the same process tree.
 import { loadDataset } from "../data/dataset.ts";
 import { Network } from "../network/network.ts";
-import { Rng } from "../network/prng.ts";
+import { Rng } from "../prng.ts";
 import { density, sgd } from "../network/sgd.ts";
 import { median } from "./_stats.ts";
 

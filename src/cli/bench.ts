@@ -5,21 +5,29 @@
  * @module
  */
 import { parseArgs } from "./_args.ts";
-import { runMain } from "./_main.ts";
+import { runMain, UsageError } from "./_main.ts";
 import { benchLoad } from "../bench/load.ts";
 
+const PARTS = ["load", "train", "sweep"];
+const USAGE = `usage: deno task bench [--only ${PARTS.join("|")}] [--runs N] [--sweep-epochs N]`;
+
 runMain(async () => {
-  const { values } = parseArgs({
-    args: Deno.args,
-    options: {
-      only: { type: "string" },
-      runs: { type: "string", default: "5" },
-      "sweep-epochs": { type: "string", default: "10" },
-    },
-  });
+  const { values, positionals } = parseArgs(Deno.args, {
+    only: { type: "string" },
+    runs: { type: "string", default: "5" },
+    "sweep-epochs": { type: "string", default: "10" },
+    help: { type: "boolean", short: "h" },
+  }, USAGE);
+  if (values.help) return void console.log(USAGE);
+  if (positionals.length > 0) {
+    throw new UsageError(`unexpected argument '${positionals[0]}'`, USAGE);
+  }
+  if (values.only !== undefined && !PARTS.includes(values.only)) {
+    throw new UsageError(`--only must be one of ${PARTS.join(", ")}, got '${values.only}'`, USAGE);
+  }
   const runs = Number(values.runs);
   if (!Number.isInteger(runs) || runs < 1) {
-    throw new RangeError(`--runs must be a positive integer, got '${values.runs}'`);
+    throw new UsageError(`--runs must be a positive integer, got '${values.runs}'`, USAGE);
   }
   const cpu = /model name\s*:\s*(.*)/.exec(Deno.readTextFileSync("/proc/cpuinfo"))?.[1] ?? "?";
   console.log(

@@ -5,40 +5,56 @@
  * @module
  */
 import { parseArgs } from "./_args.ts";
-import { runMain, terminalWidth } from "./_main.ts";
-import { compareSweeps, type Format, formatComparison } from "../results/compare.ts";
-import { EPOCH_COLUMNS } from "../results/csv.ts";
-import { type EpochColumn, readSweep } from "../results/read.ts";
+import { runMain, terminalWidth, UsageError } from "./_main.ts";
+import { compareSweeps, SORT_KEYS } from "../results/compare.ts";
+import { type Format, formatComparison, FORMATS } from "../results/table.ts";
+import { readSweeps } from "../results/read.ts";
+import { METRIC_INFO, METRIC_NAMES, type MetricName } from "../network/metrics.ts";
+import { SETTING_KEYS } from "../experiment/fields.ts";
+import { suggest } from "../experiment/_suggest.ts";
 
-const USAGE =
-  "usage: deno task compare <results-dir> [<results-dir> ...] [--format table|md|csv|json] [--sort best|final|validation|seconds|<param>] [--metric test_accuracy|validation_accuracy|...]";
+const SCALAR = METRIC_NAMES.filter((m) => METRIC_INFO[m].kind !== "layers");
+const USAGE = `usage: deno task compare <results-dir> [<results-dir> ...] [--format ${
+  FORMATS.join("|")
+}] [--sort ${SORT_KEYS.join("|")}|<param>] [--metric ${
+  SCALAR.map((m) => METRIC_INFO[m].column).join("|")
+}]`;
+
+/** The metric named by its column (`test_accuracy`) or its name (`testAccuracy`). */
+function metricNamed(text: string): MetricName {
+  const m = SCALAR.find((n) => n === text || METRIC_INFO[n].column === text);
+  if (m) return m;
+  const near = suggest(text, SCALAR.map((n) => METRIC_INFO[n].column));
+  throw new UsageError(
+    `unknown --metric '${text}'${near ? ` (did you mean '${near}'?)` : ""}`,
+    USAGE,
+  );
+}
 
 runMain(async () => {
-  const { values, positionals } = parseArgs({
-    args: Deno.args,
-    options: {
-      format: { type: "string", default: "table" },
-      sort: { type: "string", default: "best" },
-      metric: { type: "string", default: "test_accuracy" },
-      help: { type: "boolean", short: "h" },
-    },
-    allowPositionals: true,
-  });
+  const { values, positionals } = parseArgs(Deno.args, {
+    format: { type: "string", default: "table" },
+    sort: { type: "string", default: "best" },
+    metric: { type: "string", default: "test_accuracy" },
+    help: { type: "boolean", short: "h" },
+  }, USAGE);
   if (values.help) return void console.log(USAGE);
-  if (positionals.length === 0) throw new Error(`expected a results directory\n${USAGE}`);
-  if (!["table", "md", "csv", "json"].includes(values.format)) {
-    throw new RangeError(`--format must be table, md, csv or json, got '${values.format}'`);
-  }
-  if (!(EPOCH_COLUMNS as readonly string[]).includes(values.metric)) {
-    throw new RangeError(
-      `--metric must be one of ${EPOCH_COLUMNS.join(", ")}, got '${values.metric}'`,
+  if (positionals.length === 0) throw new UsageError("expected a results directory", USAGE);
+  if (!(FORMATS as readonly string[]).includes(values.format!)) {
+    throw new UsageError(
+      `--format must be one of ${FORMATS.join(", ")}, got '${values.format}'`,
+      USAGE,
     );
   }
-  const sweeps = await Promise.all(positionals.map(readSweep));
-  const comparison = compareSweeps(sweeps, {
-    metric: values.metric as EpochColumn,
-    sort: values.sort,
-  });
-  const width = terminalWidth();
-  console.log(formatComparison(comparison, values.format as Format, width).trimEnd());
+  const sorts = [...SORT_KEYS, ...SETTING_KEYS];
+  if (!sorts.includes(values.sort!)) {
+    const near = suggest(values.sort!, sorts);
+    throw new UsageError(
+      `unknown --sort '${values.sort}'${near ? ` (did you mean '${near}'?)` : ""}`,
+      USAGE,
+    );
+  }
+  const metric = metricNamed(values.metric!);
+  const comparison = compareSweeps(await readSweeps(positionals), { metric, sort: values.sort });
+  console.log(formatComparison(comparison, values.format as Format, terminalWidth()).trimEnd());
 });

@@ -4,20 +4,19 @@
  * @module
  */
 import { parseArgs } from "./_args.ts";
-import { runMain } from "./_main.ts";
+import { runMain, UsageError } from "./_main.ts";
 import { inspectArchive } from "../data/inspect.ts";
 
 const USAGE = "usage: deno task inspect [<file-or-dir>] [--json]";
 
 runMain(() => {
-  const { values, positionals } = parseArgs({
-    args: Deno.args,
-    options: { json: { type: "boolean" }, help: { type: "boolean", short: "h" } },
-    allowPositionals: true,
-  });
+  const { values, positionals } = parseArgs(Deno.args, {
+    json: { type: "boolean" },
+    help: { type: "boolean", short: "h" },
+  }, USAGE);
   if (values.help) return void console.log(USAGE);
   if (positionals.length > 1) {
-    throw new Error(`expected one path, got ${positionals.length}\n${USAGE}`);
+    throw new UsageError(`expected one path, got ${positionals.length}`, USAGE);
   }
   const summary = inspectArchive(positionals[0]);
   if (values.json) {

@@ -1,21 +1,39 @@
 /**
- * `deno task plot <results-dir> [...]`: writes the learning-curve SVGs and `report.html` of
- * each sweep into its directory.
+ * `deno task plot <results-dir> [...]`: rebuilds each sweep's CSV files and zarr store from its
+ * trial records (repairing a damaged or stale store) and writes the learning-curve SVGs and
+ * `report.html` into its directory.
  *
  * @module
  */
-import { runMain } from "./_main.ts";
+import { join } from "node:path";
+import { parseArgs } from "./_args.ts";
+import { runMain, UsageError } from "./_main.ts";
 import { readSweep } from "../results/read.ts";
 import { writePlots } from "../results/plots.ts";
 import { writeReport } from "../results/report.ts";
+import { writeCsvs } from "../store/csv.ts";
+import { withLock } from "../store/lock.ts";
+import { writeStore } from "../store/zarr_store.ts";
+
+const USAGE = "usage: deno task plot <results-dir> [<results-dir> ...]";
 
 runMain(async () => {
-  if (Deno.args.length === 0 || Deno.args.includes("--help")) {
-    console.log("usage: deno task plot <results-dir> [<results-dir> ...]");
-    return;
-  }
-  for (const dir of Deno.args) {
+  const { values, positionals } = parseArgs(
+    Deno.args,
+    { help: { type: "boolean", short: "h" } },
+    USAGE,
+  );
+  if (values.help) return void console.log(USAGE);
+  if (positionals.length === 0) throw new UsageError("expected a results directory", USAGE);
+  for (const dir of positionals) {
     const sweep = await readSweep(dir);
+    if (sweep.trials.length > 0 && sweep.trials[0].format >= 2) {
+      await withLock(join(dir, ".lock"), async () => {
+        await writeCsvs(dir, sweep.trials);
+        await writeStore(join(dir, "sweep.zarr"), sweep.trials, sweep.metas);
+      });
+      console.log(`wrote ${dir}/trials.csv, epochs.csv, sweep.zarr`);
+    }
     for (const path of await writePlots(sweep)) console.log(`wrote ${path}`);
     console.log(`wrote ${await writeReport(sweep)}`);
   }

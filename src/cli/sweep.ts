@@ -1,58 +1,102 @@
 /**
  * `deno task sweep <experiment.json> [--out DIR] [--workers N] [--set key=value ...]
  * [--shard i/n] [--plan]`: runs (or resumes) every trial an experiment file declares.
+ * Ctrl-C, SIGTERM and SIGHUP (a scheduler's time limit or eviction) stop it at once, keeping
+ * every finished epoch; a second signal quits without the summary.
  *
  * @module
  */
 import { parseArgs } from "./_args.ts";
-import { runMain, terminalWidth } from "./_main.ts";
-import { parseShard, selectShard, shardFromEnv } from "../sweep/expand.ts";
-import { varyingKeys } from "../sweep/schema.ts";
+import { runMain, terminalWidth, UsageError } from "./_main.ts";
+import { parseShard, selectShard, shardFromEnv } from "../experiment/shard.ts";
+import { varyingKeys } from "../experiment/schema.ts";
 import { describeSetting, progressReporter } from "../sweep/progress.ts";
-import { loadExperiment, runSweep } from "../sweep/runner.ts";
-import { compareSweeps, formatComparison } from "../results/compare.ts";
+import { identifyTrials, inputShape, loadExperiment } from "../sweep/plan.ts";
+import { runSweep } from "../sweep/runner.ts";
+import { compareSweeps } from "../results/compare.ts";
+import { formatComparison } from "../results/table.ts";
 import { readSweep } from "../results/read.ts";
 import { writePlots } from "../results/plots.ts";
 import { writeReport } from "../results/report.ts";
+import { Network } from "../network/network.ts";
 
 const USAGE =
   "usage: deno task sweep <experiment.json> [--out DIR] [--workers N] [--set key=value ...] [--shard i/n] [--plan]";
 
+const SIGNALS: [Deno.Signal, number][] = [["SIGINT", 130], ["SIGTERM", 143], ["SIGHUP", 129]];
+
 runMain(async () => {
-  const { values, positionals } = parseArgs({
-    args: Deno.args,
-    options: {
-      out: { type: "string", default: "results" },
-      workers: { type: "string" },
-      set: { type: "string", multiple: true, default: [] },
-      shard: { type: "string" },
-      plan: { type: "boolean" },
-      help: { type: "boolean", short: "h" },
-    },
-    allowPositionals: true,
+  // Signals first: a stop during the data load is honoured as soon as the load ends.
+  const controller = new AbortController();
+  let exitCode = 0;
+  const handlers = SIGNALS.map(([signal, code]) => {
+    const handler = () => {
+      if (controller.signal.aborted) Deno.exit(code);
+      exitCode = code;
+      console.error(`\n${signal}: stopping, keeping every finished epoch (again to quit at once)`);
+      controller.abort();
+    };
+    Deno.addSignalListener(signal, handler);
+    return [signal, handler] as const;
   });
+  const { values, positionals } = parseArgs(Deno.args, {
+    out: { type: "string", default: "results" },
+    workers: { type: "string" },
+    set: { type: "string", multiple: true, default: [] },
+    shard: { type: "string" },
+    plan: { type: "boolean" },
+    help: { type: "boolean", short: "h" },
+  }, USAGE);
   if (values.help) return void console.log(USAGE);
-  if (positionals.length !== 1) throw new Error(`expected one experiment file\n${USAGE}`);
+  if (positionals.length !== 1) {
+    throw new UsageError(
+      positionals.length
+        ? `expected one experiment file, got ${positionals.length}`
+        : "expected an experiment file",
+      USAGE,
+    );
+  }
   const file = positionals[0];
-  const shard = values.shard ? parseShard(values.shard) : shardFromEnv(Deno.env.toObject());
+  const shard = values.shard !== undefined
+    ? parseShard(values.shard)
+    : shardFromEnv(Deno.env.toObject());
   let workers: number | undefined;
   if (values.workers !== undefined) {
     workers = Number(values.workers);
     if (!Number.isInteger(workers) || workers < 1) {
-      throw new RangeError(`--workers must be a positive integer, got '${values.workers}'`);
+      throw new UsageError(`--workers must be a positive integer, got '${values.workers}'`, USAGE);
     }
   }
-  const { experiment, trials } = loadExperiment(file, values.set);
-  const varying = varyingKeys(trials);
+  const sets = values.set as string[];
 
   if (values.plan) {
+    const { experiment } = loadExperiment(file, sets);
+    const { trials, identity } = identifyTrials(experiment);
+    const varying = varyingKeys(trials);
     const mine = new Set(selectShard(trials, shard).map((t) => t.id));
     console.log(
-      `${experiment.name}: ${trials.length} trials${
+      `${experiment.name}: ${trials.length} trials on ${identity}${
         shard ? ` (shard ${shard.index}/${shard.count}: ${mine.size})` : ""
       }`,
     );
+    const shown = new Set<string>();
     for (const t of trials) {
+      const s = t.setting;
+      const key = JSON.stringify([s.sizes, s.layers, s.activation, s.cost, s.batchNorm, s.dropout]);
+      if (!shown.has(key)) {
+        shown.add(key);
+        const net = new Network({
+          sizes: s.layers ? undefined : s.sizes,
+          layers: s.layers ?? undefined,
+          inputShape: inputShape(s, { imageShape: [28, 28], inputSize: s.sizes[0] ?? 784 }),
+          activation: s.activation,
+          cost: s.cost,
+          batchNorm: s.batchNorm,
+          dropout: s.dropout,
+        });
+        console.log(`network (${net.parameterCount.toLocaleString("en-US")} parameters):`);
+        for (const line of net.summary()) console.log(`    ${line}`);
+      }
       const mark = shard && !mine.has(t.id) ? " " : "*";
       console.log(
         `${mark} ${String(t.index).padStart(3)}  ${t.id}  ${
@@ -63,37 +107,30 @@ runMain(async () => {
     return;
   }
 
-  const controller = new AbortController();
-  const onSigint = () => {
-    if (controller.signal.aborted) Deno.exit(130);
-    console.error("\nstopping: keeping every finished epoch (Ctrl-C again to quit at once)");
-    controller.abort();
-  };
-  Deno.addSignalListener("SIGINT", onSigint);
   const encoder = new TextEncoder();
   const result = await runSweep({
     file,
     out: values.out,
     workers,
-    sets: values.set,
+    sets,
     shard,
     signal: controller.signal,
     onEvent: progressReporter(
-      varying,
       Deno.stderr.isTerminal(),
       (t) => Deno.stderr.writeSync(encoder.encode(t)),
     ),
   });
-  Deno.removeSignalListener("SIGINT", onSigint);
-
+  for (const [signal, handler] of handlers) Deno.removeSignalListener(signal, handler);
   const sweep = await readSweep(result.dir);
-  const width = terminalWidth();
-  console.log(`\n${experiment.name}: results in ${result.dir}`);
-  console.log(formatComparison(compareSweeps([sweep]), "table", width).trimEnd());
-  if (!result.interrupted) {
-    const written = [...await writePlots(sweep), await writeReport(sweep)];
-    console.log(`wrote ${written.map((p) => p.slice(result.dir.length + 1)).join(", ")}`);
+  console.log(`\n${result.experiment.name}: results in ${result.dir}`);
+  console.log(formatComparison(compareSweeps([sweep]), "table", terminalWidth()).trimEnd());
+  if (result.elsewhere > 0) {
+    console.log(
+      `${result.elsewhere} trials are being run by other processes; their results will appear in ${result.dir}`,
+    );
   }
-  if (result.interrupted) return 130;
+  const written = [...await writePlots(sweep), await writeReport(sweep)];
+  console.log(`wrote ${written.map((p) => p.slice(result.dir.length + 1)).join(", ")}`);
+  if (result.interrupted) return exitCode || 130;
   return result.records.some((r) => r.status === "failed") ? 1 : 0;
 });

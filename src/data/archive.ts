@@ -30,6 +30,7 @@ export interface ArchiveSplit {
   images: Float32Array;
   /** `count` class labels, in a SharedArrayBuffer. */
   labels: Uint8Array;
+  /** Images in the split. */
   count: number;
   /** Shape of one image as stored, e.g. `[28, 28]` or `[784]`. */
   imageShape: number[];
@@ -39,6 +40,7 @@ export interface ArchiveSplit {
 
 /** The splits of one archive, named as the file names them. */
 export interface Archive {
+  /** The file or directory read. */
   path: string;
   /** `idx`, `idx+gzip`, `npz`, `pickle` or `pickle+gzip`. */
   format: string;
@@ -50,6 +52,8 @@ export interface Archive {
 export interface ReadOptions {
   /** Divisor for integer pixels; default 255. */
   scale?: PixelScale;
+  /** Largest decompressed size accepted, in bytes; default 2 GiB. */
+  maxBytes?: number;
 }
 
 /**

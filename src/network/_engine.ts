@@ -6,11 +6,8 @@ import { outputDelta } from "./functions.ts";
 import { type Kernels, WasmArena } from "./_arena.ts";
 import type { Layer, LayerWork, Param, Pass } from "./layers/_layer.ts";
 import { DenseLayer, type InputRows } from "./layers/dense.ts";
-import { evalBatchFor, memoryBytes, type PlannedLayer } from "./layers/registry.ts";
+import { evalBatchFor, MAX_BATCH, memoryBytes, type PlannedLayer } from "./layers/registry.ts";
 import type { SparseRows } from "../data/sparse.ts";
-
-/** The largest training batch a network's memory is reserved for. */
-export const MAX_BATCH = 4096;
 
 /** Buffers for mini-batches of up to `m` examples. */
 export interface Workspace {

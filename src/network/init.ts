@@ -4,7 +4,7 @@
  * @module
  */
 import type { Layer } from "./layers/_layer.ts";
-import type { Rng } from "./prng.ts";
+import type { Rng } from "../prng.ts";
 
 /** How each initialisation draws a layer's biases and the standard deviation of its weights. */
 const INIT_TABLE = {
@@ -27,12 +27,12 @@ const INIT_TABLE = {
     std: (l: Layer, _s: number, out: boolean) => (out ? 0 : 1 / Math.sqrt(l.fanOut)),
   },
 } as const satisfies Record<
-  string,
+  Init,
   { bias: string; std: (l: Layer, initStd: number, isOutput: boolean) => number }
 >;
 
 /** A weight initialisation (see the table in the README). */
-export type Init = keyof typeof INIT_TABLE;
+export type Init = "large" | "default" | "scaled" | "xavier" | "he" | "network3";
 
 /** Every initialisation name, for validation. */
 export const INITS = Object.keys(INIT_TABLE) as Init[];

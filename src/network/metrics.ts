@@ -14,12 +14,15 @@ export type MetricKind = "accuracy" | "cost" | "layers" | "rate" | "seconds";
 export interface MetricInfo {
   /** Column name in `epochs.csv` and array name in `sweep.zarr`. */
   column: string;
+  /** What it measures. */
   kind: MetricKind;
   /** The split it is measured on, if any. */
   split?: "test" | "validation" | "training";
   /** May be listed in a setting's `monitor` (else it is always recorded). */
   monitor: boolean;
+  /** Smaller values are better (costs, seconds). */
   lowerIsBetter: boolean;
+  /** Title of its chart. */
   title: string;
 }
 
@@ -82,7 +85,7 @@ export const METRIC_INFO = {
     title: "Gradient norm of each hidden layer's biases",
   },
   eta: {
-    column: "eta",
+    column: "learning_rate",
     kind: "rate",
     monitor: false,
     lowerIsBetter: false,

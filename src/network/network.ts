@@ -10,7 +10,7 @@
 import { NetsweepError } from "../errors.ts";
 import type { Split } from "../data/dataset.ts";
 import { type Activation, ACTIVATIONS, type Cost, COSTS, exampleCost } from "./functions.ts";
-import type { Rng } from "./prng.ts";
+import type { Rng } from "../prng.ts";
 import { type Init, initializeLayers } from "./init.ts";
 import { Engine } from "./_engine.ts";
 import { DenseLayer } from "./layers/dense.ts";
@@ -63,13 +63,17 @@ export interface NetworkJson {
   biases: number[][][] | number[][];
   /** `QuadraticCost`, `CrossEntropyCost` or `LogLikelihoodCost`. */
   cost: string;
+  /** Hidden activation (network2.py has none: sigmoid). */
   activation?: Activation;
   /** netsweep: the layer list and input shape of a layered network. */
   layers?: LayerSpec[];
+  /** netsweep: the input shape of a layered network. */
   inputShape?: number[];
   /** netsweep: batch norm and dropout settings, and per dense layer γ, β, running mean and variance. */
   batchNorm?: boolean;
+  /** netsweep: the dropout probability of hidden neurons. */
   dropout?: number;
+  /** netsweep: per batch-normalised layer, γ, β, running mean and running variance. */
   norms?: { gamma: number[]; beta: number[]; mean: number[]; variance: number[] }[];
 }
 
@@ -133,7 +137,7 @@ export function networkSpec(options: NetworkOptions): NetworkSpec {
  * ```ts
  * import { assert } from "../../tests/_assert.ts";
  * import { Network } from "./network.ts";
- * import { Rng } from "./prng.ts";
+ * import { Rng } from "../prng.ts";
  * const net = new Network({ sizes: [2, 3, 1] }).initialize(new Rng(1), "large");
  * const out = net.feedforward(new Float32Array([0.5, -1]));
  * assert(out.length === 1 && out[0] > 0 && out[0] < 1);
@@ -144,12 +148,18 @@ export class Network {
   readonly sizes: number[] | null;
   /** The layer list (a fully connected network's is one dense layer per size after the first). */
   readonly layers: readonly LayerSpec[];
+  /** Shape of one input (`[784]`, or `[1, 28, 28]` for convolutions). */
   readonly inputShape: readonly number[];
+  /** Hidden (and convolutional) activation. */
   readonly activation: Activation;
+  /** The cost, which fixes the output layer. */
   readonly cost: Cost;
+  /** Batch normalisation after each hidden fully connected layer. */
   readonly batchNorm: boolean;
+  /** Probability of dropping each hidden neuron in training. */
   readonly dropout: number;
 
+  /** A network as `options` describes it, its parameters zero until {@linkcode initialize}. */
   constructor(options: NetworkOptions) {
     const spec = networkSpec(options);
     let plan: PlannedLayer[];

@@ -11,7 +11,7 @@
 import type { Dataset, Split } from "../data/dataset.ts";
 import { sparseRows } from "../data/sparse.ts";
 import { engineOf, type Network } from "./network.ts";
-import { deriveSeed, Rng, type RngState } from "./prng.ts";
+import { deriveSeed, Rng, type RngState } from "../prng.ts";
 import type { EpochMetrics, Monitor } from "./metrics.ts";
 import { type OptimizerName, OPTIMIZERS } from "./optimizers/registry.ts";
 import type { Optimizer } from "./optimizers/_optimizer.ts";
@@ -23,6 +23,7 @@ export type { EpochMetrics, Monitor } from "./metrics.ts";
 export interface EtaSchedule {
   /** Epochs without a better monitored accuracy before eta is multiplied by `factor`. */
   patience: number;
+  /** What eta is multiplied by after `patience` epochs without improvement. */
   factor: number;
   /** Stop once eta has fallen to this fraction of its start (1/128 in the book). */
   stopAt: number;
@@ -33,7 +34,9 @@ export type Sampling = "shuffle" | "replacement" | "sequential";
 
 /** How to train. */
 export interface TrainOptions {
+  /** The learning rate. */
   eta: number;
+  /** Examples per mini-batch. */
   miniBatchSize: number;
   /** Epochs; with `replacement` sampling, derived from `iterations` when given. */
   epochs: number;
@@ -69,6 +72,7 @@ export interface TrainOptions {
   rmsDecay?: number;
   /** Adam's moment decays; defaults 0.9 and 0.999. */
   beta1?: number;
+  /** Adam's second-moment decay; default 0.999. */
   beta2?: number;
   /** Input kernel: `auto` (default) lists only non-zero pixels when under half are non-zero. */
   kernel?: "auto" | "sparse" | "dense";
@@ -81,7 +85,9 @@ export type TrainStatus = "done" | "early-stopped" | "diverged" | "interrupted";
 
 /** The outcome of {@linkcode sgd}. */
 export interface TrainResult {
+  /** How the run ended. */
   status: TrainStatus;
+  /** Every finished epoch's metrics. */
   epochs: EpochMetrics[];
   /** The epoch in which the parameters became NaN or infinite, for `diverged`. */
   divergedEpoch?: number;
@@ -100,19 +106,27 @@ export interface TrainState {
   epoch: number;
   /** Iterations run (replacement sampling). */
   iterations: number;
+  /** The learning rate of the next epoch. */
   eta: number;
+  /** The generator of shuffles and samples. */
   rng: RngState;
+  /** The generator of dropout masks. */
   dropoutRng: RngState;
   /** The current shuffled order (shuffle sampling: each epoch shuffles the last one). */
   order: Uint32Array | null;
   /** Early stopping's and the schedule's best accuracy so far and its epoch. */
   best: number;
+  /** The epoch of early stopping's best accuracy. */
   bestEpoch: number;
+  /** The schedule's best accuracy so far. */
   scheduleBest: number;
+  /** The epoch of the schedule's best accuracy (or of its last change of eta). */
   scheduleBestEpoch: number;
   /** Every layer's parameters, then its saved state (batch norm's running statistics). */
   params: Float32Array[];
+  /** The optimiser's state arrays. */
   optimizer: Float32Array[];
+  /** The optimiser's scalars (Adam's step count). */
   optimizerScalars: number[];
 }
 
@@ -157,7 +171,7 @@ export function plannedEpochs(
  * import { assertEquals } from "../../tests/_assert.ts";
  * import { loadDataset } from "../data/dataset.ts";
  * import { Network } from "./network.ts";
- * import { Rng } from "./prng.ts";
+ * import { Rng } from "../prng.ts";
  * import { sgd } from "./sgd.ts";
  * const data = loadDataset({ path: "tests/testdata/mnist.pkl.gz" });
  * const net = new Network({ sizes: [784, 30, 10] }).initialize(new Rng(1), "large");
@@ -402,7 +416,7 @@ export function sgd(
       }
     }
     control.checkpoint?.(snapshot(epoch + 1), epoch + 1);
-    if (!keepGoing) return end("interrupted");
+    if (!keepGoing && epoch + 1 < epochs) return end("interrupted");
     if (stop) return stop;
   }
   return end("done");

@@ -1,20 +1,23 @@
 /**
- * Learning curves as SVG, like the figure in Nielsen's chapter 3 that compares learning
- * rates: a metric per epoch, one line per setting (the mean over repeats, with a band from
- * the lowest to the highest repeat). Vega-Lite specs, rendered by Vega's headless SVG
- * renderer (no browser needed).
+ * Learning curves as SVG, like the figures in Nielsen's chapter 3: a metric per epoch, one line
+ * per setting (the mean over repeats, with a band from the lowest to the highest repeat);
+ * gradient norms one line per setting and hidden layer, on a log axis (chapter 5's "speed of
+ * learning"). Vega-Lite specs, rendered by Vega's headless SVG renderer (no browser needed).
+ * Epochs without a value (monitored every N epochs, or after a pruned trial stopped) are skipped.
  *
  * @module
  */
 import * as vega from "vega";
 import { compile, type TopLevelSpec } from "vega-lite";
 import { join } from "node:path";
-import type { EpochColumn, SweepData } from "./read.ts";
-import { settingText, varyingKeys } from "../sweep/schema.ts";
-import { writeFileAtomic } from "./_atomic.ts";
+import { METRIC_INFO, METRIC_NAMES, type MetricName } from "../network/metrics.ts";
+import { settingText, varyingKeys } from "../experiment/schema.ts";
+import type { TrialRecord } from "../store/records.ts";
+import { writeFileAtomic } from "../store/_atomic.ts";
+import type { SweepData } from "./read.ts";
 
 /** One point of a learning curve. */
-interface CurvePoint {
+export interface CurvePoint {
   setting: string;
   epoch: number;
   mean: number;
@@ -41,22 +44,40 @@ export function settingLabels(sweeps: SweepData[]): { title: string; labels: str
   };
 }
 
-/** Mean and spread per setting and epoch of `metric`; empty when it was never monitored. */
-export function curves(sweeps: SweepData[], metric: EpochColumn): CurvePoint[] {
+function value(t: TrialRecord, e: number, metric: MetricName, layer?: number): number | undefined {
+  const ep = t.epochs[e] as unknown as Record<string, unknown> | undefined;
+  const v = layer === undefined ? ep?.[metric] : (ep?.[metric] as number[] | undefined)?.[layer];
+  return typeof v === "number" && !Number.isNaN(v) ? v : undefined;
+}
+
+/** Mean and spread per setting and epoch of `metric`; empty when it was never measured. */
+export function curves(sweeps: SweepData[], metric: MetricName): CurvePoint[] {
   const { labels } = settingLabels(sweeps);
-  const groups = new Map<string, Float32Array[]>();
+  const layered = METRIC_INFO[metric].kind === "layers";
+  const groups = new Map<string, { trial: TrialRecord; layer?: number }[]>();
   sweeps.forEach((s, si) =>
-    s.trials.forEach((_, ti) =>
-      groups.set(labels[si][ti], [...(groups.get(labels[si][ti]) ?? []), s.metrics[metric][ti]])
-    )
+    s.trials.forEach((t, ti) => {
+      const layers = layered
+        ? Math.max(0, ...t.epochs.map((e) => e.gradientNorms?.length ?? 0))
+        : 1;
+      for (let l = 0; l < layers; l++) {
+        const label = layered ? `${labels[si][ti]} layer ${l + 1}` : labels[si][ti];
+        groups.set(label, [...(groups.get(label) ?? []), {
+          trial: t,
+          layer: layered ? l : undefined,
+        }]);
+      }
+    })
   );
+  const scale = METRIC_INFO[metric].kind === "accuracy" ? 100 : 1;
   const points: CurvePoint[] = [];
-  for (const [setting, rows] of groups) {
-    const epochs = Math.max(...rows.map((r) => r.length));
+  for (const [setting, members] of groups) {
+    const epochs = Math.max(...members.map((m) => m.trial.epochs.length));
     for (let e = 0; e < epochs; e++) {
-      const v = rows.map((r) => r[e]).filter((x) => x !== undefined && !Number.isNaN(x));
+      const v = members.map((m) => value(m.trial, e, metric, m.layer)).filter((x): x is number =>
+        x !== undefined
+      );
       if (v.length === 0) continue;
-      const scale = metric.endsWith("accuracy") ? 100 : 1;
       points.push({
         setting,
         epoch: e,
@@ -69,21 +90,17 @@ export function curves(sweeps: SweepData[], metric: EpochColumn): CurvePoint[] {
   return points;
 }
 
-const TITLES: Partial<Record<EpochColumn, string>> = {
-  test_accuracy: "Test accuracy (%)",
-  validation_accuracy: "Validation accuracy (%)",
-  training_accuracy: "Training accuracy (%)",
-  training_cost: "Training cost",
-  test_cost: "Test cost",
-  validation_cost: "Validation cost",
-};
+/** A Vega-Lite specification, as JSON. */
+export type ChartSpec = Record<string, unknown>;
 
 /** The Vega-Lite spec of one learning-curve chart. */
-export function curveSpec(sweeps: SweepData[], metric: EpochColumn): TopLevelSpec {
+export function curveSpec(sweeps: SweepData[], metric: MetricName): ChartSpec {
   const { title } = settingLabels(sweeps);
   const data = curves(sweeps, metric);
-  const yTitle = TITLES[metric] ?? metric;
-  const names = sweeps.map((s) => s.experiment.name).join(", ");
+  const info = METRIC_INFO[metric];
+  const yTitle = info.title;
+  const log = info.kind === "layers";
+  const names = [...new Set(sweeps.map((s) => s.experiment.name))].join(", ");
   const color = { field: "setting", type: "nominal" as const, title, sort: null };
   const x = {
     field: "epoch",
@@ -91,6 +108,7 @@ export function curveSpec(sweeps: SweepData[], metric: EpochColumn): TopLevelSpe
     title: "Epoch",
     axis: { tickMinStep: 1 },
   };
+  const scale = log ? { type: "log" as const } : { zero: false };
   return {
     $schema: "https://vega.github.io/schema/vega-lite/v6.json",
     title: { text: `${yTitle.replace(/ \(%\)$/, "")} per epoch`, subtitle: names },
@@ -102,7 +120,7 @@ export function curveSpec(sweeps: SweepData[], metric: EpochColumn): TopLevelSpe
         mark: { type: "area", opacity: 0.2 },
         encoding: {
           x,
-          y: { field: "low", type: "quantitative", title: yTitle, scale: { zero: false } },
+          y: { field: "low", type: "quantitative", title: yTitle, scale },
           y2: { field: "high" },
           // The band's own channel: same field and scheme as the lines, no legend of its own.
           fill: { ...color, legend: null },
@@ -112,43 +130,53 @@ export function curveSpec(sweeps: SweepData[], metric: EpochColumn): TopLevelSpe
         mark: { type: "line", point: data.length <= 200 },
         encoding: {
           x,
-          y: { field: "mean", type: "quantitative", title: yTitle, scale: { zero: false } },
+          y: { field: "mean", type: "quantitative", title: yTitle, scale },
           color,
-          tooltip: [{ field: "setting" }, { field: "epoch" }, { field: "mean", format: ".2f" }],
+          tooltip: [{ field: "setting" }, { field: "epoch" }, {
+            field: "mean",
+            format: log ? ".3g" : ".2f",
+          }],
         },
       },
     ],
     config: { font: "sans-serif", legend: { labelLimit: 360 } },
-  } as TopLevelSpec;
+  };
 }
 
 /** Renders a Vega-Lite spec to SVG text. */
-export async function renderSvg(spec: TopLevelSpec): Promise<string> {
-  const view = new vega.View(vega.parse(compile(spec).spec), { renderer: "none" });
+export async function renderSvg(spec: ChartSpec): Promise<string> {
+  const view = new vega.View(vega.parse(compile(spec as unknown as TopLevelSpec).spec), {
+    renderer: "none",
+  });
   const svg = await view.toSVG();
   view.finalize();
   return svg;
 }
 
-/** The charts worth drawing for these sweeps: accuracy first, then costs that were monitored. */
-export function chartMetrics(sweeps: SweepData[]): EpochColumn[] {
-  const monitored = (m: EpochColumn) =>
-    sweeps.some((s) => s.metrics[m].some((r) => r.some((v) => !Number.isNaN(v))));
-  return ([
-    "test_accuracy",
-    "validation_accuracy",
-    "training_cost",
-    "training_accuracy",
-    "test_cost",
-  ] as EpochColumn[])
-    .filter(monitored);
+/**
+ * The charts worth drawing for these sweeps: every monitored metric (accuracies first), the
+ * learning rate when a schedule changed it, and gradient norms.
+ */
+export function chartMetrics(sweeps: SweepData[]): MetricName[] {
+  const trials = sweeps.flatMap((s) => s.trials);
+  const measured = (m: MetricName) =>
+    trials.some((t) => t.epochs.some((e) => (e as Record<string, unknown>)[m] !== undefined));
+  const order = [...METRIC_NAMES].sort((a, b) =>
+    Number(METRIC_INFO[b].kind === "accuracy") - Number(METRIC_INFO[a].kind === "accuracy")
+  );
+  return order.filter((m) => {
+    const info = METRIC_INFO[m];
+    if (info.monitor) return measured(m);
+    if (m === "eta") return trials.some((t) => new Set(t.epochs.map((e) => e.eta)).size > 1);
+    return false;
+  });
 }
 
 /** Renders every chart; returns `[file name, svg]` pairs. */
 export async function renderCharts(sweeps: SweepData[]): Promise<[string, string][]> {
   const out: [string, string][] = [];
   for (const metric of chartMetrics(sweeps)) {
-    out.push([`${metric}.svg`, await renderSvg(curveSpec(sweeps, metric))]);
+    out.push([`${METRIC_INFO[metric].column}.svg`, await renderSvg(curveSpec(sweeps, metric))]);
   }
   return out;
 }

@@ -1,144 +1,144 @@
 /**
- * Reads a sweep's results back from `<dir>/sweep.zarr` with zarrita: the trials' settings,
- * status and per-epoch metrics. Works on a running or interrupted sweep.
+ * Reading a sweep's results back from its trial records (the source of truth) and the
+ * experiments' files, for tables, plots and reports. Works on a running, interrupted or
+ * damaged sweep: files that are not usable records are named, never fatal. It also says
+ * whether `sweep.zarr` still matches the records.
  *
  * @module
  */
-import * as zarr from "zarrita";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { NetsweepError } from "../errors.ts";
-import { EPOCH_COLUMNS } from "./csv.ts";
-import { AtomicFileStore } from "./zarr_store.ts";
-import type { TrialStatus } from "../sweep/records.ts";
-import { type Experiment, type Setting, SETTING_FIELDS, settingFromText } from "../sweep/schema.ts";
-
-/** A per-epoch metric column of the store. */
-export type EpochColumn = typeof EPOCH_COLUMNS[number];
-
-/** One trial as the store holds it. */
-export interface StoredTrial {
-  id: string;
-  setting: Setting;
-  repeat: number;
-  seed: number;
-  status: TrialStatus;
-  epochsDone: number;
-  divergedEpoch: number | null;
-}
+import type { Experiment } from "../experiment/schema.ts";
+import { type ExperimentMeta, readMetas } from "../store/meta.ts";
+import { readRecords, type TrialRecord } from "../store/records.ts";
+import { recordsDigest, storeDigest, storeOrder } from "../store/zarr_store.ts";
+import { datasetKey, expandTrials } from "../experiment/expand.ts";
 
 /** A sweep's results. */
 export interface SweepData {
+  /** The results directory. */
   dir: string;
+  /** The experiment the directory is named after (its first experiment file). */
   experiment: Experiment;
+  /** Every experiment file whose trials are here, by hash (usually one). */
+  metas: Map<string, ExperimentMeta>;
+  /** Every trial, in store order. */
+  trials: TrialRecord[];
+  /** Images per split of the primary experiment's dataset, for `9542 / 10000`. */
+  counts: ExperimentMeta["counts"] | null;
+  /** The run environment the primary experiment recorded. */
   environment: Record<string, unknown>;
-  counts: { training: number; validation: number | null; test: number } | null;
-  trials: StoredTrial[];
-  /** Per metric, one row of `epochs` values per trial (NaN where not run or not monitored). */
-  metrics: Record<EpochColumn, Float32Array[]>;
-  epochs: number;
+  /** Files in `trials/` that are not usable records, named with why. */
+  skipped: string[];
+  /** `sweep.zarr` is missing or was built from other records than these. */
+  storeStale: boolean;
 }
 
-type Store = AtomicFileStore;
-
-async function openArray(
-  root: zarr.Location<Store>,
-  name: string,
-  dir: string,
-): Promise<zarr.Array<zarr.DataType, Store>> {
+/** What a format-1 directory (netsweep 0.1) kept in its store's attributes. */
+async function format1Meta(dir: string): Promise<ExperimentMeta | null> {
   try {
-    return await zarr.open.v3(root.resolve(name), { kind: "array" });
+    const a = JSON.parse(await Deno.readTextFile(join(dir, "sweep.zarr", "zarr.json"))).attributes;
+    if (!a?.experiment) return null;
+    return {
+      hash: "",
+      experiment: a.experiment,
+      dataset: "",
+      counts: a.dataset_counts ?? null,
+      environment: a.environment ?? {},
+    };
   } catch {
-    throw new NetsweepError(
-      dir,
-      `sweep.zarr has no readable array '${name}' (an incomplete or foreign store)`,
-    );
+    return null;
   }
 }
 
-async function readAll(arr: zarr.Array<zarr.DataType, Store>): Promise<ArrayLike<number>> {
-  const chunk = await zarr.get(arr, arr.shape.map(() => null));
-  return chunk.data as unknown as ArrayLike<number>;
-}
-
 /**
- * Reads `<dir>/sweep.zarr`.
+ * Reads the results in `dir`.
  *
  * @example
  * ```ts ignore
  * import { readSweep } from "./read.ts";
  * const sweep = await readSweep("results/eta");
- * console.log(sweep.trials.length, sweep.metrics.test_accuracy[0]);
+ * console.log(sweep.trials.length, sweep.trials[0].epochs.at(-1)?.testAccuracy);
  * ```
  */
 export async function readSweep(dir: string): Promise<SweepData> {
-  const path = join(dir, "sweep.zarr");
+  let info: Deno.FileInfo;
   try {
-    Deno.statSync(join(path, "zarr.json"));
+    info = await Deno.stat(dir);
   } catch {
+    throw new NetsweepError(dir, "no such directory");
+  }
+  if (!info.isDirectory) {
+    throw new NetsweepError(dir, "not a directory (give a results directory, like results/eta)");
+  }
+  const { records, skipped } = await readRecords(dir);
+  const metas = await readMetas(dir);
+  const stored = storeOrder(records.values());
+  // Trials an experiment plans that no process has started yet (another shard's) are pending.
+  for (const meta of metas.values()) {
+    for (
+      const t of expandTrials(meta.experiment, datasetKey(meta.experiment.dataset, meta.dataset))
+    ) {
+      if (records.has(t.id)) continue;
+      records.set(t.id, {
+        format: 2,
+        id: t.id,
+        experiment: meta.hash,
+        index: t.index,
+        setting: t.setting,
+        repeat: t.repeat,
+        seed: t.seed,
+        draw: t.draw,
+        status: "pending",
+        epochs: [],
+      });
+    }
+  }
+  const trials = storeOrder(records.values());
+  let primary: ExperimentMeta | null = null;
+  if (trials.length > 0) primary = metas.get(trials[0].experiment) ?? null;
+  primary ??= [...metas.values()][0] ?? (await format1Meta(dir));
+  if (!primary) {
     throw new NetsweepError(
       dir,
-      "not a sweep result (no sweep.zarr/zarr.json; run `deno task sweep` first)",
+      "not a sweep result (no trial records or experiments in it; run `deno task sweep` first)",
     );
   }
-  const root = zarr.root(new AtomicFileStore(path));
-  let attrs: Record<string, unknown>;
-  try {
-    attrs = (await zarr.open.v3(root, { kind: "group" })).attrs as Record<string, unknown>;
-  } catch {
-    throw new NetsweepError(dir, "sweep.zarr/zarr.json is not a Zarr v3 group");
-  }
-  const ids = attrs.trial_ids as string[] | undefined;
-  const experiment = attrs.experiment as Experiment | undefined;
-  if (!Array.isArray(ids) || !experiment) {
-    throw new NetsweepError(
-      dir,
-      "sweep.zarr is not a netsweep store (no trial_ids or experiment attributes)",
-    );
-  }
-  const statuses = (attrs.statuses as TrialStatus[]) ?? [];
-  const T = ids.length;
-  const status = await readAll(await openArray(root, "status", dir));
-  const epochsDone = await readAll(await openArray(root, "epochs_done", dir));
-  const diverged = await readAll(await openArray(root, "diverged_epoch", dir));
-  const repeat = await readAll(await openArray(root, "repeat", dir));
-  const seed = await readAll(await openArray(root, "seed", dir));
-  const params: Record<string, unknown[]> = {};
-  for (const key of Object.keys(SETTING_FIELDS) as (keyof Setting)[]) {
-    const arr = await openArray(root, key, dir);
-    const values = await readAll(arr);
-    const labels = (arr.attrs as { labels?: string[] }).labels;
-    params[key] = Array.from({ length: T }, (_, i) => {
-      const v = values[i];
-      if (labels) return v >= 0 ? settingFromText(key, labels[v]) : null;
-      return Number.isNaN(v) ? null : v;
-    });
-  }
-  const metrics = {} as Record<EpochColumn, Float32Array[]>;
-  let E = 0;
-  for (const name of EPOCH_COLUMNS) {
-    const arr = await openArray(root, name, dir);
-    E = arr.shape[1];
-    const data = await readAll(arr) as Float32Array;
-    metrics[name] = Array.from({ length: T }, (_, i) => data.subarray(i * E, (i + 1) * E));
-  }
-  const trials: StoredTrial[] = ids.map((id, i) => ({
-    id,
-    setting: Object.fromEntries(
-      Object.keys(params).map((k) => [k, params[k][i]]),
-    ) as unknown as Setting,
-    repeat: repeat[i],
-    seed: seed[i],
-    status: statuses[status[i]] ?? "pending",
-    epochsDone: epochsDone[i],
-    divergedEpoch: diverged[i] >= 0 ? diverged[i] : null,
-  }));
+  const digest = await storeDigest(join(dir, "sweep.zarr"));
   return {
     dir,
-    experiment,
-    environment: (attrs.environment as Record<string, unknown>) ?? {},
-    counts: (attrs.dataset_counts as SweepData["counts"]) ?? null,
+    experiment: primary.experiment,
+    metas,
     trials,
-    metrics,
-    epochs: E,
+    counts: primary.counts ?? null,
+    environment: primary.environment ?? {},
+    skipped,
+    storeStale: stored.length > 0 && digest !== recordsDigest(stored),
   };
+}
+
+/**
+ * Reads several results directories for one comparison: a directory given twice (`d` and
+ * `d/`, or through a link) is read once, and a trial found in two directories (a copied
+ * results folder) counts once.
+ */
+export async function readSweeps(dirs: string[]): Promise<SweepData[]> {
+  const seenDirs = new Set<string>();
+  const seenTrials = new Set<string>();
+  const out: SweepData[] = [];
+  for (const dir of dirs) {
+    let real: string;
+    try {
+      real = await Deno.realPath(dir);
+    } catch {
+      real = resolve(dir);
+    }
+    if (seenDirs.has(real)) continue;
+    seenDirs.add(real);
+    const sweep = await readSweep(dir);
+    sweep.trials = sweep.trials.filter((t) => !seenTrials.has(t.id));
+    for (const t of sweep.trials) seenTrials.add(t.id);
+    out.push(sweep);
+  }
+  return out;
 }

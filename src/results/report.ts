@@ -7,10 +7,10 @@
  */
 import { join } from "node:path";
 import type { SweepData } from "./read.ts";
-import { compareSweeps, type Comparison, comparisonCells } from "./compare.ts";
-import { settingText } from "../sweep/schema.ts";
+import { compareSweeps, type Comparison } from "./compare.ts";
+import { comparisonCells, comparisonNotes } from "./table.ts";
 import { renderCharts } from "./plots.ts";
-import { writeFileAtomic } from "./_atomic.ts";
+import { writeFileAtomic } from "../store/_atomic.ts";
 
 function esc(s: string): string {
   return s.replaceAll("&", "&amp;").replaceAll("<", "&lt;").replaceAll(">", "&gt;").replaceAll(
@@ -37,9 +37,7 @@ export async function reportHtml(sweep: SweepData): Promise<string> {
   const c = compareSweeps([sweep]);
   const charts = await renderCharts([sweep]);
   const e = sweep.experiment;
-  const constant = Object.entries(c.constant)
-    .map(([k, v]) => `<code>${esc(k)}=${esc(settingText(v))}</code>`)
-    .join(" ");
+  const notes = comparisonNotes(c).map((n) => `<li>${esc(n)}</li>`).join("\n");
   const env = Object.entries(sweep.environment)
     .map(([k, v]) => `<tr><th>${esc(k)}</th><td>${esc(String(v))}</td></tr>`)
     .join("");
@@ -68,7 +66,9 @@ pre { background: #f6f6f6; padding: 1rem; overflow-x: auto; }
 ${incomplete}
 <h2>Settings</h2>
 ${tableHtml(c)}
-<p>Constant: ${constant}</p>
+<ul class="notes">
+${notes}
+</ul>
 <h2>Learning curves</h2>
 <div class="charts">
 ${

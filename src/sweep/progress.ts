@@ -1,15 +1,19 @@
 /**
  * Progress of a sweep on stderr: on a terminal, a live line per worker with the sweep's ETA;
- * otherwise one plain line per finished epoch.
+ * otherwise one plain line per finished epoch (one per monitored epoch when a trial has
+ * thousands). Epochs are named as network.py prints them, from 0, with the count beside:
+ * `epoch 0 [1/30]`.
  *
  * @module
  */
 import type { SweepEvent } from "./runner.ts";
-import type { Trial } from "./expand.ts";
-import { type Setting, settingText } from "./schema.ts";
+import type { Trial } from "../experiment/expand.ts";
+import type { Setting, SettingKey } from "../experiment/fields.ts";
+import { settingText } from "../experiment/schema.ts";
+import type { EpochMetrics } from "../network/metrics.ts";
 
 /** `eta=3 lmbda=0.1`: the keys that vary in this sweep. */
-export function describeSetting(s: Setting, keys: (keyof Setting)[]): string {
+export function describeSetting(s: Setting, keys: SettingKey[]): string {
   return keys.map((k) => `${k}=${settingText(s[k])}`).join(" ");
 }
 
@@ -17,7 +21,8 @@ function pct(x: number | undefined): string {
   return x === undefined ? "-" : `${(100 * x).toFixed(2)}%`;
 }
 
-function duration(seconds: number): string {
+/** `1h02m`, `3m05s`, `42s`. */
+export function duration(seconds: number): string {
   if (!Number.isFinite(seconds)) return "?";
   const s = Math.round(seconds);
   return s >= 3600
@@ -27,9 +32,18 @@ function duration(seconds: number): string {
     : `${s}s`;
 }
 
+/** What an epoch measured, in a few words. */
+export function epochText(m: EpochMetrics): string {
+  const parts: string[] = [];
+  if (m.testAccuracy !== undefined) parts.push(`test ${pct(m.testAccuracy)}`);
+  if (m.validationAccuracy !== undefined) parts.push(`validation ${pct(m.validationAccuracy)}`);
+  if (m.trainingCost !== undefined) parts.push(`training cost ${m.trainingCost.toPrecision(4)}`);
+  parts.push(`${m.trainSeconds.toFixed(2)} s`);
+  return parts.join(", ");
+}
+
 /** Returns an event handler that reports progress to `write`. */
 export function progressReporter(
-  varying: (keyof Setting)[],
   live: boolean,
   write: (text: string) => void,
 ): (e: SweepEvent) => void {
@@ -39,19 +53,26 @@ export function progressReporter(
   let remainingEpochs = 0;
   let epochSeconds = 0;
   let epochCount = 0;
+  let waiting = "";
+  let lastPlain = 0;
   const planned = new Map<string, number>();
-  const keys = varying.length > 0 ? varying : (["eta"] as (keyof Setting)[]);
+  let keys: SettingKey[] = ["eta"];
   const label = (t: Trial) => `trial ${t.index} (${describeSetting(t.setting, keys)})`;
   const redraw = () => {
     const eta = epochCount ? (remainingEpochs * epochSeconds / epochCount) / workers : NaN;
     const body = [...lines.entries()].sort(([a], [b]) => a - b).map(([w, l]) => `[w${w}] ${l}`);
-    body.push(`sweep: ${remainingEpochs} epochs to go, ETA ${duration(eta)}`);
+    body.push(
+      `sweep: ${remainingEpochs} epochs to go, ETA ${duration(eta)}${
+        waiting ? `; ${waiting}` : ""
+      }`,
+    );
     write(`${shown ? `\x1b[${shown}A` : ""}${body.map((l) => `\x1b[2K${l}\n`).join("")}`);
     shown = body.length;
   };
   return (e) => {
     switch (e.type) {
       case "start":
+        if (e.varying.length > 0) keys = e.varying;
         workers = e.workers;
         remainingEpochs = e.epochs;
         write(
@@ -62,8 +83,12 @@ export function progressReporter(
         break;
       case "trial-start":
         planned.set(e.trial.id, e.epochs);
+        waiting = "";
         if (live) {
-          lines.set(e.worker, `${label(e.trial)} starting`);
+          lines.set(
+            e.worker,
+            `${label(e.trial)} ${e.from ? `resuming after epoch ${e.from - 1}` : "starting"}`,
+          );
           redraw();
         }
         break;
@@ -72,22 +97,27 @@ export function progressReporter(
         epochSeconds += m.trainSeconds + m.evalSeconds;
         epochCount++;
         remainingEpochs = Math.max(0, remainingEpochs - 1);
-        const text = `${label(e.trial)} epoch ${m.epoch + 1}/${e.epochs}: test ${
-          pct(m.testAccuracy)
-        }${
-          m.validationAccuracy !== undefined ? `, validation ${pct(m.validationAccuracy)}` : ""
-        }, ${m.trainSeconds.toFixed(2)} s`;
+        const text = `${label(e.trial)} epoch ${m.epoch} [${m.epoch + 1}/${e.epochs}]: ${
+          epochText(m)
+        }`;
         if (live) {
           lines.set(e.worker, text);
-          redraw();
-        } else write(`${text}\n`);
+          // Thousands of short epochs: the terminal redraws at most ten times a second.
+          const now = performance.now();
+          if (now - lastPlain >= 100) {
+            lastPlain = now;
+            redraw();
+          }
+        } else if (
+          m.testAccuracy !== undefined || m.validationAccuracy !== undefined || e.epochs <= 1000
+        ) {
+          write(`${text}\n`);
+        }
         break;
       }
       case "trial-done": {
-        remainingEpochs = Math.max(
-          0,
-          remainingEpochs - ((planned.get(e.trial.id) ?? 0) - e.record.epochs.length),
-        );
+        const left = (planned.get(e.trial.id) ?? 0) - e.record.epochs.length;
+        remainingEpochs = Math.max(0, remainingEpochs - Math.max(0, left));
         const text = `${label(e.trial)} ${e.record.status}${
           e.record.status === "diverged" ? ` in epoch ${e.record.divergedEpoch}` : ""
         }${e.record.error ? `: ${e.record.error}` : ""}`;
@@ -97,6 +127,11 @@ export function progressReporter(
         } else write(`${text}\n`);
         break;
       }
+      case "waiting":
+        waiting = e.what;
+        if (live) redraw();
+        else write(`waiting: ${e.what}\n`);
+        break;
     }
   };
 }

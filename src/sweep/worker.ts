@@ -1,73 +1,180 @@
-// A sweep worker: receives the shared dataset once, then trials; trains each with the
-// Network core and posts every finished epoch, so nothing finished is lost if it is killed.
+// A sweep worker: receives the shared dataset once, then tasks. For each it resumes the trial
+// from its checkpoint (or starts it), appends every finished epoch to the trial's record and
+// writes checkpoints as it goes (so a killed process loses only the epoch in progress), and
+// posts each epoch to the main thread.
 /// <reference lib="deno.worker" />
 import { type Dataset, limitTraining } from "../data/dataset.ts";
+import { NetsweepError } from "../errors.ts";
 import { Network } from "../network/network.ts";
-import { deriveSeed, Rng } from "../network/prng.ts";
-import { sgd } from "../network/sgd.ts";
-import type { Trial } from "./expand.ts";
-import type { ToMain, ToWorker } from "./_messages.ts";
+import { deriveSeed, Rng } from "../prng.ts";
+import { sgd, type TrainState } from "../network/sgd.ts";
+import { hostname } from "../store/_atomic.ts";
+import {
+  parseRecord,
+  RECORD_FORMAT,
+  recordFile,
+  RecordLog,
+  recordText,
+  type TrialRecord,
+} from "../store/records.ts";
+import { checkpointFile, readCheckpoint, writeCheckpoint } from "../store/checkpoints.ts";
+import { writeFileAtomicSync } from "../store/_atomic.ts";
+import { inputShape } from "./plan.ts";
+import type { Task, ToMain, ToWorker } from "./_messages.ts";
 
 let data: Dataset | null = null;
 let stop: Int32Array | null = null;
+let dir = "";
+const host = hostname();
 
 function post(msg: ToMain): void {
   self.postMessage(msg);
 }
 
-/** The dataset a trial trains on: the shared one, its training split cut to `trainSize`. */
-function trialData(all: Dataset, trial: Trial): Dataset {
-  const n = trial.setting.trainSize;
-  return n === null ? all : limitTraining(all, n); // views, with the shared sparse rows
+/** What the trial's files hold: its finished epochs and the state to continue from. */
+function resumePoint(task: Task): { record: TrialRecord; state: TrainState | null } {
+  const t = task.trial;
+  let existing: TrialRecord | null = null;
+  try {
+    existing = parseRecord(Deno.readTextFileSync(recordFile(dir, t.id)), recordFile(dir, t.id));
+  } catch { /* no record yet */ }
+  const state = existing && existing.format === RECORD_FORMAT
+    ? readCheckpoint(checkpointFile(dir, t.id))
+    : null;
+  // The checkpoint is usable when the log has every epoch before it (the log is written first).
+  const usable = state !== null && existing !== null && state.epoch <= existing.epochs.length;
+  const record: TrialRecord = {
+    format: RECORD_FORMAT,
+    id: t.id,
+    experiment: task.experiment,
+    index: t.index,
+    setting: t.setting,
+    repeat: t.repeat,
+    seed: t.seed,
+    draw: t.draw,
+    status: "running",
+    epochs: usable ? existing!.epochs.slice(0, state!.epoch) : [],
+    host,
+    pid: Deno.pid,
+  };
+  return { record, state: usable ? state : null };
 }
 
-function run(trial: Trial): void {
-  const s = trial.setting;
-  const net = new Network({ sizes: s.sizes, activation: s.activation, cost: s.cost })
-    .initialize(new Rng(trial.seed), s.init, s.initStd);
-  const monitor = Object.fromEntries(s.monitor.map((m) => [m, true]));
-  const result = sgd(
-    net,
-    trialData(data!, trial),
-    {
-      eta: s.eta,
-      lmbda: s.lmbda,
-      miniBatchSize: s.miniBatchSize,
-      epochs: s.epochs,
-      sampling: s.sampling,
-      iterations: s.iterations ?? undefined,
-      earlyStopping: s.earlyStopping,
-      seed: deriveSeed(trial.seed, "sgd"),
-      monitor: { testAccuracy: false, ...monitor },
-    },
-    (metrics) => {
-      post({ type: "epoch", id: trial.id, metrics });
-      return Atomics.load(stop!, 0) === 0;
-    },
-  );
-  post({
-    type: "done",
-    id: trial.id,
-    status: result.status,
-    divergedEpoch: result.divergedEpoch,
-    kernel: result.kernel,
-  });
+function run(task: Task): void {
+  const t = task.trial;
+  const s = t.setting;
+  const { record, state } = resumePoint(task);
+  const from = record.epochs.length;
+  // The record restarts from what is kept: header, kept epochs, "running".
+  record.updatedAt = new Date().toISOString();
+  writeFileAtomicSync(recordFile(dir, t.id), recordText(record));
+  post({ type: "start", id: t.id, from });
+  const log = new RecordLog(recordFile(dir, t.id));
+  const ckpt = checkpointFile(dir, t.id);
+  try {
+    const all = data!;
+    const trialData = s.trainSize === null ? all : limitTraining(all, s.trainSize);
+    const net = new Network({
+      sizes: s.layers ? undefined : s.sizes,
+      layers: s.layers ?? undefined,
+      inputShape: inputShape(s, all),
+      activation: s.activation,
+      cost: s.cost,
+      batchNorm: s.batchNorm,
+      dropout: s.dropout,
+    }).initialize(new Rng(t.seed), s.init, s.initStd);
+    // Checkpoints as often as they cost at most a tenth of the training: every epoch, unless
+    // the network is large and its epochs short.
+    let lastWrite = performance.now();
+    let writeSeconds = 0;
+    let saved = from;
+    let last: (() => TrainState) | null = null;
+    let lastEpoch = from;
+    const monitor = Object.fromEntries(s.monitor.map((m) => [m, true]));
+    const result = sgd(
+      net,
+      trialData,
+      {
+        eta: s.eta,
+        lmbda: s.lmbda,
+        l1: s.l1,
+        weightDecay: s.weightDecay,
+        miniBatchSize: s.miniBatchSize,
+        epochs: s.epochs,
+        sampling: s.sampling,
+        iterations: s.iterations ?? undefined,
+        earlyStopping: s.earlyStopping,
+        etaSchedule: s.etaSchedule,
+        monitorEvery: s.monitorEvery,
+        optimizer: s.optimizer,
+        momentum: s.momentum,
+        rmsDecay: s.rmsDecay,
+        beta1: s.beta1,
+        beta2: s.beta2,
+        seed: deriveSeed(t.seed, "sgd"),
+        monitor: { testAccuracy: false, ...monitor },
+      },
+      (metrics) => {
+        log.write(metrics);
+        post({ type: "epoch", id: t.id, metrics });
+        return Atomics.load(stop!, 0) === 0 && metrics.epoch + 1 < task.until;
+      },
+      {
+        resume: state ?? undefined,
+        checkpoint(snapshot, epoch) {
+          last = snapshot;
+          lastEpoch = epoch;
+          const now = performance.now();
+          if ((now - lastWrite) / 1000 >= 10 * writeSeconds) {
+            writeSeconds = writeCheckpoint(ckpt, snapshot());
+            lastWrite = performance.now();
+            saved = epoch;
+          }
+        },
+      },
+    );
+    // The state at the end stays: the trained network, and where a paused trial continues.
+    if (result.status !== "diverged" && last && saved !== lastEpoch) {
+      writeCheckpoint(ckpt, (last as () => TrainState)());
+    }
+    const stopped = Atomics.load(stop!, 0) !== 0;
+    const status = result.status === "interrupted"
+      ? (stopped ? "interrupted" : "paused")
+      : result.status;
+    log.write({
+      status,
+      at: new Date().toISOString(),
+      ...(result.divergedEpoch !== undefined ? { divergedEpoch: result.divergedEpoch } : {}),
+      ...(result.stoppedBy ? { stoppedBy: result.stoppedBy } : {}),
+      kernel: result.kernel,
+    });
+    post({
+      type: "done",
+      id: t.id,
+      status,
+      divergedEpoch: result.divergedEpoch,
+      stoppedBy: result.stoppedBy,
+      kernel: result.kernel,
+    });
+  } finally {
+    log.close();
+  }
 }
 
 self.onmessage = (e: MessageEvent<ToWorker>) => {
   const msg = e.data;
   if (msg.type === "init") {
-    data = msg.data;
-    stop = msg.stop;
+    ({ data, stop, dir } = msg);
     return;
   }
+  const id = msg.task.trial.id;
   try {
-    run(msg.trial);
+    run(msg.task);
   } catch (err) {
-    post({
-      type: "failed",
-      id: msg.trial.id,
-      error: err instanceof Error ? err.message : String(err),
-    });
+    if (err instanceof NetsweepError) {
+      post({ type: "io-error", id, error: err.message });
+    } else {
+      post({ type: "failed", id, error: err instanceof Error ? err.message : String(err) });
+    }
   }
 };

@@ -14,19 +14,27 @@ import { PoolLayer } from "./pool.ts";
 
 /** A fully connected layer of `size` neurons; `dropout` drops its inputs (network3.py). */
 export interface DenseSpec {
+  /** The kind. */
   type: "dense";
+  /** Neurons. */
   size: number;
+  /** Probability of dropping each input in training. */
   dropout?: number;
 }
 /** A "valid" convolution of `maps` filters of kernel × kernel over all input maps. */
 export interface ConvSpec {
+  /** The kind. */
   type: "conv";
+  /** Feature maps (filters). */
   maps: number;
+  /** Filter width and height. */
   kernel: number;
 }
 /** Max-pooling over non-overlapping size × size windows. */
 export interface PoolSpec {
+  /** The kind. */
   type: "pool";
+  /** Window width and height. */
   size: number;
 }
 /** One entry of an experiment's `layers` list. */
@@ -84,6 +92,9 @@ export const LAYER_FIELDS: Record<LayerSpec["type"], Record<string, LayerField>>
     },
   },
 };
+
+/** The largest training batch a network's memory is reserved for. */
+export const MAX_BATCH = 4096;
 
 /** The whole network as a Network is built from it. */
 export interface NetworkSpec {

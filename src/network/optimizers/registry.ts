@@ -12,18 +12,18 @@ import { ADAGRAD } from "./adagrad.ts";
 import { RMSPROP } from "./rmsprop.ts";
 import { ADAM } from "./adam.ts";
 
+/** An optimiser's name. */
+export type OptimizerName = "sgd" | "momentum" | "nesterov" | "adagrad" | "rmsprop" | "adam";
+
 /** Every optimiser by name. */
-export const OPTIMIZERS = {
+export const OPTIMIZERS: Record<OptimizerName, OptimizerKind> = {
   sgd: SGD,
   momentum: MOMENTUM,
   nesterov: NESTEROV,
   adagrad: ADAGRAD,
   rmsprop: RMSPROP,
   adam: ADAM,
-} as const satisfies Record<string, OptimizerKind>;
-
-/** An optimiser's name. */
-export type OptimizerName = keyof typeof OPTIMIZERS;
+};
 
 /** Every optimiser name, for validation. */
 export const OPTIMIZER_NAMES = Object.keys(OPTIMIZERS) as OptimizerName[];

@@ -8,6 +8,7 @@
 
 /** A generator's state: xoshiro128**'s four words and the Gaussian kept from the last pair. */
 export interface RngState {
+  /** xoshiro128**'s four 32-bit words. */
   s: number[];
   /** NaN when no Gaussian is kept. */
   spare: number;
@@ -31,6 +32,7 @@ export class Rng {
   #s3: number;
   #spare = NaN;
 
+  /** A generator seeded with `seed` (an integer in 0..2^32-1) through splitmix32. */
   constructor(seed: number) {
     if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) {
       throw new RangeError(`seed must be an integer in 0..2^32-1, got ${seed}`);
@@ -60,7 +62,7 @@ export class Rng {
    *
    * @example
    * ```ts
-   * import { assertEquals } from "../../tests/_assert.ts";
+   * import { assertEquals } from "../tests/_assert.ts";
    * import { Rng } from "./prng.ts";
    * const a = new Rng(9);
    * a.gaussian();

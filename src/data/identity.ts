@@ -1,0 +1,67 @@
+/**
+ * What a dataset is, independent of where it lies: the embedded package's name and version, or
+ * each file's name, size and CRC-32. Trial ids hash it, so the same data in another folder (or
+ * reached through another path) gives the same trials.
+ *
+ * @module
+ */
+import { basename, join } from "node:path";
+import { crc32 } from "./_crc32.ts";
+import { DEFAULT_SOURCE } from "./mnist.ts";
+import { NetsweepError } from "../errors.ts";
+
+function fileIdentity(path: string): string {
+  let file: Deno.FsFile;
+  try {
+    file = Deno.openSync(path);
+  } catch (err) {
+    if (err instanceof Deno.errors.NotFound) {
+      throw new NetsweepError(path, "no such file or directory");
+    }
+    throw new NetsweepError(path, `cannot read (${(err as Error).message})`);
+  }
+  try {
+    const buf = new Uint8Array(1 << 20);
+    let crc = 0;
+    let size = 0;
+    for (;;) {
+      const n = file.readSync(buf);
+      if (n === null || n === 0) break;
+      crc = crc32(crc, buf.subarray(0, n));
+      size += n;
+    }
+    return `${basename(path)}:${size}:${crc.toString(16).padStart(8, "0")}`;
+  } finally {
+    file.close();
+  }
+}
+
+/**
+ * The identity of the dataset at `path` (a file, or a directory of IDX files), or of the
+ * embedded MNIST when `path` is null.
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "../../tests/_assert.ts";
+ * import { datasetIdentity } from "./identity.ts";
+ * assertEquals(datasetIdentity("tests/testdata/mnist.npz"), datasetIdentity("tests/testdata/../testdata/mnist.npz"));
+ * ```
+ */
+export function datasetIdentity(path: string | null): string {
+  if (path === null) return DEFAULT_SOURCE;
+  let info: Deno.FileInfo;
+  try {
+    info = Deno.statSync(path);
+  } catch (err) {
+    if (err instanceof Deno.errors.NotFound) {
+      throw new NetsweepError(path, "no such file or directory");
+    }
+    throw new NetsweepError(path, `cannot read (${(err as Error).message})`);
+  }
+  if (!info.isDirectory) return fileIdentity(path);
+  const names = [...Deno.readDirSync(path)]
+    .filter((e) => e.isFile && /-idx\d-ubyte(\.gz)?$/.test(e.name))
+    .map((e) => e.name)
+    .sort();
+  return names.map((n) => fileIdentity(join(path, n))).join(" ");
+}

@@ -1,0 +1,206 @@
+/**
+ * A comparison as text: an aligned table for a terminal of a given width (compacted, then
+ * transposed to one block per setting when too wide), Markdown, CSV and JSON.
+ *
+ * @module
+ */
+import { METRIC_INFO } from "../network/metrics.ts";
+import { settingText } from "../experiment/schema.ts";
+import { type Comparison, type SettingRow, type Stat, statusText } from "./compare.ts";
+
+/** Output formats of {@linkcode formatComparison}. */
+export type Format = "table" | "md" | "csv" | "json";
+
+/** Every format name. */
+export const FORMATS: readonly Format[] = ["table", "md", "csv", "json"];
+
+/**
+ * The shortest decimal that reads back as the same float32: metrics are float32, so
+ * `0.946399986743927` is printed as `0.9464`.
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "../../tests/_assert.ts";
+ * import { float32Text } from "./table.ts";
+ * assertEquals(float32Text(Math.fround(0.9464)), "0.9464");
+ * assertEquals(float32Text(0.1), "0.1");
+ * ```
+ */
+export function float32Text(x: number): string {
+  const f = Math.fround(x);
+  for (let p = 1; p < 9; p++) {
+    const s = Number(x.toPrecision(p));
+    if (Math.fround(s) === f) return String(s);
+  }
+  return String(f);
+}
+
+function formatStat(s: Stat, c: Comparison, count: number | null): string {
+  if (s.n === 0) return "-";
+  if (METRIC_INFO[c.metric].kind !== "accuracy") {
+    return `${s.mean.toPrecision(4)}${s.n > 1 ? ` ± ${s.std.toPrecision(2)}` : ""}`;
+  }
+  const pct = `${(100 * s.mean).toFixed(2)}%${s.n > 1 ? ` ± ${(100 * s.std).toFixed(2)}` : ""}`;
+  return count && s.n === 1 ? `${pct} (${Math.round(s.mean * count)} / ${count})` : pct;
+}
+
+function metricName(c: Comparison): string {
+  return METRIC_INFO[c.metric].column.replaceAll("_", " ");
+}
+
+/** The table's header and cells, as text. */
+export function comparisonCells(c: Comparison): { header: string[]; cells: string[][] } {
+  const multi = c.experiments.length > 1;
+  const anyValidation = c.rows.some((r) => r.validation) && c.metric !== "validationAccuracy";
+  const name = metricName(c);
+  const header = [
+    "",
+    ...(multi ? ["experiment"] : []),
+    ...c.varying,
+    `best ${name}`,
+    "epoch",
+    `final ${name}`,
+    ...(anyValidation ? ["validation"] : []),
+    "s/epoch",
+    "n",
+    "status",
+  ];
+  const accuracy = { ...c, metric: "validationAccuracy" as const };
+  const cells = c.rows.map((r: SettingRow) => [
+    r.isBest ? "*" : "",
+    ...(multi ? [r.experiment] : []),
+    ...c.varying.map((k) => settingText(r.params[k])),
+    formatStat(r.best, c, r.evaluatedOn),
+    Number.isNaN(r.bestEpoch) ? "-" : String(Math.round(r.bestEpoch * 10) / 10),
+    formatStat(r.final, c, r.evaluatedOn),
+    ...(anyValidation ? [r.validation ? formatStat(r.validation, accuracy, null) : "-"] : []),
+    Number.isNaN(r.secondsPerEpoch) ? "-" : r.secondsPerEpoch.toFixed(2),
+    String(Object.values(r.status).reduce((a, b) => a + b, 0)),
+    statusText(r),
+  ]);
+  return { header, cells };
+}
+
+/** The notes under a table: constant parameters, incompleteness, and the comparison's notes. */
+export function comparisonNotes(c: Comparison): string[] {
+  const out = [
+    `constant: ${Object.entries(c.constant).map(([k, v]) => `${k}=${settingText(v)}`).join(" ")}`,
+    "epochs count from 0, as network.py prints them",
+  ];
+  if (c.unfinished > 0) {
+    out.push(`incomplete: ${c.unfinished} of ${c.trials} trials unfinished; rows show what exists`);
+  }
+  return [...out, ...c.notes];
+}
+
+/**
+ * Formats a comparison: `table` aligned for a terminal of `width` columns (transposed to one
+ * block per setting when wider), `md` Markdown, `csv` and `json` for machines.
+ */
+export function formatComparison(c: Comparison, format: Format, width = 100): string {
+  if (format === "json") {
+    // Statistics of float32 metrics print as float32; parameters exactly as given.
+    const stats = new Set(["mean", "std", "secondsPerEpoch"]);
+    return JSON.stringify(
+      c,
+      (k, v) =>
+        typeof v !== "number"
+          ? v
+          : Number.isNaN(v)
+          ? null
+          : stats.has(k) && !Number.isInteger(v)
+          ? Number(float32Text(v))
+          : v,
+      2,
+    );
+  }
+  if (format === "csv") {
+    const keys = [...(c.experiments.length > 1 ? ["experiment"] : []), ...c.varying];
+    const header = [
+      ...keys,
+      "best_mean",
+      "best_std",
+      "n",
+      "best_epoch",
+      "final_mean",
+      "final_std",
+      "validation_mean",
+      "seconds_per_epoch",
+      "epochs",
+      "status",
+      "is_best",
+    ];
+    const n = (x: number | undefined) => (x === undefined || Number.isNaN(x) ? "" : float32Text(x));
+    const lines = c.rows.map((r) =>
+      [
+        ...keys.map((k) => (k === "experiment" ? r.experiment : settingText(r.params[k]))),
+        n(r.best.mean),
+        n(r.best.std),
+        String(r.best.n),
+        n(r.bestEpoch),
+        n(r.final.mean),
+        n(r.final.std),
+        n(r.validation?.mean),
+        n(r.secondsPerEpoch),
+        n(r.epochs),
+        statusText(r),
+        r.isBest,
+      ].map((v) => (/[",\n]/.test(String(v)) ? `"${String(v).replaceAll('"', '""')}"` : String(v)))
+        .join(",")
+    );
+    return [header.join(","), ...lines].join("\n") + "\n";
+  }
+  const { header, cells } = comparisonCells(c);
+  if (format === "md") {
+    const esc = (s: string) => s.replaceAll("|", "\\|");
+    return [
+      `| ${header.map(esc).join(" | ")} |`,
+      `|${header.map(() => " --- ").join("|")}|`,
+      ...cells.map((r) => `| ${r.map(esc).join(" | ")} |`),
+      "",
+      ...comparisonNotes(c).map((n) => `_${n}_`),
+    ].join("\n") + "\n";
+  }
+  const aligned = (h: string[], rows: string[][]): string[] | null => {
+    const widths = h.map((t, i) => Math.max(t.length, ...rows.map((r) => r[i].length)));
+    if (widths.reduce((sum, w) => sum + w + 2, 0) > width) return null;
+    const line = (r: string[]) => r.map((t, i) => t.padEnd(widths[i])).join("  ").trimEnd();
+    return [line(h), line(widths.map((w) => "-".repeat(w))), ...rows.map(line)];
+  };
+  // Too wide: first drop the final column's `n / N` counts and shorten the two metric headings
+  // (an 80-column terminal then still gets a table); then one block per setting.
+  const final = header.indexOf(`final ${metricName(c)}`);
+  const compactHeader = header.map((
+    h,
+    i,
+  ) => (i === final ? "final" : i === final - 2 ? "best" : h));
+  const compactCells = cells.map((r) =>
+    r.map((t, i) => (i === final ? t.replace(/ \(\d+ \/ \d+\)$/, "") : t))
+  );
+  const body = aligned(header, cells) ??
+    aligned(compactHeader, compactCells)?.concat(`(best and final: ${metricName(c)})`) ??
+    cells.flatMap((r, i) => {
+      const w = Math.max(...header.map((x) => x.length));
+      return [
+        `${r[0] === "*" ? "* best" : "-"} setting ${i + 1}`,
+        ...header.slice(1).flatMap((h, j) =>
+          wrap(`  ${h.padEnd(w)}  ${r[j + 1]}`, width, " ".repeat(w + 4))
+        ),
+      ];
+    });
+  return [...body, "", ...comparisonNotes(c).flatMap((n) => wrap(n, width))].join("\n") + "\n";
+}
+
+/** `text` broken at spaces into lines of at most `width`, continuations after `indent`. */
+function wrap(text: string, width: number, indent = "  "): string[] {
+  if (text.length <= width) return [text];
+  const lines: string[] = [];
+  let line = "";
+  for (const word of text.split(/(?<=\S) /)) {
+    if (line.trim() && line.length + 1 + word.length > width) {
+      lines.push(line);
+      line = `${indent}${word}`;
+    } else line = line ? `${line} ${word}` : word;
+  }
+  return [...lines, line];
+}

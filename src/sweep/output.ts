@@ -1,0 +1,170 @@
+/**
+ * A running sweep's bookkeeping in its results directory: the trial records as they stand
+ * (read once, then kept up to date from the workers' events and re-read from disk, where
+ * other processes write theirs), the claims, and the derived files (`trials.csv`,
+ * `epochs.csv`, `sweep.zarr`) rebuilt from the records at intervals that keep their cost under
+ * a twentieth of the run, and at the end. Per trial, nothing here costs more than O(1).
+ *
+ * @module
+ */
+import { join } from "node:path";
+import { NetsweepError } from "../errors.ts";
+import { Claims } from "../store/claims.ts";
+import { writeCsvs } from "../store/csv.ts";
+import { withLock } from "../store/lock.ts";
+import { type ExperimentMeta, readMetas, writeMeta } from "../store/meta.ts";
+import {
+  parseRecord,
+  readRecords,
+  type RecordCache,
+  recordFile,
+  recordText,
+  type TrialRecord,
+} from "../store/records.ts";
+import { isComplete, type TrialStatus } from "../store/status.ts";
+import { recordsDigest, storeDigest, storeOrder, writeStore } from "../store/zarr_store.ts";
+import { ioError, processGone, writeFileAtomic } from "../store/_atomic.ts";
+import type { Task } from "./_messages.ts";
+
+/** The derived files' share of a run's time, at most. */
+const REFRESH_SHARE = 20;
+
+/** The bookkeeping of one process's run of a sweep. */
+export class SweepOutput {
+  readonly dir: string;
+  readonly claims: Claims;
+  /** Every trial record of the directory, by id, as last read or reported. */
+  records = new Map<string, TrialRecord>();
+  /** Files in `trials/` that are not usable records, named with why. */
+  skipped: string[] = [];
+  readonly #cache: RecordCache = new Map();
+  #metas = new Map<string, ExperimentMeta>();
+  #last = 0;
+  #cost = 0;
+  readonly #minInterval: number;
+
+  private constructor(dir: string, minIntervalMs: number) {
+    this.dir = dir;
+    this.claims = new Claims(dir);
+    this.#minInterval = minIntervalMs;
+  }
+
+  /**
+   * Opens `dir` for a run of the experiment `meta` describes: reads its records, refuses
+   * format-1 records (netsweep 0.1's), writes the experiment's file and starts the heartbeat.
+   */
+  static async open(dir: string, meta: ExperimentMeta, minIntervalMs = 5000): Promise<SweepOutput> {
+    const out = new SweepOutput(dir, minIntervalMs);
+    try {
+      await Deno.mkdir(join(dir, "trials"), { recursive: true });
+    } catch (err) {
+      throw ioError(join(dir, "trials"), err);
+    }
+    await out.#read();
+    const old = [...out.records.values()].filter((r) => r.format < 2).length;
+    if (old > 0) {
+      throw new NetsweepError(
+        dir,
+        `holds ${old} trial records of netsweep 0.1 (format 1, trials/<id>.json), whose seeds depended on epochs and monitor; give another --out, or move ${
+          join(dir, "trials")
+        } aside (compare and plot still read them)`,
+      );
+    }
+    await writeMeta(dir, meta);
+    out.claims.start();
+    return out;
+  }
+
+  async #read(): Promise<void> {
+    const { records, skipped } = await readRecords(this.dir, this.#cache);
+    this.records = records;
+    this.skipped = skipped;
+    this.#metas = await readMetas(this.dir);
+  }
+
+  /** True when trial `id`'s record says it needs no more training. */
+  complete(id: string): boolean {
+    const r = this.records.get(id);
+    return r !== undefined && isComplete(r.status);
+  }
+
+  /** A task started on a worker, continuing after `from` kept epochs. */
+  started(task: Task, from: number): TrialRecord {
+    const t = task.trial;
+    const old = this.records.get(t.id);
+    const rec: TrialRecord = {
+      format: 2,
+      id: t.id,
+      experiment: task.experiment,
+      index: t.index,
+      setting: t.setting,
+      repeat: t.repeat,
+      seed: t.seed,
+      draw: t.draw,
+      status: "running",
+      epochs: old ? old.epochs.slice(0, from) : [],
+      updatedAt: new Date().toISOString(),
+    };
+    this.records.set(t.id, rec);
+    return rec;
+  }
+
+  /**
+   * Sets trial `id`'s status in its record file (read back from disk, the source of truth, so
+   * epochs a worker wrote but had not yet reported are kept).
+   */
+  async mark(id: string, status: TrialStatus, extra: Partial<TrialRecord> = {}): Promise<void> {
+    const path = recordFile(this.dir, id);
+    let rec: TrialRecord | null = null;
+    try {
+      rec = parseRecord(await Deno.readTextFile(path), path);
+    } catch { /* never written */ }
+    rec ??= this.records.get(id) ?? null;
+    if (!rec) return;
+    Object.assign(rec, extra, { status, updatedAt: new Date().toISOString() });
+    delete rec.damaged;
+    await writeFileAtomic(path, recordText(rec));
+    this.records.set(id, rec);
+  }
+
+  /**
+   * Rebuilds the CSV files and the zarr store from the records on disk when it is time (or
+   * `force`): at most every `minIntervalMs`, and spaced so that the rebuilds take at most a
+   * twentieth of the run. Several processes take turns under the directory's lock.
+   */
+  async refresh(force = false): Promise<void> {
+    const now = Date.now();
+    if (!force && now - this.#last < Math.max(this.#minInterval, REFRESH_SHARE * this.#cost)) {
+      return;
+    }
+    const start = performance.now();
+    await withLock(join(this.dir, ".lock"), async () => {
+      await this.#read();
+      const ordered = storeOrder(this.records.values());
+      await writeCsvs(this.dir, ordered);
+      const store = join(this.dir, "sweep.zarr");
+      if ((await storeDigest(store)) !== recordsDigest(ordered)) {
+        await writeStore(store, ordered, this.#metas);
+      }
+    });
+    this.#cost = performance.now() - start;
+    this.#last = Date.now();
+  }
+
+  /** Records in store order. */
+  ordered(): TrialRecord[] {
+    return storeOrder(this.records.values());
+  }
+
+  /** Removes temporary files that this process or a dead one left (a write cut short). */
+  async cleanUp(): Promise<void> {
+    try {
+      for await (const e of Deno.readDir(join(this.dir, "trials"))) {
+        const m = /\.(\d+)\.\d+\.tmp$/.exec(e.name);
+        if (m && (Number(m[1]) === Deno.pid || processGone(Number(m[1])))) {
+          await Deno.remove(join(this.dir, "trials", e.name)).catch(() => {});
+        }
+      }
+    } catch { /* no directory */ }
+  }
+}

@@ -1,0 +1,231 @@
+/**
+ * A sweep's plan: the experiment file read and validated, the dataset identified (by content,
+ * not location) and loaded once, every trial expanded and checked against the data and the
+ * memory its network needs, before anything is trained or written.
+ *
+ * @module
+ */
+import { dirname, resolve } from "node:path";
+import { type Dataset, loadDataset, withSparseRows } from "../data/dataset.ts";
+import { datasetIdentity } from "../data/identity.ts";
+import { NetsweepError } from "../errors.ts";
+import { networkSpec } from "../network/network.ts";
+import {
+  evalBatchFor,
+  LayerShapeError,
+  memoryBytes,
+  planNetwork,
+} from "../network/layers/registry.ts";
+import { plannedEpochs } from "../network/sgd.ts";
+import type { Setting } from "../experiment/fields.ts";
+import { applyOverrides, datasetKey, expandTrials, type Trial } from "../experiment/expand.ts";
+import {
+  Checker,
+  checkSetting,
+  type Experiment,
+  parseExperiment,
+  settingText,
+} from "../experiment/schema.ts";
+import { experimentHash, type ExperimentMeta } from "../store/meta.ts";
+
+/** The most kernel memory one trial's network may take. */
+export const TRIAL_MEMORY_LIMIT = 2 * 2 ** 30;
+
+/** Reads, validates and expands an experiment file with its overrides (no data needed). */
+export function loadExperiment(file: string, sets: string[] = []): { experiment: Experiment } {
+  let text: string;
+  try {
+    text = Deno.readTextFileSync(file);
+  } catch (err) {
+    if (err instanceof Deno.errors.NotFound) throw new NetsweepError(file, "no such file");
+    if (err instanceof Deno.errors.IsADirectory) {
+      throw new NetsweepError(file, "is a directory, not an experiment file");
+    }
+    throw new NetsweepError(file, `cannot read (${(err as Error).message.split("\n")[0]})`);
+  }
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1); // a UTF-8 byte order mark
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (err) {
+    throw new NetsweepError(file, `invalid JSON (${(err as Error).message})`);
+  }
+  const experiment = parseExperiment(applyOverrides(json, sets), file);
+  if (experiment.dataset.path !== null) {
+    experiment.dataset.path = resolve(dirname(file), experiment.dataset.path);
+  }
+  return { experiment };
+}
+
+/** The trials of an experiment with their ids on the data they run on. */
+export function identifyTrials(
+  experiment: Experiment,
+): { identity: string; key: string; trials: Trial[] } {
+  const identity = datasetIdentity(experiment.dataset.path);
+  const key = datasetKey(experiment.dataset, identity);
+  return { identity, key, trials: expandTrials(experiment, key) };
+}
+
+/** A planned sweep, ready to run. */
+export interface SweepPlan {
+  file: string;
+  experiment: Experiment;
+  trials: Trial[];
+  data: Dataset;
+  meta: ExperimentMeta;
+  /** Epochs each trial will train (Saito's iterations make whole epochs). */
+  planned(setting: Setting): number;
+}
+
+/** `trial 3 (eta=0.5 lmbda=1)`: where a problem is, for messages. */
+function where(t: Trial, keys: string[]): string {
+  const parts = keys.map((k) => `${k}=${settingText(t.setting[k as keyof Setting])}`);
+  return `trial ${t.index}${parts.length ? ` (${parts.join(" ")})` : ""}`;
+}
+
+/** The shape of the network's input: images as one map for layered networks. */
+export function inputShape(
+  setting: Setting,
+  data: Pick<Dataset, "imageShape" | "inputSize">,
+): number[] {
+  return setting.layers ? [1, ...data.imageShape] : [data.inputSize];
+}
+
+/**
+ * Checks a setting against the data: the layers fit the images, the output has one neuron
+ * per class, trainSize is available, and the network's memory fits the limit.
+ */
+export function checkFitsData(setting: Setting, data: Dataset, c: Checker, at: string): void {
+  if (!setting.layers) {
+    const sizes = setting.sizes;
+    if (sizes[0] !== data.inputSize) {
+      c.fail(
+        `${at}.sizes`,
+        `first layer ${sizes[0]} does not fit the data's ${data.inputSize} inputs`,
+      );
+    }
+  }
+  const spec = networkSpec({
+    sizes: setting.layers ? undefined : setting.sizes,
+    layers: setting.layers ?? undefined,
+    inputShape: inputShape(setting, data),
+    activation: setting.activation,
+    cost: setting.cost,
+    batchNorm: setting.batchNorm,
+    dropout: setting.dropout,
+  });
+  let plan;
+  try {
+    plan = planNetwork(spec);
+  } catch (err) {
+    if (err instanceof LayerShapeError) {
+      c.fail(
+        `${at}.${err.where}`,
+        err.message.slice(err.where.length + 2) + ` (input ${data.imageShape.join("x")})`,
+      );
+    }
+    throw err;
+  }
+  const out = plan[plan.length - 1].outShape[0];
+  if (out !== data.classes) {
+    c.fail(
+      `${at}.${setting.layers ? "layers" : "sizes"}`,
+      `last layer ${out} does not fit the data's ${data.classes} classes`,
+    );
+  }
+  if (setting.trainSize !== null && setting.trainSize > data.training.count) {
+    c.fail(
+      `${at}.trainSize`,
+      `${setting.trainSize} is more than the ${data.training.count} training images`,
+    );
+  }
+  const bytes = memoryBytes(plan, setting.miniBatchSize, evalBatchFor(plan));
+  if (bytes > TRIAL_MEMORY_LIMIT) {
+    const what = setting.layers ? "network" : `[${setting.sizes.join(", ")}] network`;
+    c.fail(
+      `${at}.${setting.layers ? "layers" : "sizes"}`,
+      `a ${what} needs ${
+        (bytes / 1e9).toFixed(1)
+      } GB of kernel memory for batches of ${setting.miniBatchSize}, more than the ${
+        TRIAL_MEMORY_LIMIT / 2 ** 30
+      } GiB a trial may use`,
+    );
+  }
+}
+
+/**
+ * Plans a sweep: the experiment, its trials, the loaded dataset (with its sparse rows, shared
+ * by every worker) and what the results directory keeps about it. Throws a NetsweepError for
+ * any problem before anything runs.
+ */
+export function planSweep(
+  file: string,
+  sets: string[],
+  environment: Record<string, unknown>,
+): SweepPlan {
+  const { experiment } = loadExperiment(file, sets);
+  const { identity, trials } = identifyTrials(experiment);
+  const c: Checker = new Checker(file);
+  const varying = Object.keys({
+    ...experiment.grid,
+    ...experiment.sample,
+    ...Object.assign({}, ...experiment.cases),
+  });
+  for (const t of trials) checkSetting(t.setting, experiment.prune, c, where(t, varying));
+  const d = experiment.dataset;
+  const data = withSparseRows(loadDataset({
+    path: d.path ?? undefined,
+    split: d.split,
+    scale: d.scale,
+    trainingImages: d.trainingImages,
+    validationImages: d.validationImages,
+    expand: d.expand,
+    maxBytes: d.decodeLimitMB * 1e6,
+  }));
+  const seen = new Set<string>();
+  for (const t of trials) {
+    const s = t.setting;
+    const key = JSON.stringify([
+      s.sizes,
+      s.layers,
+      s.activation,
+      s.cost,
+      s.batchNorm,
+      s.dropout,
+      s.miniBatchSize,
+      s.trainSize,
+    ]);
+    if (seen.has(key)) continue;
+    seen.add(key);
+    checkFitsData(s, data, c, where(t, varying));
+  }
+  const hash = experimentHash(experiment, identity);
+  const meta: ExperimentMeta = {
+    hash,
+    experiment,
+    dataset: identity,
+    counts: {
+      training: data.training.count,
+      validation: data.validation?.count ?? null,
+      test: data.test.count,
+    },
+    environment,
+  };
+  return {
+    file,
+    experiment,
+    trials,
+    data,
+    meta,
+    planned: (s) =>
+      plannedEpochs(
+        {
+          sampling: s.sampling,
+          iterations: s.iterations ?? undefined,
+          epochs: s.epochs,
+          miniBatchSize: s.miniBatchSize,
+        },
+        s.trainSize ?? data.training.count,
+      ),
+  };
+}
