@@ -10,6 +10,7 @@ import {
   sharedUint8,
 } from "./_convert.ts";
 import { NetsweepError } from "../errors.ts";
+import { decodeLimit, megabytes, tooLarge } from "./_limit.ts";
 
 export interface DecodedArray {
   shape: number[];
@@ -37,6 +38,9 @@ function allocate(
   source: string,
 ): { array: DecodedArray; sink: ByteSink } {
   const n = elementCount(shape, source);
+  // Decoded arrays are float32 images or uint8 labels: refuse what would not fit the limit.
+  const bytes = shape.length === 1 ? n : 4 * n;
+  if (bytes > decodeLimit()) throw tooLarge(source, `an array of shape [${shape}] needs ${megabytes(bytes)}`);
   if (shape.length === 0) {
     throw new NetsweepError(source, "a scalar is not an image or label array");
   }

@@ -3,6 +3,7 @@
 // `next(chunk)`. This lets a sequential parser run inside fflate's push-based streams
 // without holding a second full copy of the decompressed archive.
 import { NetsweepError } from "../errors.ts";
+import { decodeLimit, megabytes, tooLarge } from "./_limit.ts";
 
 /** A parser driven by chunks: it yields when it needs input and returns its result. */
 export type ChunkParser<T> = Generator<void, T, Uint8Array>;
@@ -31,8 +32,14 @@ export class ByteReader {
     this.#pos = 0;
   }
 
+  /** Refuses a declared size larger than what the load accepts, before anything is allocated. */
+  checkSize(bytes: number, what: string): void {
+    if (!(bytes <= decodeLimit())) throw tooLarge(this.source, `${what} declares ${megabytes(bytes)}`);
+  }
+
   /** Reads `n` bytes: a view when they lie in one chunk, else a copy. */
   *read(n: number): Generator<void, Uint8Array, Uint8Array> {
+    this.checkSize(n, `a payload at byte ${this.offset}`);
     while (this.#pos === this.#chunk.length) yield* this.#more();
     const available = this.#chunk.length - this.#pos;
     if (n <= available) {

@@ -442,16 +442,39 @@ function pairs(map: Map<PyValue, PyValue>, items: PyValue[]): Map<PyValue, PyVal
   return map;
 }
 
-function toTree(v: PyValue, source: string): PickleTree {
-  if (v instanceof NdArrayValue) {
-    if (!v.array) throw new NetsweepError(source, "pickle: an ndarray has no data");
-    return v.array;
-  }
-  if (v instanceof PyTuple) return v.items.map((x) => toTree(x, source));
-  if (Array.isArray(v)) return v.map((x) => toTree(x, source));
-  if (v === null || typeof v === "number" || typeof v === "boolean" || typeof v === "string") {
-    return v;
-  }
-  if (v instanceof Uint8Array) return text(v, source);
-  throw new NetsweepError(source, `pickle: unexpected ${describe(v)} in the data`);
+/** The most values and the deepest nesting a pickle's result may have (MNIST's has 9 and 3). */
+const MAX_NODES = 100_000;
+const MAX_DEPTH = 100;
+
+/**
+ * The pickle's result as plain values. Shared references (a memo entry used many times, as in
+ * a "billion laughs" pickle), self-references and deep nesting are refused by name instead of
+ * being expanded without end.
+ */
+function toTree(root: PyValue, source: string): PickleTree {
+  let nodes = 0;
+  const active = new Set<PyValue>();
+  const walk = (v: PyValue, depth: number): PickleTree => {
+    if (++nodes > MAX_NODES) {
+      throw new NetsweepError(source, `pickle: more than ${MAX_NODES} values (shared references expanding without end?)`);
+    }
+    if (depth > MAX_DEPTH) throw new NetsweepError(source, `pickle: nests deeper than ${MAX_DEPTH} levels`);
+    if (v instanceof NdArrayValue) {
+      if (!v.array) throw new NetsweepError(source, "pickle: an ndarray has no data");
+      return v.array;
+    }
+    if (v instanceof PyTuple || Array.isArray(v)) {
+      if (active.has(v)) throw new NetsweepError(source, "pickle: a list or tuple contains itself");
+      active.add(v);
+      const items = (v instanceof PyTuple ? v.items : v).map((x) => walk(x, depth + 1));
+      active.delete(v);
+      return items;
+    }
+    if (v === null || typeof v === "number" || typeof v === "boolean" || typeof v === "string") {
+      return v;
+    }
+    if (v instanceof Uint8Array) return text(v, source);
+    throw new NetsweepError(source, `pickle: unexpected ${describe(v)} in the data`);
+  };
+  return walk(root, 0);
 }

@@ -5,6 +5,7 @@ import { Gunzip, Inflate } from "fflate";
 import { ByteReader, type ChunkParser, ParserDriver } from "./_byte_reader.ts";
 import { NetsweepError } from "../errors.ts";
 import { crc32 } from "./_crc32.ts";
+import { decodeLimit, megabytes, tooLarge } from "./_limit.ts";
 
 /** What the archive says its decompressed data is: checked once the stream ends. */
 export interface Expected {
@@ -96,10 +97,16 @@ export function decodeStream<T>(
   let head = new Uint8Array(0);
   let crc = 0;
   let decoded = 0;
+  let memberStart = 0; // a further gzip member restarts the trailer's count
   const feed = (chunk: Uint8Array) => {
+    decoded += chunk.length;
+    if (decoded > decodeLimit()) throw tooLarge(source, `decompresses to more than ${megabytes(decodeLimit())}`);
     if (expected) {
+      // A zip entry's size is exact: stop as soon as the stream passes it.
+      if (compression === "deflate" && decoded > expected.size) {
+        throw new NetsweepError(source, `corrupt data: decompresses past the ${expected.size} bytes the archive declares`);
+      }
       crc = crc32(crc, chunk);
-      decoded += chunk.length;
     }
     if (driver === null) {
       // Wait for 8 bytes so the parser can be chosen from magic bytes.
@@ -117,10 +124,10 @@ export function decodeStream<T>(
   };
   const finish = (): T => {
     if (expected) {
-      if (decoded % 2 ** 32 !== expected.size % 2 ** 32) {
+      if ((decoded - memberStart) % 2 ** 32 !== expected.size % 2 ** 32) {
         throw new NetsweepError(
           source,
-          `corrupt data: decompressed to ${decoded} bytes, the archive says ${expected.size}`,
+          `corrupt data: decompressed to ${decoded - memberStart} bytes, the archive says ${expected.size}`,
         );
       }
       if (crc !== expected.crc32) {
@@ -148,7 +155,7 @@ export function decodeStream<T>(
     // A further gzip member: the file's trailer covers only the last one.
     inflater.onmember = () => {
       crc = 0;
-      decoded = 0;
+      memberStart = decoded;
     };
   }
   inflater.ondata = (data: Uint8Array) => feed(data);

@@ -130,9 +130,11 @@ export class SweepOutput {
   /**
    * Rebuilds the CSV files and the zarr store from the records on disk when it is time (or
    * `force`): at most every `minIntervalMs`, and spaced so that the rebuilds take at most a
-   * twentieth of the run. Several processes take turns under the directory's lock.
+   * twentieth of the run. Several processes take turns under the directory's lock. The store
+   * is rebuilt when its digest differs from the records, or always with `rebuildStore` (the
+   * end of a run: a damaged chunk with a current digest is repaired too).
    */
-  async refresh(force = false): Promise<void> {
+  async refresh(force = false, rebuildStore = false): Promise<void> {
     const now = Date.now();
     if (!force && now - this.#last < Math.max(this.#minInterval, REFRESH_SHARE * this.#cost)) {
       return;

@@ -183,7 +183,7 @@ export async function runSweep(options: SweepOptions): Promise<SweepResult> {
         }
       }
     }
-    await output.refresh(true);
+    await output.refresh(true, true);
     return {
       dir,
       experiment,
