@@ -29,7 +29,7 @@ function refused(path: string, pattern: RegExp, maxBytes?: number): void {
 const bytes = (...parts: (number[] | Uint8Array | string)[]) => {
   const out: number[] = [];
   for (const p of parts) {
-    if (typeof p === "string") for (const c of p) out.push(c.charCodeAt(0));
+    if (typeof p === "string") { for (const c of p) out.push(c.charCodeAt(0)); }
     else out.push(...p);
   }
   return Uint8Array.from(out);
@@ -57,7 +57,10 @@ Deno.test("hostile pickles are refused by name, never expanded", async (t) => {
     refused(write("laughs.pkl", data), /pickle: more than 100000 values/);
   });
   await t.step("a list that contains itself", () => {
-    refused(write("self.pkl", bytes("\x80\x02]q\x00h\x00a.")), /pickle: a list or tuple contains itself/);
+    refused(
+      write("self.pkl", bytes("\x80\x02]q\x00h\x00a.")),
+      /pickle: a list or tuple contains itself/,
+    );
   });
   await t.step("200,000 nested lists", () => {
     const n = 200_000;
@@ -70,7 +73,10 @@ Deno.test("hostile pickles are refused by name, never expanded", async (t) => {
   });
   await t.step("BINBYTES8 declaring 2^50 bytes", () => {
     const size = [0, 0, 0, 0, 0, 0, 4, 0]; // 2^50, little-endian
-    refused(write("huge.pkl", bytes("\x80\x04\x8e", size, "xyz")), /declares 1,125,899,907 MB, more than the 2,147 MB accepted/);
+    refused(
+      write("huge.pkl", bytes("\x80\x04\x8e", size, "xyz")),
+      /declares 1,125,899,907 MB, more than the 2,147 MB accepted/,
+    );
   });
 });
 
@@ -97,7 +103,10 @@ Deno.test("compression bombs are stopped before they take the memory", async (t)
     const path = `${dir.path}/big-images-idx3-ubyte.gz`;
     const header = [0, 0, 8, 3, 0, 0, 0xea, 0x60, 0, 0, 0, 28, 0, 0, 0, 28]; // 60000 x 28 x 28
     Deno.writeFileSync(path, gzipSync(Uint8Array.from(header)));
-    Deno.writeFileSync(`${dir.path}/big-labels-idx1-ubyte.gz`, gzipSync(Uint8Array.from([0, 0, 8, 1, 0, 0, 0xea, 0x60])));
+    Deno.writeFileSync(
+      `${dir.path}/big-labels-idx1-ubyte.gz`,
+      gzipSync(Uint8Array.from([0, 0, 8, 1, 0, 0, 0xea, 0x60])),
+    );
     refused(path, /an array of shape \[60000,28,28\] needs 188 MB/, 10_000_000);
   });
 });
@@ -106,12 +115,19 @@ Deno.test("an experiment asking for absurd sizes is refused before anything is a
   using dir = tempDir();
   const file = (name: string, base: Record<string, unknown>) => {
     const path = `${dir.path}/${name}.json`;
-    Deno.writeTextFileSync(path, JSON.stringify({ name, dataset: { path: `${TESTDATA}mnist.pkl.gz` }, base }));
+    Deno.writeTextFileSync(
+      path,
+      JSON.stringify({ name, dataset: { path: `${TESTDATA}mnist.pkl.gz` }, base }),
+    );
     return path;
   };
   const cases: [string, Record<string, unknown>, RegExp][] = [
     ["epochs", { epochs: 1e9 }, /\$\.base\.epochs: must be <= 1000000, got 1000000000/],
-    ["iterations", { sampling: "replacement", iterations: 1e12 }, /\$\.base\.iterations: must be <= 1000000000/],
+    [
+      "iterations",
+      { sampling: "replacement", iterations: 1e12 },
+      /\$\.base\.iterations: must be <= 1000000000/,
+    ],
     [
       "width",
       { sizes: [784, 10, 30000000, 10] },

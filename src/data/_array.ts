@@ -40,7 +40,9 @@ function allocate(
   const n = elementCount(shape, source);
   // Decoded arrays are float32 images or uint8 labels: refuse what would not fit the limit.
   const bytes = shape.length === 1 ? n : 4 * n;
-  if (bytes > decodeLimit()) throw tooLarge(source, `an array of shape [${shape}] needs ${megabytes(bytes)}`);
+  if (bytes > decodeLimit()) {
+    throw tooLarge(source, `an array of shape [${shape}] needs ${megabytes(bytes)}`);
+  }
   if (shape.length === 0) {
     throw new NetsweepError(source, "a scalar is not an image or label array");
   }

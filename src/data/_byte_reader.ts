@@ -34,7 +34,9 @@ export class ByteReader {
 
   /** Refuses a declared size larger than what the load accepts, before anything is allocated. */
   checkSize(bytes: number, what: string): void {
-    if (!(bytes <= decodeLimit())) throw tooLarge(this.source, `${what} declares ${megabytes(bytes)}`);
+    if (!(bytes <= decodeLimit())) {
+      throw tooLarge(this.source, `${what} declares ${megabytes(bytes)}`);
+    }
   }
 
   /** Reads `n` bytes: a view when they lie in one chunk, else a copy. */

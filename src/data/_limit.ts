@@ -33,7 +33,8 @@ export function megabytes(bytes: number): string {
 export function tooLarge(source: string, what: string): NetsweepError {
   return new NetsweepError(
     source,
-    `${what}, more than the ${megabytes(limit)} accepted (a compression bomb?); raise dataset.decodeLimitMB if the data is real`,
+    `${what}, more than the ${
+      megabytes(limit)
+    } accepted (a compression bomb?); raise dataset.decodeLimitMB if the data is real`,
   );
 }
-

@@ -456,9 +456,14 @@ function toTree(root: PyValue, source: string): PickleTree {
   const active = new Set<PyValue>();
   const walk = (v: PyValue, depth: number): PickleTree => {
     if (++nodes > MAX_NODES) {
-      throw new NetsweepError(source, `pickle: more than ${MAX_NODES} values (shared references expanding without end?)`);
+      throw new NetsweepError(
+        source,
+        `pickle: more than ${MAX_NODES} values (shared references expanding without end?)`,
+      );
     }
-    if (depth > MAX_DEPTH) throw new NetsweepError(source, `pickle: nests deeper than ${MAX_DEPTH} levels`);
+    if (depth > MAX_DEPTH) {
+      throw new NetsweepError(source, `pickle: nests deeper than ${MAX_DEPTH} levels`);
+    }
     if (v instanceof NdArrayValue) {
       if (!v.array) throw new NetsweepError(source, "pickle: an ndarray has no data");
       return v.array;

@@ -100,11 +100,16 @@ export function decodeStream<T>(
   let memberStart = 0; // a further gzip member restarts the trailer's count
   const feed = (chunk: Uint8Array) => {
     decoded += chunk.length;
-    if (decoded > decodeLimit()) throw tooLarge(source, `decompresses to more than ${megabytes(decodeLimit())}`);
+    if (decoded > decodeLimit()) {
+      throw tooLarge(source, `decompresses to more than ${megabytes(decodeLimit())}`);
+    }
     if (expected) {
       // A zip entry's size is exact: stop as soon as the stream passes it.
       if (compression === "deflate" && decoded > expected.size) {
-        throw new NetsweepError(source, `corrupt data: decompresses past the ${expected.size} bytes the archive declares`);
+        throw new NetsweepError(
+          source,
+          `corrupt data: decompresses past the ${expected.size} bytes the archive declares`,
+        );
       }
       crc = crc32(crc, chunk);
     }
@@ -127,7 +132,9 @@ export function decodeStream<T>(
       if ((decoded - memberStart) % 2 ** 32 !== expected.size % 2 ** 32) {
         throw new NetsweepError(
           source,
-          `corrupt data: decompressed to ${decoded - memberStart} bytes, the archive says ${expected.size}`,
+          `corrupt data: decompressed to ${
+            decoded - memberStart
+          } bytes, the archive says ${expected.size}`,
         );
       }
       if (crc !== expected.crc32) {

@@ -14,7 +14,13 @@ import { looksLikeIdx, parseIdx } from "./_idx.ts";
 import { parseNpy } from "./_npy.ts";
 import { parsePickle, type PickleTree } from "./_pickle.ts";
 import { decodeStream, isGzip, peekHead, readAt } from "./_stream.ts";
-import { DEFAULT_DECODE_LIMIT, decodeLimit, megabytes, tooLarge, withDecodeLimit } from "./_limit.ts";
+import {
+  decodeLimit,
+  DEFAULT_DECODE_LIMIT,
+  megabytes,
+  tooLarge,
+  withDecodeLimit,
+} from "./_limit.ts";
 import { listZip } from "./_zip.ts";
 import { endOffload, startOffload } from "./_offthread.ts";
 import { NetsweepError } from "../errors.ts";
@@ -71,7 +77,10 @@ export interface ReadOptions {
 export function readArchive(path: string, options: ReadOptions = {}): Archive {
   let complete = false;
   try {
-    const archive = withDecodeLimit(options.maxBytes ?? DEFAULT_DECODE_LIMIT, () => read(path, options));
+    const archive = withDecodeLimit(
+      options.maxBytes ?? DEFAULT_DECODE_LIMIT,
+      () => read(path, options),
+    );
     complete = true;
     return archive;
   } finally {
@@ -133,7 +142,10 @@ function readNpz(file: Deno.FsFile, size: number, path: string, table: Float32Ar
     }
     const name = entry.name.slice(0, -4);
     if (entry.uncompressedSize > decodeLimit()) {
-      throw tooLarge(`${path}:${entry.name}`, `declares ${megabytes(entry.uncompressedSize)} of data`);
+      throw tooLarge(
+        `${path}:${entry.name}`,
+        `declares ${megabytes(entry.uncompressedSize)} of data`,
+      );
     }
     arrays[name] = decodeStream(
       file,

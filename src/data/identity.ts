@@ -1,6 +1,7 @@
 /**
- * What a dataset is, independent of where it lies: the embedded package's name and version, or
- * each file's name, size and CRC-32. Trial ids hash it, so the same data in another folder (or
+ * What a dataset is, independent of where it lies or what it is called: the embedded package's
+ * name and version, a file's size and CRC-32, or those of each file of an IDX directory with
+ * its name (the names say which split is which). Trial ids hash it, so the same data in another folder (or
  * reached through another path) gives the same trials.
  *
  * @module
@@ -10,7 +11,7 @@ import { crc32 } from "./_crc32.ts";
 import { DEFAULT_SOURCE } from "./mnist.ts";
 import { NetsweepError } from "../errors.ts";
 
-function fileIdentity(path: string): string {
+function fileIdentity(path: string, named: boolean): string {
   let file: Deno.FsFile;
   try {
     file = Deno.openSync(path);
@@ -30,7 +31,8 @@ function fileIdentity(path: string): string {
       crc = crc32(crc, buf.subarray(0, n));
       size += n;
     }
-    return `${basename(path)}:${size}:${crc.toString(16).padStart(8, "0")}`;
+    const sum = `${size}:${crc.toString(16).padStart(8, "0")}`;
+    return named ? `${basename(path)}:${sum}` : sum;
   } finally {
     file.close();
   }
@@ -58,10 +60,11 @@ export function datasetIdentity(path: string | null): string {
     }
     throw new NetsweepError(path, `cannot read (${(err as Error).message})`);
   }
-  if (!info.isDirectory) return fileIdentity(path);
+  // A file is its content; a directory's files are also their names (which say the splits).
+  if (!info.isDirectory) return `file:${fileIdentity(path, false)}`;
   const names = [...Deno.readDirSync(path)]
     .filter((e) => e.isFile && /-idx\d-ubyte(\.gz)?$/.test(e.name))
     .map((e) => e.name)
     .sort();
-  return names.map((n) => fileIdentity(join(path, n))).join(" ");
+  return `idx:${names.map((n) => fileIdentity(join(path, n), true)).join(" ")}`;
 }

@@ -63,12 +63,14 @@ export function hostname(): string {
   }
 }
 
-/** True when process `pid` of this host is gone (Linux; elsewhere, never). */
+/** True when process `pid` of this host is gone or a zombie (Linux; elsewhere, never). */
 export function processGone(pid: number): boolean {
   if (!Deno.build.os.startsWith("linux")) return false;
   try {
-    Deno.statSync(`/proc/${pid}`);
-    return false;
+    // The state is the field after the parenthesised command name: `Z` for a dead process
+    // that its parent has not reaped yet.
+    const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
+    return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) === "Z";
   } catch {
     return true;
   }

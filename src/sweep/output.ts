@@ -145,7 +145,7 @@ export class SweepOutput {
       const ordered = storeOrder(this.records.values());
       await writeCsvs(this.dir, ordered);
       const store = join(this.dir, "sweep.zarr");
-      if ((await storeDigest(store)) !== recordsDigest(ordered)) {
+      if (rebuildStore || (await storeDigest(store)) !== recordsDigest(ordered)) {
         await writeStore(store, ordered, this.#metas);
       }
     });

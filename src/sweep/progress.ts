@@ -90,7 +90,7 @@ export function progressReporter(
             `${label(e.trial)} ${e.from ? `resuming after epoch ${e.from - 1}` : "starting"}`,
           );
           redraw();
-        }
+        } else if (e.from) write(`${label(e.trial)} resuming after epoch ${e.from - 1}\n`);
         break;
       case "epoch": {
         const m = e.metrics;
