@@ -7,9 +7,9 @@ import { tempDir, TESTDATA } from "./_testdata.ts";
 import { NetsweepError, readArchive, runSweep } from "../mod.ts";
 
 function rssMB(): number {
-  const m = /VmRSS:\s+(\d+) kB/.exec(Deno.readTextFileSync("/proc/self/status"));
-  return m ? Number(m[1]) / 1024 : 0;
+  return Deno.memoryUsage().rss / 2 ** 20;
 }
+
 
 function refused(path: string, pattern: RegExp, maxBytes?: number): void {
   const before = rssMB();
