@@ -11,9 +11,10 @@
  *
  * @example
  * ```ts
+ * import { assert } from "../tests/_assert.ts";
  * import { NetsweepError } from "./errors.ts";
  * const err = new NetsweepError("data/x.gz", "truncated gzip data");
- * console.assert(err.message === "data/x.gz: truncated gzip data");
+ * assert(err.message === "data/x.gz: truncated gzip data");
  * ```
  */
 export class NetsweepError extends Error {

@@ -19,10 +19,11 @@ export interface RngState {
  *
  * @example
  * ```ts
+ * import { assert } from "../tests/_assert.ts";
  * import { Rng } from "./prng.ts";
  * const a = new Rng(42), b = new Rng(42);
- * console.assert(a.nextUint32() === b.nextUint32());
- * console.assert(a.nextInt(10) < 10);
+ * assert(a.nextUint32() === b.nextUint32());
+ * assert(a.nextInt(10) < 10);
  * ```
  */
 export class Rng {
@@ -145,9 +146,10 @@ function rotl(x: number, k: number): number {
  *
  * @example
  * ```ts
+ * import { assert } from "../tests/_assert.ts";
  * import { deriveSeed } from "./prng.ts";
- * console.assert(deriveSeed(1, { eta: 3 }) === deriveSeed(1, { eta: 3 }));
- * console.assert(deriveSeed(1, { eta: 3 }) !== deriveSeed(2, { eta: 3 }));
+ * assert(deriveSeed(1, { eta: 3 }) === deriveSeed(1, { eta: 3 }));
+ * assert(deriveSeed(1, { eta: 3 }) !== deriveSeed(2, { eta: 3 }));
  * ```
  */
 export function deriveSeed(...parts: unknown[]): number {

@@ -10,7 +10,6 @@ function rssMB(): number {
   return Deno.memoryUsage().rss / 2 ** 20;
 }
 
-
 function refused(path: string, pattern: RegExp, maxBytes?: number): void {
   const before = rssMB();
   let err: unknown;

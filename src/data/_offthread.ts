@@ -19,7 +19,9 @@ const MIN_ARRAY_BYTES = 4 << 20; // smaller arrays convert inline: not worth a r
 // Control words (Int32Array indices).
 const PUBLISHED = 0; // slots published so far
 const CLAIMED = 1; // slots claimed so far (by either thread)
-const META = 2; // per slot: state, array id, destination element, element count
+const HELPED = 2; // slots the helper converted
+const DRAINED = 3; // slots the main thread converted at the end
+const META = 4; // per slot: state, array id, destination element, element count
 const META_WORDS = 4;
 const FREE = 0;
 const READY = 1;
@@ -63,6 +65,7 @@ function drainSlots(
   arrays: Target[],
   slots: number,
   slotBytes: number,
+  doneCounter: number,
 ): boolean {
   for (;;) {
     const claim = Atomics.load(ctrl, CLAIMED);
@@ -85,11 +88,13 @@ function drainSlots(
     );
     Atomics.store(ctrl, meta, FREE);
     Atomics.notify(ctrl, meta);
+    Atomics.add(ctrl, doneCounter, 1);
   }
 }
 
 // The helper runs the same two functions, with the same control layout.
-const HELPER_SOURCE = `const PUBLISHED = ${PUBLISHED}, CLAIMED = ${CLAIMED}, META = ${META};
+const HELPER_SOURCE =
+  `const PUBLISHED = ${PUBLISHED}, CLAIMED = ${CLAIMED}, META = ${META}, HELPED = ${HELPED};
 const META_WORDS = ${META_WORDS}, FREE = ${FREE}, BUSY = ${BUSY};
 ${convertInto.toString()}
 ${drainSlots.toString()}
@@ -101,7 +106,7 @@ async function run() {
   waiting = true;
   for (;;) {
     const seen = Atomics.load(ctrl, PUBLISHED);
-    if (!drainSlots(ctrl, ring, arrays, ${SLOTS}, ${SLOT_BYTES})) break;
+    if (!drainSlots(ctrl, ring, arrays, ${SLOTS}, ${SLOT_BYTES}, HELPED)) break;
     await Atomics.waitAsync(ctrl, PUBLISHED, seen).value;
   }
   waiting = false;
@@ -163,6 +168,7 @@ export class OffthreadConverter {
       if (Atomics.load(ctrl, meta) !== FREE) {
         // Ring full: the helper is behind, so this thread converts the part itself.
         convertInto(part, start, count, target.dst, pos, target.table, target.floats);
+        this.inline++;
         return;
       }
       this.#ring.set(part.subarray(start, start + take * size), (index % SLOTS) * SLOT_BYTES);
@@ -181,7 +187,8 @@ export class OffthreadConverter {
   /** Converts what is still queued and waits for the helper's slot in progress. */
   finish(): void {
     const ctrl = this.#ctrl;
-    drainSlots(ctrl, this.#ring, this.#targets, SLOTS, SLOT_BYTES);
+    drainSlots(ctrl, this.#ring, this.#targets, SLOTS, SLOT_BYTES, DRAINED);
+
     for (let s = 0; s < SLOTS; s++) {
       const meta = META + s * META_WORDS;
       for (let state; (state = Atomics.load(ctrl, meta)) !== FREE;) {
@@ -190,10 +197,43 @@ export class OffthreadConverter {
     }
   }
 
+  /** Parts converted on this thread because the ring was full. */
+  inline = 0;
+
+  /** What the load's conversions did: slots queued, converted by the helper, drained here. */
+  stats(): OffloadStats {
+    const ctrl = this.#ctrl;
+    return {
+      queued: Atomics.load(ctrl, PUBLISHED),
+      helper: Atomics.load(ctrl, HELPED),
+      drained: Atomics.load(ctrl, DRAINED),
+      inline: this.inline,
+    };
+  }
+
   /** Stops the helper at once (it would keep the process alive). */
   stop(): void {
     this.#worker.terminate();
   }
+}
+
+/** What the helper of the last load did (see {@linkcode offloadStats}). */
+export interface OffloadStats {
+  /** 256 KiB slots queued for the helper. */
+  queued: number;
+  /** Slots the helper converted. */
+  helper: number;
+  /** Slots the main thread converted at the end, the helper being behind. */
+  drained: number;
+  /** Parts converted on the main thread because the ring was full. */
+  inline: number;
+}
+
+let last: OffloadStats | null = null;
+
+/** The conversion counts of the last load that had a helper, or null. */
+export function offloadStats(): OffloadStats | null {
+  return last;
 }
 
 // One load at a time: loads are synchronous, so a module-level helper is never shared.
@@ -230,6 +270,7 @@ export function endOffload(complete: boolean): void {
   try {
     if (complete) current.finish();
   } finally {
+    last = current.stats();
     current.stop();
     current = null;
   }

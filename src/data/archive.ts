@@ -68,10 +68,11 @@ export interface ReadOptions {
  *
  * @example
  * ```ts
+ * import { assert } from "../../tests/_assert.ts";
  * import { readArchive } from "./archive.ts";
  * const archive = readArchive("tests/testdata/mnist.pkl.gz");
- * console.assert(archive.format === "pickle+gzip");
- * console.assert(archive.splits.training.count === 100);
+ * assert(archive.format === "pickle+gzip");
+ * assert(archive.splits.training.count === 100);
  * ```
  */
 export function readArchive(path: string, options: ReadOptions = {}): Archive {

@@ -93,10 +93,11 @@ function concat(a: Split, b: Split, inputSize: number): Split {
  *
  * @example
  * ```ts
+ * import { assert } from "../../tests/_assert.ts";
  * import { loadDataset } from "./dataset.ts";
  * const data = loadDataset({ path: "tests/testdata/mnist", split: "nielsen" });
- * console.assert(data.training.count === 100 && data.validation?.count === 20);
- * console.assert(data.test.count === 20 && data.inputSize === 784);
+ * assert(data.training.count === 100 && data.validation?.count === 20);
+ * assert(data.test.count === 20 && data.inputSize === 784);
  * ```
  */
 export function loadDataset(options: DatasetOptions = {}): Dataset {
@@ -208,9 +209,10 @@ function squareShape(n: number): number[] {
  *
  * @example
  * ```ts
+ * import { assert } from "../../tests/_assert.ts";
  * import { loadDataset, withSparseRows } from "./dataset.ts";
  * const data = withSparseRows(loadDataset({ path: "tests/testdata/mnist.npz" }));
- * console.assert(data.training.sparse!.rowStart.length === data.training.count + 1);
+ * assert(data.training.sparse!.rowStart.length === data.training.count + 1);
  * ```
  */
 export function withSparseRows(data: Dataset): Dataset {

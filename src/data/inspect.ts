@@ -38,9 +38,10 @@ export interface ArchiveSummary {
  *
  * @example
  * ```ts
+ * import { assert } from "../../tests/_assert.ts";
  * import { inspectArchive } from "./inspect.ts";
  * const s = inspectArchive("tests/testdata/mnist.npz");
- * console.assert(s.splits.train.pixel_sum === 3022997);
+ * assert(s.splits.train.pixel_sum === 3022997);
  * ```
  */
 export function inspectArchive(path?: string): ArchiveSummary {

