@@ -19,7 +19,7 @@ import {
 import { engineOf } from "../src/network/network.ts";
 import { plannedEpochs } from "../src/network/sgd.ts";
 import { OPTIMIZERS } from "../src/network/optimizers/registry.ts";
-import { DenseLayer } from "../src/network/layers/dense.ts";
+import type { DenseLayer } from "../src/network/layers/dense.ts";
 import { DEFAULT_SETTING } from "../src/experiment/fields.ts";
 import { defaultMnistDir } from "../src/data/mnist.ts";
 import { offloadStats } from "../src/data/_offthread.ts";
