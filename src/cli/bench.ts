@@ -8,14 +8,18 @@ import { parseArgs } from "./_args.ts";
 import { runMain, UsageError } from "./_main.ts";
 import { benchLoad } from "../bench/load.ts";
 
-const PARTS = ["load", "train", "sweep"];
-const USAGE = `usage: deno task bench [--only ${PARTS.join("|")}] [--runs N] [--sweep-epochs N]`;
+const PARTS = ["load", "train", "sweep", "scale"];
+const USAGE = `usage: deno task bench [--only ${
+  PARTS.join("|")
+}] [--runs N] [--sweep-epochs N] [--scale-trials N]`;
 
 runMain(async () => {
   const { values, positionals } = parseArgs(Deno.args, {
     only: { type: "string" },
     runs: { type: "string", default: "5" },
     "sweep-epochs": { type: "string", default: "10" },
+    "scale-trials": { type: "string", default: "10000" },
+
     help: { type: "boolean", short: "h" },
   }, USAGE);
   if (values.help) return void console.log(USAGE);
@@ -41,5 +45,9 @@ runMain(async () => {
   if (!values.only || values.only === "sweep") {
     const { benchSweep } = await import("../bench/sweep.ts");
     benchSweep(Math.min(3, runs), Number(values["sweep-epochs"]));
+  }
+  if (values.only === "scale") {
+    const { benchScale } = await import("../bench/scale.ts");
+    benchScale(Math.min(3, runs), Number(values["scale-trials"]));
   }
 });

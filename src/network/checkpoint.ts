@@ -74,14 +74,11 @@ export function encodeCheckpoint(state: TrainState): Uint8Array {
   view.setUint32(0, text.length, true);
   view.setUint32(4, 0, true);
   out.set(text, 8);
+  // Every array copied as its bytes (little-endian: WebAssembly's hosts, x86 and ARM).
   let at = headerBytes;
-  for (const a of [...state.params, ...state.optimizer]) {
-    for (let i = 0; i < a.length; i++, at += 4) view.setFloat32(at, a[i], true);
-  }
-  if (state.order) {
-    for (let i = 0; i < state.order.length; i++, at += 4) {
-      view.setUint32(at, state.order[i], true);
-    }
+  for (const a of [...state.params, ...state.optimizer, ...(state.order ? [state.order] : [])]) {
+    out.set(new Uint8Array(a.buffer, a.byteOffset, a.byteLength), at);
+    at += a.byteLength;
   }
   return out;
 }
@@ -106,7 +103,8 @@ export function decodeCheckpoint(bytes: Uint8Array, source: string): TrainState 
   const floats = (n: number) => {
     if (at + 4 * n > bytes.length) fail("truncated data");
     const a = new Float32Array(n);
-    for (let i = 0; i < n; i++, at += 4) a[i] = view.getFloat32(at, true);
+    new Uint8Array(a.buffer).set(bytes.subarray(at, at + 4 * n));
+    at += 4 * n;
     return a;
   };
   const params = h.params.map(floats);
@@ -115,7 +113,8 @@ export function decodeCheckpoint(bytes: Uint8Array, source: string): TrainState 
   if (h.order >= 0) {
     if (at + 4 * h.order > bytes.length) fail("truncated order");
     order = new Uint32Array(h.order);
-    for (let i = 0; i < h.order; i++, at += 4) order[i] = view.getUint32(at, true);
+    new Uint8Array(order.buffer).set(bytes.subarray(at, at + 4 * h.order));
+    at += 4 * h.order;
   }
   if (at !== bytes.length) fail("trailing bytes");
   return {

@@ -141,10 +141,11 @@ export interface TrainControl {
   checkpoint?: (snapshot: () => TrainState, epoch: number) => void;
 }
 
-/** Fraction of non-zero values in (a sample of) `split`'s images. */
+/** Fraction of non-zero values in (a sample of at most 65,536 of) `split`'s images. */
 export function density(split: Split): number {
   const images = split.images;
-  const step = Math.max(1, Math.floor(images.length / 1_000_000));
+  const step = Math.max(1, Math.floor(images.length / 65_536));
+
   let nonZero = 0;
   let n = 0;
   for (let i = 0; i < images.length; i += step, n++) if (images[i] !== 0) nonZero++;

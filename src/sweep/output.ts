@@ -77,12 +77,22 @@ export class SweepOutput {
 
   async #read(): Promise<void> {
     const { records, skipped } = await readRecords(this.dir, this.#cache);
+    // This process's running trials: what the workers reported is at least as new.
+    for (const id of this.#running) records.set(id, this.records.get(id)!);
     this.records = records;
     this.skipped = skipped;
     this.#metas = await readMetas(this.dir);
   }
 
+  readonly #running = new Set<string>();
+
+  /** A running trial of this process ended (its record on disk has its outcome). */
+  finished(id: string): void {
+    this.#running.delete(id);
+  }
+
   /** True when trial `id`'s record says it needs no more training. */
+
   complete(id: string): boolean {
     const r = this.records.get(id);
     return r !== undefined && isComplete(r.status);
@@ -91,6 +101,8 @@ export class SweepOutput {
   /** A task started on a worker, continuing after `from` kept epochs. */
   started(task: Task, from: number): TrialRecord {
     const t = task.trial;
+    this.#running.add(t.id);
+
     const old = this.records.get(t.id);
     const rec: TrialRecord = {
       format: 2,
@@ -135,7 +147,14 @@ export class SweepOutput {
    * end of a run: a damaged chunk with a current digest is repaired too).
    */
   async refresh(force = false, rebuildStore = false): Promise<void> {
+    if (force) await this.#pending;
+    if (this.#failure) {
+      const err = this.#failure;
+      this.#failure = null;
+      throw err;
+    }
     const now = Date.now();
+
     if (!force && now - this.#last < Math.max(this.#minInterval, REFRESH_SHARE * this.#cost)) {
       return;
     }
@@ -151,6 +170,18 @@ export class SweepOutput {
     });
     this.#cost = performance.now() - start;
     this.#last = Date.now();
+  }
+
+  #pending: Promise<void> | null = null;
+  /** The last background refresh's failure, rethrown by the next {@linkcode refresh}. */
+  #failure: unknown = null;
+
+  /** {@linkcode refresh} in the background, one at a time; a failure surfaces at the next. */
+  refreshSoon(): void {
+    if (this.#pending) return;
+    this.#pending = this.refresh().catch((err) => void (this.#failure = err)).finally(
+      () => (this.#pending = null),
+    );
   }
 
   /** Records in store order. */

@@ -157,6 +157,7 @@ export async function runSweep(options: SweepOptions): Promise<SweepResult> {
                 ...(outcome.stoppedBy ? { stoppedBy: outcome.stoppedBy } : {}),
               });
             }
+            output.finished(id);
             sched.done(task, output.records.get(id)!);
             options.onEvent?.({
               type: "trial-done",
@@ -164,14 +165,17 @@ export async function runSweep(options: SweepOptions): Promise<SweepResult> {
               worker,
               record: output.records.get(id)!,
             });
-            await output.refresh();
+            // In the background: the worker's next trial does not wait for the CSV files.
+            output.refreshSoon();
           },
         }, options.signal);
       } catch (err) {
         if (!(err instanceof PoolStopped)) throw err;
         // Every finished epoch is in the records; the running trials become "interrupted".
         for (const task of err.running) {
+          output.finished(task.trial.id);
           await output.mark(task.trial.id, "interrupted").catch(() => {});
+
           output.claims.release(task.trial.id);
         }
         if (err.reason === "io-error") {

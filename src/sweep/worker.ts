@@ -83,10 +83,12 @@ function run(task: Task): void {
       batchNorm: s.batchNorm,
       dropout: s.dropout,
     }).initialize(new Rng(t.seed), s.init, s.initStd);
-    // Checkpoints as often as they cost at most a tenth of the training: every epoch, unless
-    // the network is large and its epochs short.
+    // Checkpoints as often as they cost at most a twentieth of the training: every epoch,
+    // unless the network is large and its epochs short. Before the first write, its cost is
+    // estimated from the network's size.
     let lastWrite = performance.now();
-    let writeSeconds = 0;
+    let writeSeconds = 3e-4 + (12 * net.parameterCount) / 5e8;
+
     let saved = from;
     let last: (() => TrainState) | null = null;
     let lastEpoch = from;
@@ -125,7 +127,7 @@ function run(task: Task): void {
           last = snapshot;
           lastEpoch = epoch;
           const now = performance.now();
-          if ((now - lastWrite) / 1000 >= 10 * writeSeconds) {
+          if ((now - lastWrite) / 1000 >= 20 * writeSeconds) {
             writeSeconds = writeCheckpoint(ckpt, snapshot());
             lastWrite = performance.now();
             saved = epoch;

@@ -1,0 +1,21 @@
+// One measured scale sweep in a fresh process: prints {wall, load, trialSeconds} as JSON, the
+// trials' own training and evaluation seconds summed from their records.
+import { runSweep } from "../sweep/runner.ts";
+
+const [file, out] = Deno.args;
+const start = performance.now();
+let load = 0;
+const result = await runSweep({
+  file,
+  out,
+  workers: 2,
+  onEvent: (e) => {
+    if (e.type === "start") load = (performance.now() - start) / 1000;
+  },
+});
+const wall = (performance.now() - start) / 1000;
+const trialSeconds = result.records.reduce(
+  (s, r) => s + r.epochs.reduce((t, e) => t + e.trainSeconds + e.evalSeconds, 0),
+  0,
+);
+console.log(JSON.stringify({ wall, load, trialSeconds }));
