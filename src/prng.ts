@@ -110,19 +110,28 @@ export class Rng {
     return r % n;
   }
 
-  /** A standard normal sample (Box–Muller; the second value of each pair is kept). */
+  /**
+   * A standard normal sample: Marsaglia's polar method on 32-bit uniforms (twice as fast as
+   * Box–Muller's sine and cosine, which matters when a network of thousands of weights is
+   * initialised per trial); the second value of each pair is kept for the next call.
+   */
   gaussian(): number {
     if (!Number.isNaN(this.#spare)) {
       const s = this.#spare;
       this.#spare = NaN;
       return s;
     }
-    let u = 0;
-    while (u === 0) u = this.nextFloat();
-    const v = this.nextFloat();
-    const r = Math.sqrt(-2 * Math.log(u));
-    this.#spare = r * Math.sin(2 * Math.PI * v);
-    return r * Math.cos(2 * Math.PI * v);
+    let u: number;
+    let v: number;
+    let q: number;
+    do {
+      u = this.nextUint32() / 2147483648 - 1;
+      v = this.nextUint32() / 2147483648 - 1;
+      q = u * u + v * v;
+    } while (q >= 1 || q === 0);
+    const f = Math.sqrt((-2 * Math.log(q)) / q);
+    this.#spare = v * f;
+    return u * f;
   }
 
   /** Shuffles `a` in place (Fisher–Yates). */

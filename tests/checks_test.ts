@@ -371,3 +371,22 @@ Deno.test("no kernel reads past the end of memory, whatever the width", async (t
     }
   });
 });
+
+Deno.test("the generator's normal samples have mean 0 and variance 1", () => {
+  const rng = new Rng(12);
+  const n = 200_000;
+  let sum = 0;
+  let squares = 0;
+  let beyond2 = 0;
+  for (let i = 0; i < n; i++) {
+    const x = rng.gaussian();
+    sum += x;
+    squares += x * x;
+    if (Math.abs(x) > 2) beyond2++;
+  }
+  const mean = sum / n;
+  const variance = squares / n - mean * mean;
+  assert(Math.abs(mean) < 0.01, `mean ${mean}`);
+  assert(Math.abs(variance - 1) < 0.015, `variance ${variance}`);
+  assert(Math.abs(beyond2 / n - 0.0455) < 0.003, `P(|x| > 2) = ${beyond2 / n}`); // 4.55% for N(0,1)
+});

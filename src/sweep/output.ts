@@ -133,6 +133,12 @@ export class SweepOutput {
     } catch { /* never written */ }
     rec ??= this.records.get(id) ?? null;
     if (!rec) return;
+    // A trial whose outcome reached its record first keeps it (it finished as the sweep stopped).
+    if (status === "interrupted" && isComplete(rec.status)) {
+      this.records.set(id, rec);
+      return;
+    }
+
     Object.assign(rec, extra, { status, updatedAt: new Date().toISOString() });
     delete rec.damaged;
     await writeFileAtomic(path, recordText(rec));

@@ -29,16 +29,24 @@ const WORKER_URL = new URL("./worker.ts", import.meta.url);
 
 /** Why a pool stopped early. */
 export class PoolStopped extends Error {
-  constructor(readonly reason: "signal" | "io-error", message: string, readonly running: Task[]) {
+  constructor(
+    readonly reason: "signal" | "io-error",
+    message: string,
+    /** Tasks a worker had started. */
+    readonly running: Task[],
+    /** Tasks handed to a worker that it had not started yet. */
+    readonly queued: Task[],
+  ) {
     super(message);
   }
 }
 
 /**
- * Runs tasks on `workers` Workers until `next()` has none left. After `signal` aborts, or when
- * a worker reports a failed write, every worker is terminated at once (each finished epoch is
- * already in its record) and the pool rejects with {@linkcode PoolStopped}, listing the tasks
- * that were running.
+ * Runs tasks on `workers` Workers until `next()` has none left. Each worker holds up to `depth`
+ * tasks (the one it runs and the next ones), so it starts its next trial without waiting for
+ * the main thread. After `signal` aborts, or when a worker reports a failed write, every
+ * worker is terminated at once (each finished epoch is already in its record) and the pool
+ * rejects with {@linkcode PoolStopped}.
  */
 export function runPool(
   data: Dataset,
@@ -46,17 +54,20 @@ export function runPool(
   workers: number,
   events: PoolEvents,
   signal?: AbortSignal,
+  depth = 2,
 ): Promise<void> {
-  const running = new Map<number, Task>();
+  // Per worker: its tasks in order; the first is running once the worker said "start".
+  const queues: { task: Task; started: boolean }[][] = [];
+  const exhausted: boolean[] = [];
   const stop = new Int32Array(new SharedArrayBuffer(4));
   const pool: Worker[] = [];
   // Events are handled one at a time, in order, so record writes never interleave.
   let chain: Promise<void> = Promise.resolve();
   const serial = (fn: () => void | Promise<void>) => (chain = chain.then(fn));
+  const all = () => queues.flat();
 
   return new Promise<void>((resolve, reject) => {
     let finished = false;
-    let idle = 0;
     const end = (error?: Error) => {
       if (finished) return;
       finished = true;
@@ -65,51 +76,70 @@ export function runPool(
       signal?.removeEventListener("abort", onAbort);
       chain.then(() => (error ? reject(error) : resolve()), reject);
     };
-    const onAbort = () => end(new PoolStopped("signal", "stopped", [...running.values()]));
+    const stopped = (reason: "signal" | "io-error", message: string) =>
+      new PoolStopped(
+        reason,
+        message,
+        all().filter((q) => q.started).map((q) => q.task),
+        all().filter((q) => !q.started).map((q) => q.task),
+      );
+    const onAbort = () => end(stopped("signal", "stopped"));
     if (signal?.aborted) return onAbort();
     signal?.addEventListener("abort", onAbort);
 
-    const next = async (w: number) => {
-      let task: Task | null;
-      try {
-        task = await events.next(w);
-      } catch (err) {
-        return end(err as Error);
+    // Asks for tasks until worker w holds `depth` of them; ends the pool when none is left.
+    const fill = async (w: number) => {
+      while (!finished && !exhausted[w] && queues[w].length < depth) {
+        let task: Task | null;
+        try {
+          task = await events.next(w);
+        } catch (err) {
+          return end(err as Error);
+        }
+        if (finished) return;
+        if (!task) exhausted[w] = true;
+        else {
+          queues[w].push({ task, started: false });
+          pool[w].postMessage({ type: "run", task } satisfies ToWorker);
+        }
       }
-      if (finished) return;
-      if (!task) {
-        running.delete(w);
-        if (++idle === pool.length) end();
-        return;
-      }
-      running.set(w, task);
-      pool[w].postMessage({ type: "run", task } satisfies ToWorker);
+      if (exhausted.every(Boolean) && queues.every((q) => q.length === 0)) end();
     };
 
     const count = Math.max(1, workers);
     for (let w = 0; w < count; w++) {
+      queues.push([]);
+      exhausted.push(false);
       const worker = new Worker(WORKER_URL, { type: "module" });
       pool.push(worker);
       worker.onmessage = (e: MessageEvent<ToMain>) => {
         const msg = e.data;
-        const task = running.get(w);
-        if (!task || finished) return;
-        if (msg.type === "start") serial(() => events.onStart(task, w, msg.from));
-        else if (msg.type === "epoch") serial(() => events.onEpoch(task, msg.metrics, w));
-        else if (msg.type === "io-error") {
-          end(new PoolStopped("io-error", msg.error, [...running.values()]));
-        } else {
-          // The task stays running until its outcome is handled and the next one starts.
-          serial(() => events.onDone(task, msg, w)).then(() => next(w), (err) => end(err));
+        // Messages name their trial: a worker may already run the next one while the main
+        // thread still handles the last one's outcome.
+        const held = queues[w].find((q) => q.task.trial.id === msg.id);
+        if (!held || finished) return;
+        const task = held.task;
+        if (msg.type === "start") {
+          held.started = true;
+          serial(() => events.onStart(task, w, msg.from)).then(() => fill(w));
+        } else if (msg.type === "epoch") serial(() => events.onEpoch(task, msg.metrics, w));
+        else if (msg.type === "io-error") end(stopped("io-error", msg.error));
+        else {
+          // The task stays held until its outcome is handled.
+          serial(() => events.onDone(task, msg, w)).then(() => {
+            queues[w].splice(queues[w].indexOf(held), 1);
+            return fill(w);
+          }, (err) => end(err));
         }
       };
       worker.onerror = (e) => {
         e.preventDefault();
-        const task = running.get(w);
-        if (!task || finished) return;
-        // A crashed worker fails its trial; the sweep goes on with a fresh worker.
+        const head = queues[w][0];
+        if (!head || finished) return;
+        // A crashed worker fails its trial; the sweep goes on with a fresh worker, which is
+        // given the tasks the old one held.
         serial(() =>
-          events.onDone(task, { type: "failed", id: task.trial.id, error: e.message }, w)
+          events.onDone(head.task, { type: "failed", id: head.task.trial.id, error: e.message }, w)
         );
         const fresh = new Worker(WORKER_URL, { type: "module" });
         fresh.onmessage = worker.onmessage;
@@ -117,10 +147,16 @@ export function runPool(
         fresh.postMessage({ type: "init", data, stop, dir } satisfies ToWorker);
         worker.terminate();
         pool[w] = fresh;
-        chain.then(() => next(w));
+        chain.then(() => {
+          queues[w].shift();
+          for (const q of queues[w]) {
+            fresh.postMessage({ type: "run", task: q.task } satisfies ToWorker);
+          }
+          return fill(w);
+        });
       };
       worker.postMessage({ type: "init", data, stop, dir } satisfies ToWorker);
-      next(w);
+      fill(w);
     }
   });
 }

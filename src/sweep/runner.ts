@@ -175,9 +175,10 @@ export async function runSweep(options: SweepOptions): Promise<SweepResult> {
         for (const task of err.running) {
           output.finished(task.trial.id);
           await output.mark(task.trial.id, "interrupted").catch(() => {});
-
           output.claims.release(task.trial.id);
         }
+        for (const task of err.queued) output.claims.release(task.trial.id);
+
         if (err.reason === "io-error") {
           await output.refresh(true).catch(() => {});
           throw new NetsweepError(

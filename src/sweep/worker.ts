@@ -7,7 +7,7 @@ import { type Dataset, limitTraining } from "../data/dataset.ts";
 import { NetsweepError } from "../errors.ts";
 import { Network } from "../network/network.ts";
 import { deriveSeed, Rng } from "../prng.ts";
-import { sgd, type TrainState } from "../network/sgd.ts";
+import { density, sgd, type TrainState } from "../network/sgd.ts";
 import { hostname } from "../store/_atomic.ts";
 import {
   parseRecord,
@@ -25,6 +25,8 @@ import type { Task, ToMain, ToWorker } from "./_messages.ts";
 let data: Dataset | null = null;
 let stop: Int32Array | null = null;
 let dir = "";
+/** The input kernel, chosen once for the shared dataset. */
+let kernel: "sparse" | "dense" = "sparse";
 const host = hostname();
 
 function post(msg: ToMain): void {
@@ -61,7 +63,11 @@ function resumePoint(task: Task): { record: TrialRecord; state: TrainState | nul
 }
 
 function run(task: Task): void {
+  // A task queued before the sweep was stopped is not started.
+  if (Atomics.load(stop!, 0) !== 0) return;
+  const began = performance.now();
   const t = task.trial;
+
   const s = t.setting;
   const { record, state } = resumePoint(task);
   const from = record.epochs.length;
@@ -113,6 +119,7 @@ function run(task: Task): void {
         rmsDecay: s.rmsDecay,
         beta1: s.beta1,
         beta2: s.beta2,
+        kernel,
         seed: deriveSeed(t.seed, "sgd"),
         monitor: { testAccuracy: false, ...monitor },
       },
@@ -127,7 +134,8 @@ function run(task: Task): void {
           last = snapshot;
           lastEpoch = epoch;
           const now = performance.now();
-          if ((now - lastWrite) / 1000 >= 20 * writeSeconds) {
+          // The last epoch's state is written (or not) by the rule below, once sgd returns.
+          if (epoch < task.until && (now - lastWrite) / 1000 >= 20 * writeSeconds) {
             writeSeconds = writeCheckpoint(ckpt, snapshot());
             lastWrite = performance.now();
             saved = epoch;
@@ -135,10 +143,13 @@ function run(task: Task): void {
         },
       },
     );
-    // The state at the end stays: the trained network, and where a paused trial continues.
-    if (result.status !== "diverged" && last && saved !== lastEpoch) {
-      writeCheckpoint(ckpt, (last as () => TrainState)());
-    }
+    // The state at the end: where a paused or stopped trial continues, and the trained network
+    // (unless the trial was so short that writing it would cost more than 2% of it).
+    const trialSeconds = (performance.now() - began) / 1000;
+    const worth = result.status === "done" || result.status === "early-stopped"
+      ? trialSeconds >= 50 * writeSeconds
+      : result.status !== "diverged";
+    if (worth && last && saved !== lastEpoch) writeCheckpoint(ckpt, (last as () => TrainState)());
     const stopped = Atomics.load(stop!, 0) !== 0;
     const status = result.status === "interrupted"
       ? (stopped ? "interrupted" : "paused")
@@ -167,6 +178,7 @@ self.onmessage = (e: MessageEvent<ToWorker>) => {
   const msg = e.data;
   if (msg.type === "init") {
     ({ data, stop, dir } = msg);
+    kernel = density(data!.training) < 0.5 ? "sparse" : "dense";
     return;
   }
   const id = msg.task.trial.id;
