@@ -35,7 +35,7 @@ runMain(async () => {
   const { values, positionals } = parseArgs(Deno.args, {
     format: { type: "string", default: "table" },
     sort: { type: "string", default: "best" },
-    metric: { type: "string", default: "test_accuracy" },
+    metric: { type: "string" },
     help: { type: "boolean", short: "h" },
   }, USAGE);
   if (values.help) return void console.log(USAGE);
@@ -54,7 +54,7 @@ runMain(async () => {
       USAGE,
     );
   }
-  const metric = metricNamed(values.metric!);
+  const metric = values.metric === undefined ? undefined : metricNamed(values.metric);
   const comparison = compareSweeps(await readSweeps(positionals), { metric, sort: values.sort });
   console.log(formatComparison(comparison, values.format as Format, terminalWidth()).trimEnd());
 });

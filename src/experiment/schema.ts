@@ -477,7 +477,7 @@ export function checkSetting(s: Setting, prune: Prune | null, c: Checker, where:
  * assertEquals(settingText(["testAccuracy", "trainingCost"]), "testAccuracy trainingCost");
  * ```
  */
-export function settingText(v: unknown): string {
+export function settingText(v: unknown, compact = false): string {
   if (Array.isArray(v)) {
     if (v.length === 0) return "-";
     if (v.every((x) => typeof x === "number")) return v.join("-");
@@ -494,7 +494,30 @@ export function settingText(v: unknown): string {
     const s = v as { patience: number; factor: number; stopAt: number };
     return `${s.patience}/${s.factor}/${s.stopAt}`;
   }
+  if (typeof v === "number" && compact) return compactNumber(v);
+
   return v === null || v === undefined ? "-" : String(v);
+}
+
+/**
+ * A number as typed when short (`0.5`, `1e-7`, `0.000184785`), else to 4 significant digits
+ * (a sampled `0.0013088185396056273` shows as `0.001309`, `3.7705e-7` as `3.771e-7`).
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "../../tests/_assert.ts";
+ * import { compactNumber } from "./schema.ts";
+ * assertEquals(compactNumber(0.0013088185396056273), "0.001309");
+ * assertEquals(compactNumber(3.770572483438186e-7), "3.771e-7");
+ * assertEquals(compactNumber(30), "30");
+ * ```
+ */
+export function compactNumber(v: number): string {
+  const s = String(v);
+  if (s.length <= 11) return s;
+  const fixed = String(Number(v.toPrecision(4)));
+  const exp = v.toExponential(3).replace(/\.?0+e/, "e").replace("e+", "e");
+  return fixed.length <= exp.length ? fixed : exp;
 }
 
 /** The setting keys whose values differ between `items`, in table order. */

@@ -5,11 +5,11 @@
  *
  * @module
  */
-import { METRIC_INFO, type MetricInfo, type MetricName } from "../network/metrics.ts";
+import { METRIC_INFO, METRIC_NAMES, type MetricInfo, type MetricName } from "../network/metrics.ts";
 import { SETTING_KEYS, type SettingKey } from "../experiment/fields.ts";
 import { varyingKeys } from "../experiment/schema.ts";
 import { isComplete, STATUSES, type TrialStatus } from "../store/status.ts";
-import { trialSummary } from "../store/summary.ts";
+import { trialSummary, valueAtBestValidation } from "../store/summary.ts";
 import type { TrialRecord } from "../store/records.ts";
 import type { SweepData } from "./read.ts";
 
@@ -37,6 +37,8 @@ export interface SettingRow {
   final: Stat;
   /** Best validation accuracy, where monitored. */
   validation: Stat | null;
+  /** The metric at the epoch of best validation accuracy (network3.py's report), where both are. */
+  atBestValidation: Stat | null;
   /** Median seconds of training per epoch (mean over repeats). */
   secondsPerEpoch: number;
   /** Epochs trained (mean over repeats). */
@@ -98,6 +100,18 @@ function stat(xs: number[]): Stat {
 const num = (x: number | undefined) => x ?? NaN;
 
 /**
+ * The metric a table ranks by when none is asked for: test accuracy where any trial monitors
+ * it, else the first monitored accuracy (Saito's batch-norm runs monitor only training
+ * accuracy), else the first monitored metric.
+ */
+export function defaultMetric(sweeps: SweepData[]): MetricName {
+  const monitored = new Set(sweeps.flatMap((s) => s.trials.flatMap((t) => t.setting.monitor)));
+  if (monitored.has("testAccuracy") || monitored.size === 0) return "testAccuracy";
+  const order = METRIC_NAMES.filter((m) => monitored.has(m as never));
+  return order.find((m) => METRIC_INFO[m].kind === "accuracy") ?? order[0] ?? "testAccuracy";
+}
+
+/**
  * Builds the settings table of one or more sweeps.
  *
  * @example
@@ -110,7 +124,8 @@ const num = (x: number | undefined) => x ?? NaN;
  * ```
  */
 export function compareSweeps(sweeps: SweepData[], options: CompareOptions = {}): Comparison {
-  const metric = options.metric ?? "testAccuracy";
+  const metric = options.metric ?? defaultMetric(sweeps);
+
   const lowerBetter = METRIC_INFO[metric].lowerIsBetter;
   const sort = options.sort ?? "best";
   const all = sweeps.flatMap((s) => s.trials.map((t) => ({ sweep: s, trial: t })));
@@ -133,6 +148,8 @@ export function compareSweeps(sweeps: SweepData[], options: CompareOptions = {})
     const per = members.map((m) => ({
       s: trialSummary(m.trial, metric),
       v: trialSummary(m.trial, "validationAccuracy"),
+      at: valueAtBestValidation(m.trial, metric),
+
       status: m.trial.status,
       epochs: m.trial.epochs.length,
     }));
@@ -147,6 +164,9 @@ export function compareSweeps(sweeps: SweepData[], options: CompareOptions = {})
       final: stat(per.map((p) => num(p.s.final))),
       validation: per.some((p) => p.v.best !== undefined)
         ? stat(per.map((p) => num(p.v.best)))
+        : null,
+      atBestValidation: metric !== "validationAccuracy" && per.some((p) => p.at !== undefined)
+        ? stat(per.map((p) => num(p.at)))
         : null,
       secondsPerEpoch: stat(per.map((p) => num(p.s.secondsPerEpoch))).mean,
       epochs: stat(per.map((p) => p.epochs)).mean,

@@ -15,6 +15,8 @@ import { settingText, varyingKeys } from "../experiment/schema.ts";
 import type { TrialRecord } from "../store/records.ts";
 import { writeFileAtomic } from "../store/_atomic.ts";
 import type { SweepData } from "./read.ts";
+import { defaultMetric } from "./compare.ts";
+import { BEST_CURVES, bestTrials, sampledKeys, scatterSpec } from "./search_plots.ts";
 
 /** One point of a learning curve. */
 export interface CurvePoint {
@@ -33,7 +35,10 @@ export function settingLabels(sweeps: SweepData[]): { title: string; labels: str
     s.trials.map((t) => {
       const parts = keys.map((
         k,
-      ) => (keys.length === 1 ? settingText(t.setting[k]) : `${k}=${settingText(t.setting[k])}`));
+      ) => (keys.length === 1
+        ? settingText(t.setting[k], true)
+        : `${k}=${settingText(t.setting[k], true)}`)
+      );
       return [multi ? s.experiment.name : "", ...parts].filter(Boolean).join(" ") ||
         s.experiment.name;
     })
@@ -94,13 +99,14 @@ export function curves(sweeps: SweepData[], metric: MetricName): CurvePoint[] {
 export type ChartSpec = Record<string, unknown>;
 
 /** The Vega-Lite spec of one learning-curve chart. */
-export function curveSpec(sweeps: SweepData[], metric: MetricName): ChartSpec {
+export function curveSpec(sweeps: SweepData[], metric: MetricName, note?: string): ChartSpec {
   const { title } = settingLabels(sweeps);
   const data = curves(sweeps, metric);
   const info = METRIC_INFO[metric];
   const yTitle = info.title;
   const log = info.kind === "layers";
-  const names = [...new Set(sweeps.map((s) => s.experiment.name))].join(", ");
+  const names = [...new Set(sweeps.map((s) => s.experiment.name))].join(", ") +
+    (note ? ` (${note})` : "");
   const color = { field: "setting", type: "nominal" as const, title, sort: null };
   const x = {
     field: "epoch",
@@ -172,11 +178,26 @@ export function chartMetrics(sweeps: SweepData[]): MetricName[] {
   });
 }
 
-/** Renders every chart; returns `[file name, svg]` pairs. */
+/**
+ * Renders every chart; returns `[file name, svg]` pairs. A search (a `sample` block) gets a
+ * scatter per sampled parameter, and its learning curves show only the best trials.
+ */
 export async function renderCharts(sweeps: SweepData[]): Promise<[string, string][]> {
   const out: [string, string][] = [];
+  const sampled = sampledKeys(sweeps);
+  const rankBy = defaultMetric(sweeps);
+  const many = sampled.length > 0 &&
+    sweeps.reduce((n, s) => n + s.trials.length, 0) > 2 * BEST_CURVES;
+  const shown = many ? bestTrials(sweeps, rankBy) : sweeps;
+  const note = many ? `the ${BEST_CURVES} best trials by ${METRIC_INFO[rankBy].column}` : undefined;
   for (const metric of chartMetrics(sweeps)) {
-    out.push([`${METRIC_INFO[metric].column}.svg`, await renderSvg(curveSpec(sweeps, metric))]);
+    out.push([
+      `${METRIC_INFO[metric].column}.svg`,
+      await renderSvg(curveSpec(shown, metric, note)),
+    ]);
+  }
+  for (const { key, log } of sampled) {
+    out.push([`${key}_scatter.svg`, await renderSvg(scatterSpec(sweeps, key, log, rankBy))]);
   }
   return out;
 }

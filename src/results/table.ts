@@ -53,6 +53,8 @@ export function comparisonCells(c: Comparison): { header: string[]; cells: strin
   const multi = c.experiments.length > 1;
   const anyValidation = c.rows.some((r) => r.validation) && c.metric !== "validationAccuracy";
   const name = metricName(c);
+  // Pruned, early-stopped or shorter trials: show how many epochs each setting ran.
+  const ran = new Set(c.rows.map((r) => r.epochs)).size > 1;
   const header = [
     "",
     ...(multi ? ["experiment"] : []),
@@ -60,7 +62,8 @@ export function comparisonCells(c: Comparison): { header: string[]; cells: strin
     `best ${name}`,
     "epoch",
     `final ${name}`,
-    ...(anyValidation ? ["validation"] : []),
+    ...(anyValidation ? ["validation", `${name} at best val.`] : []),
+    ...(ran ? ["epochs run"] : []),
     "s/epoch",
     "n",
     "status",
@@ -69,11 +72,17 @@ export function comparisonCells(c: Comparison): { header: string[]; cells: strin
   const cells = c.rows.map((r: SettingRow) => [
     r.isBest ? "*" : "",
     ...(multi ? [r.experiment] : []),
-    ...c.varying.map((k) => settingText(r.params[k])),
+    ...c.varying.map((k) => settingText(r.params[k], true)),
     formatStat(r.best, c, r.evaluatedOn),
     Number.isNaN(r.bestEpoch) ? "-" : String(Math.round(r.bestEpoch * 10) / 10),
     formatStat(r.final, c, r.evaluatedOn),
-    ...(anyValidation ? [r.validation ? formatStat(r.validation, accuracy, null) : "-"] : []),
+    ...(anyValidation
+      ? [
+        r.validation ? formatStat(r.validation, accuracy, null) : "-",
+        r.atBestValidation ? formatStat(r.atBestValidation, c, r.evaluatedOn) : "-",
+      ]
+      : []),
+    ...(ran ? [String(Math.round(r.epochs * 10) / 10)] : []),
     Number.isNaN(r.secondsPerEpoch) ? "-" : r.secondsPerEpoch.toFixed(2),
     String(Object.values(r.status).reduce((a, b) => a + b, 0)),
     statusText(r),
@@ -84,7 +93,9 @@ export function comparisonCells(c: Comparison): { header: string[]; cells: strin
 /** The notes under a table: constant parameters, incompleteness, and the comparison's notes. */
 export function comparisonNotes(c: Comparison): string[] {
   const out = [
-    `constant: ${Object.entries(c.constant).map(([k, v]) => `${k}=${settingText(v)}`).join(" ")}`,
+    `constant: ${
+      Object.entries(c.constant).map(([k, v]) => `${k}=${settingText(v, true)}`).join(" ")
+    }`,
     "epochs count from 0, as network.py prints them",
   ];
   if (c.unfinished > 0) {
@@ -125,6 +136,7 @@ export function formatComparison(c: Comparison, format: Format, width = 100): st
       "final_mean",
       "final_std",
       "validation_mean",
+      "at_best_validation_mean",
       "seconds_per_epoch",
       "epochs",
       "status",
@@ -141,6 +153,8 @@ export function formatComparison(c: Comparison, format: Format, width = 100): st
         n(r.final.mean),
         n(r.final.std),
         n(r.validation?.mean),
+        n(r.atBestValidation?.mean),
+
         n(r.secondsPerEpoch),
         n(r.epochs),
         statusText(r),

@@ -34,7 +34,35 @@ export function classesOf(rec: TrialRecord): number {
 }
 
 /**
- * Summarises `rec` for `metric` (default test accuracy). Ties keep the later epoch, as
+ * The value of `metric` at the epoch of best validation accuracy (ties: the later epoch),
+ * the number network3.py reports; undefined when either was never measured together.
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "../../tests/_assert.ts";
+ * import { valueAtBestValidation } from "./summary.ts";
+ * const epoch = (epoch: number, v: number, t: number) =>
+ *   ({ epoch, trainSeconds: 1, validationAccuracy: v, testAccuracy: t });
+
+ * const rec = { epochs: [epoch(0, 0.9, 0.8), epoch(1, 0.95, 0.91), epoch(2, 0.95, 0.93)] };
+ * assertEquals(valueAtBestValidation(rec as never, "testAccuracy"), 0.93);
+ * ```
+ */
+export function valueAtBestValidation(rec: TrialRecord, metric: MetricName): number | undefined {
+  let best = -Infinity;
+  let at: number | undefined;
+  for (const e of rec.epochs) {
+    const v = metricValue(e, "validationAccuracy");
+    const m = metricValue(e, metric);
+    if (v === undefined || Number.isNaN(v) || m === undefined || Number.isNaN(m)) continue;
+    if (v >= best) [best, at] = [v, m];
+  }
+  return at;
+}
+
+/**
+ * Summarises `rec` for `metric` (default test accuracy).
+ Ties keep the later epoch, as
  * network3.py does (`>=`).
  */
 export function trialSummary(rec: TrialRecord, metric: MetricName = "testAccuracy"): TrialSummary {

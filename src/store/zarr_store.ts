@@ -245,7 +245,7 @@ async function build(
     if (NUMERIC.has(SETTING_FIELDS[k].kind)) {
       await whole(k, "float64", NaN, values.map((v) => (v === null ? NaN : Number(v))));
     } else {
-      const labels = [...new Set(values.map(settingText))];
+      const labels = [...new Set(values.map((v) => settingText(v)))];
       await whole(k, "int32", -1, values.map((v) => labels.indexOf(settingText(v))), { labels });
     }
   }

@@ -84,6 +84,11 @@ export class SweepOutput {
     this.#metas = await readMetas(this.dir);
   }
 
+  /** Reads the records again (other processes' trials advance only on disk). */
+  reload(): Promise<void> {
+    return this.#read();
+  }
+
   readonly #running = new Set<string>();
 
   /** A running trial of this process ended (its record on disk has its outcome). */

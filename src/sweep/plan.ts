@@ -79,7 +79,7 @@ export interface SweepPlan {
 
 /** `trial 3 (eta=0.5 lmbda=1)`: where a problem is, for messages. */
 function where(t: Trial, keys: string[]): string {
-  const parts = keys.map((k) => `${k}=${settingText(t.setting[k as keyof Setting])}`);
+  const parts = keys.map((k) => `${k}=${settingText(t.setting[k as keyof Setting], true)}`);
   return `trial ${t.index}${parts.length ? ` (${parts.join(" ")})` : ""}`;
 }
 

@@ -14,7 +14,7 @@ import type { EpochMetrics } from "../network/metrics.ts";
 
 /** `eta=3 lmbda=0.1`: the keys that vary in this sweep. */
 export function describeSetting(s: Setting, keys: SettingKey[]): string {
-  return keys.map((k) => `${k}=${settingText(s[k])}`).join(" ");
+  return keys.map((k) => `${k}=${settingText(s[k], true)}`).join(" ");
 }
 
 function pct(x: number | undefined): string {

@@ -1,31 +1,135 @@
 /**
- * Successive halving (issue: search beyond grids). Placeholder until the pruning scheduler
- * lands: refuses to run, so no pruned sweep silently runs unpruned.
+ * The scheduler of a pruned sweep: successive halving (halving.ts) decides from the records
+ * which trials train to which epoch; this process runs the ones of its share, marks the
+ * pruned ones, and waits when its next step depends on trials that other workers, shards or
+ * processes hold (polling their records: no server). A killed process resumes from the same
+ * records and reaches the same decisions.
  *
  * @module
  */
-import { NetsweepError } from "../errors.ts";
 import type { Trial } from "../experiment/expand.ts";
 import type { TrialRecord } from "../store/records.ts";
 import type { Task } from "./_messages.ts";
 import type { SweepOutput } from "./output.ts";
 import type { SweepPlan } from "./plan.ts";
 import type { SweepEvent } from "./runner.ts";
+import type { Scheduler } from "./schedule.ts";
+import { type HalvingState, type HalvingTrial, successiveHalving } from "./halving.ts";
 
-export class PruneScheduler {
+/** How often a waiting process reads other processes' records. */
+const POLL_MS = 500;
+
+/** Successive halving over every trial of the sweep, running this process's share. */
+export class PruneScheduler implements Scheduler {
+  readonly #all: HalvingTrial[];
+  readonly #mine: Map<string, Trial>;
+  /** Tasks given to the pool whose outcome has not come back. */
+  readonly #handed = new Set<string>();
+  readonly #elsewhere = new Set<string>();
+  #wake: () => void = () => {};
+  #changed: Promise<void>;
+  #reading: Promise<void> | null = null;
+  #said = "";
+
   constructor(
-    plan: SweepPlan,
-    _output: SweepOutput,
-    _toRun: Trial[],
-    _onEvent?: (e: SweepEvent) => void,
+    readonly plan: SweepPlan,
+    readonly output: SweepOutput,
+    toRun: Trial[],
+    readonly onEvent?: (e: SweepEvent) => void,
+    readonly signal?: AbortSignal,
   ) {
-    throw new NetsweepError(plan.file, "$.prune: pruning is not available yet");
+    this.#all = plan.trials.map((t) => ({
+      id: t.id,
+      index: t.index,
+      planned: plan.planned(t.setting),
+    }));
+    this.#mine = new Map(toRun.map((t) => [t.id, t]));
+    this.#changed = new Promise((r) => (this.#wake = r));
+    signal?.addEventListener("abort", () => this.#wake());
   }
-  next(): Promise<Task | null> {
-    return Promise.resolve(null);
+
+  #state(): HalvingState {
+    return successiveHalving(this.#all, this.output.records, this.plan.experiment.prune!);
   }
-  done(_task: Task, _record: TrialRecord): void {}
+
+  async next(): Promise<Task | null> {
+    while (!this.signal?.aborted) {
+      const state = this.#state();
+      await this.#markPruned(state);
+      let waitingOnOthers = false;
+      let open = this.#handed.size > 0;
+      for (const [id, a] of state.actions) {
+        if (a.action !== "run" && a.action !== "wait") continue;
+        const trial = this.#mine.get(id);
+        if (!trial) {
+          waitingOnOthers ||= a.action === "run";
+          continue;
+        }
+        open = true;
+        if (a.action !== "run" || this.#handed.has(id)) continue;
+        if (!this.output.claims.take(id)) {
+          this.#elsewhere.add(id);
+          waitingOnOthers = true;
+          continue;
+        }
+        this.#elsewhere.delete(id);
+        this.#handed.add(id);
+        return {
+          trial,
+          experiment: this.plan.meta.hash,
+          planned: this.plan.planned(trial.setting),
+          until: a.until,
+        };
+      }
+      // Nothing of this process's share is left to train or to decide.
+      if (!open) return null;
+      if (waitingOnOthers && this.#handed.size === 0) {
+        this.#say(
+          `rung ${state.rung} epochs: ${state.reached} of ${state.population} trials there, the rest in other processes or shards`,
+        );
+      }
+      await Promise.race([this.#changed, new Promise((r) => setTimeout(r, POLL_MS))]);
+      // Other processes' trials advance only on disk; this process's are reported live.
+      if (waitingOnOthers) await this.#reload();
+    }
+    return null;
+  }
+
+  /** Marks this share's trials that halving pruned (claimed, so no one is running them). */
+  async #markPruned(state: HalvingState): Promise<void> {
+    for (const [id, a] of state.actions) {
+      if (a.action !== "pruned" || !this.#mine.has(id) || this.#handed.has(id)) continue;
+      const rec = this.output.records.get(id);
+      if (!rec || rec.status === "pruned" || !this.output.claims.take(id)) continue;
+      try {
+        await this.output.mark(id, "pruned", { stoppedBy: `pruned at ${a.rung} epochs` });
+      } finally {
+        this.output.claims.release(id);
+      }
+    }
+  }
+
+  #reload(): Promise<void> {
+    this.#reading ??= this.output.reload().finally(() => (this.#reading = null));
+    return this.#reading;
+  }
+
+  #say(what: string): void {
+    if (what === this.#said) return;
+    this.#said = what;
+    this.onEvent?.({ type: "waiting", what });
+  }
+
+  done(task: Task, _record: TrialRecord): void {
+    this.#handed.delete(task.trial.id);
+    this.output.claims.release(task.trial.id);
+    this.#said = "";
+    const wake = this.#wake;
+    this.#changed = new Promise((r) => (this.#wake = r));
+    wake();
+  }
+
   elsewhere(): number {
-    return 0;
+    return this.#elsewhere.size;
   }
 }

@@ -98,7 +98,8 @@ export async function runSweep(options: SweepOptions): Promise<SweepResult> {
   try {
     const mine = selectShard(plan.trials, options.shard);
     const toRun = mine.filter((t) => !output.complete(t.id));
-    const sched = scheduler(plan, output, toRun, options.onEvent);
+    const sched = scheduler(plan, output, toRun, options.onEvent, options.signal);
+
     const workers = Math.max(
       1,
       Math.min(options.workers ?? navigator.hardwareConcurrency, toRun.length || 1),

@@ -28,9 +28,10 @@ export function scheduler(
   output: SweepOutput,
   toRun: Trial[],
   onEvent?: (e: SweepEvent) => void,
+  signal?: AbortSignal,
 ): Scheduler {
   return plan.experiment.prune
-    ? new PruneScheduler(plan, output, toRun, onEvent)
+    ? new PruneScheduler(plan, output, toRun, onEvent, signal)
     : new PlainScheduler(plan, output, toRun);
 }
 

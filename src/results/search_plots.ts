@@ -1,0 +1,92 @@
+/**
+ * Charts of a search (a `sample` block): for each sampled parameter, every trial's best value
+ * of the ranking metric against the parameter (a log axis for log distributions, pruned trials
+ * marked), and the learning curves of only the best trials, where one line per trial would be
+ * unreadable.
+ *
+ * @module
+ */
+import { distributionOf, DISTRIBUTIONS } from "../experiment/distributions.ts";
+import type { SettingKey } from "../experiment/fields.ts";
+import { METRIC_INFO, type MetricName } from "../network/metrics.ts";
+import { trialSummary } from "../store/summary.ts";
+import type { TrialRecord } from "../store/records.ts";
+import type { SweepData } from "./read.ts";
+import type { ChartSpec } from "./plots.ts";
+
+/** Trials whose curves a search's learning-curve charts show. */
+export const BEST_CURVES = 5;
+
+/** The sampled parameters of these sweeps, and whether each is drawn on a log scale. */
+export function sampledKeys(sweeps: SweepData[]): { key: SettingKey; log: boolean }[] {
+  const out = new Map<SettingKey, boolean>();
+  for (const s of sweeps) {
+    const experiments = [s.experiment, ...[...s.metas.values()].map((m) => m.experiment)];
+    for (const e of experiments) {
+      for (const [key, d] of Object.entries(e.sample ?? {})) {
+        if (!d) continue;
+        const log = DISTRIBUTIONS[distributionOf(d).name].log;
+        out.set(key as SettingKey, (out.get(key as SettingKey) ?? false) || log);
+      }
+    }
+  }
+  return [...out].map(([key, log]) => ({ key, log }));
+}
+
+function best(t: TrialRecord, metric: MetricName): number | undefined {
+  return trialSummary(t, metric).best;
+}
+
+/** A scatter of each trial's best `metric` against sampled parameter `key`. */
+export function scatterSpec(
+  sweeps: SweepData[],
+  key: SettingKey,
+  log: boolean,
+  metric: MetricName,
+): ChartSpec {
+  const info = METRIC_INFO[metric];
+  const scale = info.kind === "accuracy" ? 100 : 1;
+  const values = sweeps.flatMap((s) => s.trials).flatMap((t) => {
+    const x = t.setting[key];
+    const y = best(t, metric);
+    return typeof x === "number" && y !== undefined && Number.isFinite(y)
+      ? [{ x, y: y * scale, status: t.status, epochs: t.epochs.length, trial: t.id.slice(0, 12) }]
+      : [];
+  });
+  const names = [...new Set(sweeps.map((s) => s.experiment.name))].join(", ");
+  return {
+    $schema: "https://vega.github.io/schema/vega-lite/v6.json",
+    title: {
+      text: `Best ${info.title.replace(/ \(%\)$/, "").toLowerCase()} by ${key}`,
+      subtitle: names,
+    },
+    width: 420,
+    height: 300,
+    data: { values },
+    mark: { type: "point", filled: true, opacity: 0.75 },
+    encoding: {
+      x: {
+        field: "x",
+        type: "quantitative",
+        title: `${key}${log ? " (log scale)" : ""}`,
+        scale: log ? { type: "log" } : { zero: false },
+      },
+      y: { field: "y", type: "quantitative", title: info.title, scale: { zero: false } },
+      color: { field: "status", type: "nominal", title: "status" },
+      tooltip: [{ field: "trial" }, { field: "x", title: key }, { field: "y", format: ".2f" }, {
+        field: "epochs",
+      }],
+    },
+    config: { font: "sans-serif" },
+  };
+}
+
+/** The sweeps cut down to their `n` best trials by `metric` (ties to the earlier trial). */
+export function bestTrials(sweeps: SweepData[], metric: MetricName, n = BEST_CURVES): SweepData[] {
+  const lower = METRIC_INFO[metric].lowerIsBetter;
+  const ranked = sweeps.flatMap((s) => s.trials.map((t) => ({ t, v: best(t, metric) })))
+    .filter((r) => r.v !== undefined && Number.isFinite(r.v))
+    .sort((a, b) => (lower ? a.v! - b.v! : b.v! - a.v!) || a.t.index - b.t.index);
+  const keep = new Set(ranked.slice(0, n).map((r) => r.t.id));
+  return sweeps.map((s) => ({ ...s, trials: s.trials.filter((t) => keep.has(t.id)) }));
+}
