@@ -15,6 +15,10 @@
  *   the data, with resumable trial records, claims and shards.
  * - **Results**: {@linkcode readSweep}, {@linkcode compareSweeps}, {@linkcode formatComparison},
  *   {@linkcode writePlots} and {@linkcode writeReport} read and present them.
+ * - **Notebooks**: {@linkcode sweep} runs a sweep from a Jupyter cell (`deno jupyter`) with a
+ *   progress element updated in place; {@linkcode loadSweep}, {@linkcode compare} and
+ *   {@linkcode chart} give results that display themselves as HTML tables and SVG charts.
+
  *
  * @example
  * ```ts
@@ -127,3 +131,7 @@ export {
 export { type Format, formatComparison } from "./src/results/table.ts";
 export { type ChartSpec, curveSpec, renderSvg, writePlots } from "./src/results/plots.ts";
 export { reportHtml, writeReport } from "./src/results/report.ts";
+
+export { Html, JUPYTER_DISPLAY, type MediaBundle, Svg } from "./src/notebook/display.ts";
+export { chart, compare, ComparisonView, loadSweep, SweepView } from "./src/notebook/views.ts";
+export { NotebookSweep, type NotebookSweepOptions, sweep } from "./src/notebook/sweep.ts";

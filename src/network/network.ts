@@ -193,7 +193,24 @@ export class Network {
   }
 
   /**
+   * In a Jupyter notebook, a network shows as a table of its layers (Deno's display protocol;
+   * nothing here needs the kernel).
+   */
+  [Symbol.for("Jupyter.display")](): Record<string, string> {
+    const esc = (s: string) => s.replaceAll("&", "&amp;").replaceAll("<", "&lt;");
+    const rows = this.summary().map((l, i) => `<tr><td>${i + 1}</td><td>${esc(l)}</td></tr>`);
+    const head = `Network: ${this.parameterCount.toLocaleString("en-US")} parameters, ${
+      esc(this.cost)
+    } cost`;
+    return {
+      "text/html": `<b>${head}</b><table><tr><th>layer</th><th></th></tr>${rows.join("")}</table>`,
+      "text/plain": [head, ...this.summary().map((l) => `  ${l}`)].join("\n"),
+    };
+  }
+
+  /**
    * Draws the parameters from `rng`: all biases, then all weights, layer by layer, row-major
+
    * (out, in), as network.py does. `initStd` is the standard deviation of `scaled`.
    */
   initialize(rng: Rng, init: Init, initStd = 0.01): this {

@@ -107,7 +107,13 @@ export function curveSpec(sweeps: SweepData[], metric: MetricName, note?: string
   const log = info.kind === "layers";
   const names = [...new Set(sweeps.map((s) => s.experiment.name))].join(", ") +
     (note ? ` (${note})` : "");
-  const color = { field: "setting", type: "nominal" as const, title, sort: null };
+  const color = {
+    field: "setting",
+    type: "nominal" as const,
+    title,
+    sort: null,
+    legend: { symbolOpacity: 1 },
+  };
   const x = {
     field: "epoch",
     type: "quantitative" as const,
@@ -128,8 +134,9 @@ export function curveSpec(sweeps: SweepData[], metric: MetricName, note?: string
           x,
           y: { field: "low", type: "quantitative", title: yTitle, scale },
           y2: { field: "high" },
-          // The band's own channel: same field and scheme as the lines, no legend of its own.
-          fill: { ...color, legend: null },
+          // The same color channel as the lines: one scale, one legend (a separate fill
+          // channel with legend null would hide the lines' legend when they have no points).
+          color,
         },
       },
       {

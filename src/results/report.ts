@@ -19,7 +19,8 @@ function esc(s: string): string {
   );
 }
 
-function tableHtml(c: Comparison): string {
+/** The settings table as an HTML `<table id="settings">`, the best row marked with ★. */
+export function tableHtml(c: Comparison): string {
   const { header, cells } = comparisonCells(c);
   const head = header.map((h, i) => `<th>${i === 0 ? "best" : esc(h)}</th>`).join("");
   const body = cells

@@ -1,0 +1,183 @@
+// The notebooks in notebooks/, executed for real by Jupyter (nbconvert) on Deno's kernel with
+// small settings (NETSWEEP_QUICK), failing on any cell error; their outputs must hold the
+// settings table as HTML, the progress element, and SVG charts. Skipped, with a message, where
+// Jupyter is not installed (CI installs jupyter-nbconvert from Debian).
+import { assert, assertEquals } from "./_assert.ts";
+import { Html, JUPYTER_DISPLAY, Network, Svg } from "../mod.ts";
+import { notebookProgress } from "../src/notebook/progress.ts";
+import type { SweepEvent } from "../src/sweep/runner.ts";
+
+const jupyter = (() => {
+  try {
+    return new Deno.Command("jupyter", {
+      args: ["nbconvert", "--version"],
+      stdout: "null",
+      stderr: "null",
+    })
+      .outputSync().success;
+  } catch {
+    return false;
+  }
+})();
+
+interface Output {
+  output_type: string;
+  data?: Record<string, string | string[]>;
+  text?: string | string[];
+  ename?: string;
+}
+
+const text = (v: string | string[] | undefined) => (Array.isArray(v) ? v.join("") : v ?? "");
+
+async function ensureKernel(): Promise<void> {
+  const list = await new Deno.Command("jupyter", { args: ["kernelspec", "list", "--json"] })
+    .output();
+  const specs = JSON.parse(new TextDecoder().decode(list.stdout)).kernelspecs ?? {};
+  if (specs.deno) return;
+  const install = await new Deno.Command(Deno.execPath(), { args: ["jupyter", "--install"] })
+    .output();
+  assert(install.success, "deno jupyter --install");
+}
+
+Deno.test({
+  name: "every notebook runs on Deno's Jupyter kernel and shows HTML tables and SVG charts",
+  ignore: !jupyter,
+  sanitizeResources: false,
+  async fn(t) {
+    await ensureKernel();
+    // A scratch folder beside notebooks/, so that their `../mod.ts` imports resolve.
+    const dir = Deno.makeTempDirSync({ dir: ".", prefix: ".notebook-run-" });
+    try {
+      const names = [...Deno.readDirSync("notebooks")].map((e) => e.name)
+        .filter((n) => n.endsWith(".ipynb")).sort();
+      assertEquals(names, [
+        "ch1-learning-rates.ipynb",
+        "ch3-overfitting.ipynb",
+        "read-results.ipynb",
+      ]);
+      // read-results reads the sweep that ch1-learning-rates runs: run in that order.
+      const order = ["ch1-learning-rates.ipynb", "ch3-overfitting.ipynb", "read-results.ipynb"];
+      for (const name of order) {
+        await t.step(name, async () => {
+          Deno.copyFileSync(`notebooks/${name}`, `${dir}/${name}`);
+          const start = performance.now();
+          const run = await new Deno.Command("jupyter", {
+            args: [
+              "nbconvert",
+              "--to",
+              "notebook",
+              "--execute",
+              "--inplace",
+              "--ExecutePreprocessor.timeout=600",
+              `${dir}/${name}`,
+            ],
+            env: { NETSWEEP_QUICK: "1", NO_COLOR: "1" },
+          }).output();
+          const seconds = (performance.now() - start) / 1000;
+          assert(
+            run.success,
+            `${name} failed:\n${new TextDecoder().decode(run.stderr).slice(-3000)}`,
+          );
+          console.log(`${name}: executed in ${seconds.toFixed(1)} s`);
+          const nb = JSON.parse(Deno.readTextFileSync(`${dir}/${name}`));
+          const outputs: Output[] = nb.cells.flatMap((c: { outputs?: Output[] }) =>
+            c.outputs ?? []
+          );
+          assert(!outputs.some((o) => o.output_type === "error"), `${name} has an error output`);
+          const html = outputs.map((o) => text(o.data?.["text/html"])).join("\n");
+          const svgs = outputs.map((o) => text(o.data?.["image/svg+xml"])).filter(Boolean);
+          assert(
+            svgs.length > 0 && svgs.every((s) => s.startsWith("<svg")),
+            `${name}: no SVG chart`,
+          );
+          if (name !== "read-results.ipynb") {
+            assert(html.includes('<table id="settings">'), `${name}: no settings table`);
+            assert(/<td>★<\/td>/.test(html), `${name}: the best row is not marked`);
+            assert(html.includes("<progress"), `${name}: no progress element`);
+            assert(/<svg[^>]*class="marks"/.test(html), `${name}: no inline curve`);
+          } else {
+            assert(
+              outputs.some((o) => /4 trials x 2 epochs/.test(text(o.text))),
+              `${name}: did not read the quick sweep's zarr store`,
+            );
+          }
+          if (name === "ch3-overfitting.ipynb") {
+            assert(html.includes("Network: 23,860 parameters"), "the network's layers");
+          }
+        });
+      }
+    } finally {
+      Deno.removeSync(dir, { recursive: true });
+    }
+  },
+});
+
+Deno.test("display bundles: tables as HTML, charts as SVG, networks as their layers", () => {
+  const net = new Network({
+    layers: [{ type: "conv", maps: 4, kernel: 5 }, { type: "pool", size: 2 }, {
+      type: "dense",
+      size: 10,
+    }],
+    inputShape: [1, 28, 28],
+    cost: "log-likelihood",
+  });
+  const bundle = (net as unknown as Record<symbol, () => Record<string, string>>)
+    [JUPYTER_DISPLAY]();
+  for (const line of net.summary()) assert(bundle["text/html"].includes(`<td>${line}</td>`), line);
+  assert(net.summary()[0].startsWith("conv 4x5x5 -> 4x24x24, pool 2 -> 4x12x12"), net.summary()[0]);
+  assert(
+    bundle["text/plain"].startsWith(
+      `Network: ${net.parameterCount.toLocaleString("en-US")} parameters`,
+    ),
+  );
+  const svg = new Svg('<svg xmlns="http://www.w3.org/2000/svg"></svg>', "a chart");
+  assertEquals(Object.keys(svg[JUPYTER_DISPLAY]()).sort(), [
+    "image/svg+xml",
+    "text/html",
+    "text/plain",
+  ]);
+  assertEquals(new Html("<i>x</i>", "x")[JUPYTER_DISPLAY]()["text/html"], "<i>x</i>");
+});
+
+Deno.test("notebook progress: one display, updated in place, throttled", async () => {
+  const sent: [string, Record<string, unknown>][] = [];
+  const p = notebookProgress((type, content) => {
+    sent.push([type, content]);
+    return Promise.resolve();
+  }, 1e9);
+  const trial = { index: 0, id: "t", setting: { eta: 3 } } as never;
+  const experiment = { name: "eta" } as never;
+  p.onEvent(
+    {
+      type: "start",
+      experiment,
+      total: 1,
+      toRun: 1,
+      epochs: 3,
+      skipped: 0,
+      workers: 1,
+      dir: "d",
+      varying: ["eta"],
+    } as SweepEvent,
+  );
+  for (let epoch = 0; epoch < 3; epoch++) {
+    p.onEvent(
+      {
+        type: "epoch",
+        trial,
+        worker: 0,
+        epochs: 3,
+        metrics: { epoch, eta: 3, trainSeconds: 1, evalSeconds: 0, testAccuracy: 0.9 },
+      } as SweepEvent,
+    );
+  }
+  await p.finish();
+  // The first message creates the display, the last replaces it; the epochs in between were
+  // throttled away (interval 1e9 ms).
+  assertEquals(sent.map(([type]) => type), ["display_data", "update_display_data"]);
+  const ids = sent.map(([, c]) => (c.transient as { display_id: string }).display_id);
+  assertEquals(ids[0], ids[1]);
+  const last = (sent[1][1].data as Record<string, string>)["text/html"];
+  assert(last.includes('<progress value="3" max="3"'), last);
+  assert(last.includes("finished"), last);
+});
