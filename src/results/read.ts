@@ -10,7 +10,7 @@ import { join, resolve } from "node:path";
 import { NetsweepError } from "../errors.ts";
 import type { Experiment } from "../experiment/schema.ts";
 import { type ExperimentMeta, readMetas } from "../store/meta.ts";
-import { readRecords, type TrialRecord } from "../store/records.ts";
+import { readRecords, type RecordCache, type TrialRecord } from "../store/records.ts";
 import { recordsDigest, storeDigest, storeOrder } from "../store/zarr_store.ts";
 import { datasetKey, expandTrials } from "../experiment/expand.ts";
 
@@ -61,7 +61,10 @@ async function format1Meta(dir: string): Promise<ExperimentMeta | null> {
  * console.log(sweep.trials.length, sweep.trials[0].epochs.at(-1)?.testAccuracy);
  * ```
  */
-export async function readSweep(dir: string): Promise<SweepData> {
+export async function readSweep(
+  dir: string,
+  options: { cache?: RecordCache } = {},
+): Promise<SweepData> {
   let info: Deno.FileInfo;
   try {
     info = await Deno.stat(dir);
@@ -71,7 +74,8 @@ export async function readSweep(dir: string): Promise<SweepData> {
   if (!info.isDirectory) {
     throw new NetsweepError(dir, "not a directory (give a results directory, like results/eta)");
   }
-  const { records, skipped } = await readRecords(dir);
+  const { records, skipped } = await readRecords(dir, options.cache);
+
   const metas = await readMetas(dir);
   const stored = storeOrder(records.values());
   // Trials an experiment plans that no process has started yet (another shard's) are pending.

@@ -29,7 +29,21 @@ function aliveFile(dir: string, owner: Owner): string {
   return join(dir, ".alive", `${owner.host}-${owner.pid}`);
 }
 
+/**
+ * Whether the process `host`:`pid` that runs trials in results directory `dir` is alive, judged
+ * by its heartbeat file as another host would (the live view's "running" marks).
+ */
+export function heartbeatFresh(dir: string, host: string, pid: number): boolean {
+  try {
+    const beat = Deno.statSync(aliveFile(dir, { host, pid })).mtime?.getTime() ?? 0;
+    return Date.now() - beat <= STALE_MS;
+  } catch {
+    return false;
+  }
+}
+
 /** This process's claims on one results directory, and its heartbeat. */
+
 export class Claims {
   readonly #dir: string;
   readonly #me: Owner = { host: hostname(), pid: Deno.pid };

@@ -1,0 +1,323 @@
+/**
+ * The live view: a local web server (127.0.0.1 only, a free port) over a results folder. It
+ * finds the sweeps in the folder, polls their trial records (the files every sweep process,
+ * shard or scheduler job writes, so it can watch any of them, on a shared filesystem too) and
+ * pushes each change to the page by server-sent events; the page then fetches the new table
+ * and curves without reloading. Everything the page needs is served from the package (no
+ * network). Requests name sweeps by the keys the server found, never by path: nothing outside
+ * the folder can be asked for.
+ *
+ * @module
+ */
+import { join, relative, resolve } from "node:path";
+import { readSweep } from "../results/read.ts";
+import { renderCharts } from "../results/plots.ts";
+import type { RecordCache } from "../store/records.ts";
+import { type LiveView, liveView } from "./view.ts";
+import { APP_JS, PAGE_HTML } from "./_page.ts";
+
+/** Options of {@linkcode serveResults}. */
+export interface ServeOptions {
+  /** Port to listen on; default 0 (a free one). */
+  port?: number;
+  /** How often watched sweeps' records are polled; default 200 ms. */
+  pollMs?: number;
+  /** Stops the server. */
+  signal?: AbortSignal;
+}
+
+/** A running live view. */
+export interface LiveServer {
+  /** `http://127.0.0.1:<port>/` */
+  url: string;
+  /** Resolves once the server has stopped. */
+  finished: Promise<void>;
+  /** Stops it. */
+  shutdown(): Promise<void>;
+}
+
+interface Watched {
+  key: string;
+  dir: string;
+  cache: RecordCache;
+  /** Bumped when the records change. */
+  version: number;
+  signature: string;
+  view: LiveView | { key: string; dir: string; error: string };
+  charts: [string, string][];
+  chartsVersion: number;
+  chartsFor: string;
+  renderedAt: number;
+  renderMs: number;
+  /** When the records were last read, and what that cost. */
+  readAt: number;
+  readMs: number;
+  /** When the view was last computed (running trials' liveness and ETAs age). */
+  viewAt: number;
+}
+
+/** Directories of `root` (and `root` itself) that hold a sweep: a `trials/` or `experiments/`. */
+async function findSweeps(root: string, depth = 2): Promise<string[]> {
+  const out: string[] = [];
+  const isSweep = async (d: string) => {
+    for (const sub of ["trials", "experiments"]) {
+      try {
+        if ((await Deno.stat(join(d, sub))).isDirectory) return true;
+      } catch { /* not this one */ }
+    }
+    return false;
+  };
+  const walk = async (d: string, left: number) => {
+    if (await isSweep(d)) return void out.push(d);
+    if (left === 0) return;
+    let entries: Deno.DirEntry[] = [];
+    try {
+      entries = await Array.fromAsync(Deno.readDir(d));
+    } catch { /* unreadable: nothing here */ }
+    for (const e of entries.sort((a, b) => a.name.localeCompare(b.name))) {
+      if (e.isDirectory && !e.name.startsWith(".")) await walk(join(d, e.name), left - 1);
+    }
+  };
+  await walk(root, depth);
+  return out;
+}
+
+/** A sweep's signature: the page's table changes exactly when it does. */
+function signatureOf(
+  trials: { id: string; status: string; epochs: unknown[] }[],
+  skipped: string[],
+): string {
+  return JSON.stringify([trials.map((t) => [t.id, t.status, t.epochs.length]), skipped]);
+}
+
+/**
+ * Serves the live view of results folder `root`.
+ *
+ * @example
+ * ```ts ignore
+ * import { serveResults } from "./server.ts";
+ * const server = serveResults("results");
+ * console.log(`open ${server.url}`);
+ * ```
+ */
+export function serveResults(root: string, options: ServeOptions = {}): LiveServer {
+  const rootDir = resolve(root);
+  const pollMs = options.pollMs ?? 200;
+  const watched = new Map<string, Watched>();
+  const streams = new Set<ReadableStreamDefaultController<Uint8Array>>();
+  const encoder = new TextEncoder();
+  let listVersion = 0;
+  let listSignature = "";
+  let port = 0;
+
+  const push = (event: string, data: unknown) => {
+    const chunk = encoder.encode(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+    for (const c of streams) {
+      try {
+        c.enqueue(chunk);
+      } catch {
+        streams.delete(c);
+      }
+    }
+  };
+
+  const discover = async () => {
+    const dirs = await findSweeps(rootDir);
+    const keys = new Set<string>();
+    for (const dir of dirs) {
+      const key = relative(rootDir, dir) || ".";
+      keys.add(key);
+      if (!watched.has(key)) {
+        watched.set(key, {
+          key,
+          dir,
+          cache: new Map(),
+          version: 0,
+          signature: "",
+          view: { key, dir, error: "not read yet" },
+          charts: [],
+          chartsVersion: 0,
+          chartsFor: "",
+          renderedAt: 0,
+          renderMs: 0,
+          readAt: 0,
+          readMs: 0,
+          viewAt: 0,
+        });
+      }
+    }
+    for (const k of [...watched.keys()]) if (!keys.has(k)) watched.delete(k);
+    const signature = [...keys].join("\n");
+    if (signature !== listSignature) {
+      listSignature = signature;
+      listVersion++;
+      push("list", { version: listVersion });
+    }
+  };
+
+  const poll = async (w: Watched) => {
+    // A large sweep is read less often: reading costs at most a tenth of the time.
+    if (performance.now() - w.readAt < 10 * w.readMs) return;
+    let signature: string;
+    try {
+      const start = performance.now();
+      const sweep = await readSweep(w.dir, { cache: w.cache });
+      signature = signatureOf(sweep.trials, sweep.skipped);
+      const stale = "running" in w.view && w.view.running.length > 0 &&
+        performance.now() - w.viewAt > 5000;
+      if (signature !== w.signature || stale) {
+        w.view = liveView(w.key, sweep);
+        w.viewAt = performance.now();
+        w.version++;
+      }
+      w.readAt = performance.now();
+      w.readMs = w.readAt - start;
+      // Curves cost tens of milliseconds: redrawn at most every second, or five times their
+      // cost, whichever is longer, and always once the records settle.
+      const due = performance.now() - w.renderedAt >= Math.max(1000, 5 * w.renderMs);
+      if (signature !== w.chartsFor && (due || signature === w.signature)) {
+        const start = performance.now();
+        w.charts = await renderCharts([sweep]);
+        w.renderMs = performance.now() - start;
+        w.renderedAt = performance.now();
+        w.chartsFor = signature;
+        w.chartsVersion++;
+      }
+    } catch (err) {
+      // A folder the server cannot read shows as a note; the server goes on.
+      const error = `${w.dir}: ${(err as Error).message.split("\n")[0]}`;
+      signature = `error ${error}`;
+      if (signature !== w.signature) {
+        w.view = { key: w.key, dir: w.dir, error };
+        w.version++;
+      }
+    }
+    if (
+      signature !== w.signature || w.chartsVersion !== lastCharts.get(w.key) ||
+      w.version !== lastVersion.get(w.key)
+    ) {
+      lastVersion.set(w.key, w.version);
+      w.signature = signature;
+      lastCharts.set(w.key, w.chartsVersion);
+      push("update", { key: w.key, version: w.version, chartsVersion: w.chartsVersion });
+    }
+  };
+  const lastCharts = new Map<string, number>();
+  const lastVersion = new Map<string, number>();
+
+  let stopped = false;
+  let ticks = 0;
+  const loop = async () => {
+    while (!stopped) {
+      if (ticks++ % Math.max(1, Math.round(2000 / pollMs)) === 0) await discover();
+      for (const w of watched.values()) await poll(w);
+      await new Promise((r) => setTimeout(r, pollMs));
+    }
+  };
+
+  const json = (body: unknown, status = 200) =>
+    new Response(JSON.stringify(body), {
+      status,
+      headers: { "content-type": "application/json; charset=utf-8", "cache-control": "no-store" },
+    });
+
+  const handler = (req: Request): Response => {
+    const url = new URL(req.url);
+    // Only this machine's names for the server (a page elsewhere cannot rebind a name to it).
+    const host = req.headers.get("host") ?? "";
+    if (host !== `127.0.0.1:${port}` && host !== `localhost:${port}`) {
+      return new Response("forbidden host\n", { status: 403 });
+    }
+    if (req.method !== "GET") return new Response("method not allowed\n", { status: 405 });
+    try {
+      const path = url.pathname;
+      if (path === "/") {
+        return new Response(PAGE_HTML, {
+          headers: { "content-type": "text/html; charset=utf-8" },
+        });
+      }
+      if (path === "/app.js") {
+        return new Response(APP_JS, {
+          headers: { "content-type": "text/javascript; charset=utf-8" },
+        });
+      }
+      if (path === "/api/sweeps") {
+        return json({
+          root: rootDir,
+          version: listVersion,
+          sweeps: [...watched.values()].map((w) => ({
+            key: w.key,
+            version: w.version,
+            chartsVersion: w.chartsVersion,
+            ...("error" in w.view
+              ? { error: w.view.error }
+              : { name: w.view.name, trials: w.view.trials, statuses: w.view.statuses }),
+          })),
+        });
+      }
+      if (path === "/api/events") {
+        let self: ReadableStreamDefaultController<Uint8Array>;
+        const body = new ReadableStream<Uint8Array>({
+          start(c) {
+            self = c;
+            streams.add(c);
+            c.enqueue(encoder.encode(`retry: 1000\nevent: hello\ndata: {}\n\n`));
+          },
+          cancel() {
+            streams.delete(self);
+          },
+        });
+        return new Response(body, {
+          headers: { "content-type": "text/event-stream", "cache-control": "no-store" },
+        });
+      }
+      const m = /^\/api\/sweeps\/([^/]+)(\/charts)?$/.exec(path);
+      // Keys are looked up, never joined into a path: `..` or a absolute name is just unknown.
+      const w = m ? watched.get(decodeURIComponent(m[1])) : undefined;
+      if (m && w) {
+        return m[2]
+          ? json({ key: w.key, chartsVersion: w.chartsVersion, charts: w.charts })
+          : json({ ...w.view, version: w.version, chartsVersion: w.chartsVersion });
+      }
+      return new Response("not found\n", { status: 404 });
+    } catch (err) {
+      return json({ error: (err as Error).message }, 500);
+    }
+  };
+
+  const server = Deno.serve(
+    { hostname: "127.0.0.1", port: options.port ?? 0, signal: options.signal, onListen() {} },
+    handler,
+  );
+  port = server.addr.port;
+  // Keep-alive comments so proxies and browsers keep the event stream open.
+  const keepAlive = setInterval(() => {
+    for (const c of streams) {
+      try {
+        c.enqueue(encoder.encode(": keep-alive\n\n"));
+      } catch {
+        streams.delete(c);
+      }
+    }
+  }, 15_000);
+  const running = loop();
+  const finished = server.finished.then(async () => {
+    stopped = true;
+    clearInterval(keepAlive);
+    await running;
+  });
+  return {
+    url: `http://127.0.0.1:${port}/`,
+    finished,
+    async shutdown() {
+      for (const c of streams) {
+        try {
+          c.close();
+        } catch { /* closed */ }
+      }
+      streams.clear();
+      await server.shutdown();
+      await finished;
+    },
+  };
+}
