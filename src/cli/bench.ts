@@ -1,6 +1,8 @@
 /**
- * `deno task bench [--only load|train|sweep] [--runs N] [--sweep-epochs N]`: loader and training benchmarks. Quote
- * its medians and ratios; timed tests are flaky on shared machines, a benchmark is not.
+ * `deno task bench [--only load|train|models|sweep|scale] [--runs N]`: the loader, training,
+ * the books' larger networks beside numpy and PyTorch, and sweep overheads. Quote its medians
+ * and ratios; timed tests are flaky on shared machines, a benchmark is not.
+
  *
  * @module
  */
@@ -8,7 +10,7 @@ import { parseArgs } from "./_args.ts";
 import { runMain, UsageError } from "./_main.ts";
 import { benchLoad } from "../bench/load.ts";
 
-const PARTS = ["load", "train", "sweep", "scale"];
+const PARTS = ["load", "train", "models", "sweep", "scale"];
 const USAGE = `usage: deno task bench [--only ${
   PARTS.join("|")
 }] [--runs N] [--sweep-epochs N] [--scale-trials N]`;
@@ -42,7 +44,12 @@ runMain(async () => {
     const { benchTrain } = await import("../bench/train.ts");
     benchTrain(Math.max(3, runs));
   }
+  if (!values.only || values.only === "models") {
+    const { benchModels } = await import("../bench/models.ts");
+    benchModels(Math.max(3, Math.min(5, runs)));
+  }
   if (!values.only || values.only === "sweep") {
+
     const { benchSweep } = await import("../bench/sweep.ts");
     benchSweep(Math.min(3, runs), Number(values["sweep-epochs"]));
   }
