@@ -92,7 +92,46 @@ export class Rng {
     return result;
   }
 
+  /**
+   * Fills `out[0..n)` with the next `n` values of {@linkcode nextUint32} (the same sequence),
+   * the state kept in locals: dropout masks draw one value per neuron and mini-batch.
+   *
+   * @example
+   * ```ts
+   * import { assertEquals } from "../tests/_assert.ts";
+   * import { Rng } from "./prng.ts";
+   * const a = new Rng(7);
+   * const b = new Rng(7);
+   * const out = new Uint32Array(5);
+   * a.fillUint32(out, 5);
+   * assertEquals([...out], Array.from({ length: 5 }, () => b.nextUint32()));
+   * assertEquals(a.nextUint32(), b.nextUint32());
+   * ```
+   */
+  fillUint32(out: Uint32Array, n: number): void {
+    let s0 = this.#s0;
+    let s1 = this.#s1;
+    let s2 = this.#s2;
+    let s3 = this.#s3;
+    for (let i = 0; i < n; i++) {
+      const r = Math.imul(s1, 5);
+      out[i] = Math.imul((r << 7) | (r >>> 25), 9);
+      const t = s1 << 9;
+      s2 ^= s0;
+      s3 ^= s1;
+      s1 ^= s2;
+      s0 ^= s3;
+      s2 ^= t;
+      s3 = (s3 << 11) | (s3 >>> 21);
+    }
+    this.#s0 = s0 >>> 0;
+    this.#s1 = s1 >>> 0;
+    this.#s2 = s2 >>> 0;
+    this.#s3 = s3 >>> 0;
+  }
+
   /** A uniform float in [0, 1) with 53 random bits. */
+
   nextFloat(): number {
     const hi = this.nextUint32() >>> 5;
     const lo = this.nextUint32() >>> 6;

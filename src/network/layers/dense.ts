@@ -464,7 +464,16 @@ export class DenseLayer implements Layer {
   }
 }
 
+/** A Uint32Array view of each mask's bytes, made once (no allocation per mini-batch). */
+const DRAWS = new WeakMap<Float32Array, Uint32Array>();
+function drawsOf(mask: Float32Array): Uint32Array {
+  let d = DRAWS.get(mask);
+  if (!d) DRAWS.set(mask, d = new Uint32Array(mask.buffer, mask.byteOffset, mask.length));
+  return d;
+}
+
 /** xDrop = x ⊙ mask, each value kept when a uniform draw is above p (Saito's `rand > ratio`). */
+
 function dropInputs(
   x: Float32Array,
   xDrop: Float32Array,
@@ -473,12 +482,16 @@ function dropInputs(
   p: number,
   pass: Pass,
 ): void {
-  // One 32-bit draw per value: kept when u > p·2^32 (p to 2^-32 precision).
+  // One 32-bit draw per value: kept when u > p·2^32 (p to 2^-32 precision). The draws land in
+  // the mask's own bytes first (a Uint32Array view of it), then become 0 or 1 in place.
   const threshold = Math.floor(p * 4294967296);
-  const rng = pass.rng;
+  const draws = drawsOf(mask);
+  pass.rng!.fillUint32(draws, n);
+
   for (let i = 0; i < n; i++) {
-    const keep = rng.nextUint32() > threshold ? 1 : 0;
+    const keep = draws[i] > threshold ? 1 : 0;
     mask[i] = keep;
     xDrop[i] = x[i] * keep;
   }
+
 }
