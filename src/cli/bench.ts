@@ -49,7 +49,6 @@ runMain(async () => {
     benchModels(Math.max(3, Math.min(5, runs)));
   }
   if (!values.only || values.only === "sweep") {
-
     const { benchSweep } = await import("../bench/sweep.ts");
     benchSweep(Math.min(3, runs), Number(values["sweep-epochs"]));
   }

@@ -493,5 +493,4 @@ function dropInputs(
     mask[i] = keep;
     xDrop[i] = x[i] * keep;
   }
-
 }
