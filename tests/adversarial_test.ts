@@ -70,7 +70,6 @@ function badValues(f: Field): unknown[] {
       break;
   }
   return out.filter((v) => v !== undefined);
-
 }
 
 /** A typo of `name`: its second letter dropped. */
