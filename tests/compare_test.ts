@@ -85,7 +85,11 @@ Deno.test("compareSweeps() aggregates repeats per setting, best first", async (t
       ...full.split("\n").filter((l) => /^\*/.test(l)).map((l) => l.length),
     );
     const compact = formatComparison(single, "table", fullWidth - 1);
-    assertMatch(compact, /^\s+best\s+epoch\s+final\s+validation\s+s\/epoch/m);
+    assertMatch(
+      compact,
+      /^\s+best\s+epoch\s+final\s+validation\s+test accuracy at best val\.\s+s\/epoch/m,
+    );
+
     assertMatch(compact, /\d+\.\d\d% \(\d+ \/ 20\)\s+\d+\s+\d+\.\d\d%\s+\d/);
     assertMatch(compact, /\(best and final: test accuracy\)/);
   });

@@ -206,7 +206,11 @@ Deno.test("parseExperiment() names the file and JSON path of every mistake", asy
       );
       const exp = parseExperiment(json, e.name);
       assert(exp.description.length > 20, `${e.name} describes itself`);
-      for (const t of expandTrials(exp)) assertEquals(t.setting.sizes.at(-1), 10);
+      for (const t of expandTrials(exp)) {
+        // Ten outputs, one per digit: the last layer's size, or the last of `sizes`.
+        const last = t.setting.layers?.at(-1);
+        assertEquals(last && "size" in last ? last.size : t.setting.sizes.at(-1), 10, e.name);
+      }
     }
   });
 });

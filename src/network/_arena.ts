@@ -100,12 +100,20 @@ export function simdKind(): "relaxed" | "plain" {
 
 const PAGE = 65536;
 
+/** Recycled arenas by size (per thread: each worker has its own module state). */
+const SPARES = new Map<
+  number,
+  { memory: WebAssembly.Memory; kernels: Kernels; dirty: number }[]
+>();
+
 /** A bump allocator over one Network's WebAssembly memory. */
 export class WasmArena {
   readonly memory: WebAssembly.Memory;
   readonly kernels: Kernels;
   readonly maxBytes: number;
   #top = 16; // 0..15 stay zero: a kernel's "no bias" pointer reads zeros there
+  /** Bytes below this may hold a recycled network's values: zeroed as they are handed out. */
+  #dirty = 0;
 
   /** An arena that may grow to `maxBytes` (rounded up to 64 KiB pages). */
   constructor(maxBytes: number) {
@@ -117,9 +125,33 @@ export class WasmArena {
       );
     }
     this.maxBytes = maximum * PAGE;
+    // A recycled arena of this size: a new memory and instance cost more than a small trial's
+    // training (a sweep of thousands of tiny trials builds one network per trial).
+    const spare = SPARES.get(this.maxBytes)?.pop();
+    if (spare) {
+      this.memory = spare.memory;
+      this.kernels = spare.kernels;
+      this.#dirty = spare.dirty;
+      return;
+    }
     this.memory = new WebAssembly.Memory({ initial: 1, maximum, shared: true });
     const instance = new WebAssembly.Instance(chosen.module, { env: { memory: this.memory } });
     this.kernels = instance.exports as unknown as Kernels;
+  }
+
+  /**
+   * Gives the arena back for the next network of the same size, its bytes zeroed. Every array
+   * taken from it is invalid afterwards: only a caller that drops the network may do this.
+   */
+  recycle(): void {
+    this.#dirty = Math.max(this.#dirty, this.#top);
+    this.#top = 16;
+
+    const list = SPARES.get(this.maxBytes) ?? [];
+    if (list.length < 2) {
+      list.push({ memory: this.memory, kernels: this.kernels, dirty: this.#dirty });
+    }
+    SPARES.set(this.maxBytes, list);
   }
 
   /** Bytes allocated so far. */
@@ -146,21 +178,46 @@ export class WasmArena {
     return ptr;
   }
 
+  /** Zeroes what a recycled network left in `[ptr, ptr + bytes)`. */
+  #clean(ptr: number, bytes: number): void {
+    if (ptr >= this.#dirty) return;
+    new Uint8Array(this.memory.buffer, ptr, Math.min(bytes, this.#dirty - ptr)).fill(0);
+  }
+
   /** A zeroed Float32Array of `n` values in the arena. */
   float32(n: number): Float32Array {
     const ptr = this.#alloc(n * 4); // first: it may grow the memory
+    this.#clean(ptr, n * 4);
     return new Float32Array(this.memory.buffer, ptr, n);
   }
 
+  /**
+   * A Float32Array of `n` values that its user overwrites before reading (a batch's inputs
+   * gathered from the dataset): not zeroed when the arena is recycled.
+   */
+  scratch32(n: number): Float32Array {
+    const ptr = this.#alloc(n * 4);
+    return new Float32Array(this.memory.buffer, ptr, n);
+  }
+
+  /** {@linkcode scratch32}'s Uint16Array. */
+  scratch16(n: number): Uint16Array {
+    const ptr = this.#alloc(n * 2);
+    return new Uint16Array(this.memory.buffer, ptr, n);
+  }
+
   /** A zeroed Uint16Array of `n` values in the arena. */
+
   uint16(n: number): Uint16Array {
     const ptr = this.#alloc(n * 2);
+    this.#clean(ptr, n * 2);
     return new Uint16Array(this.memory.buffer, ptr, n);
   }
 
   /** A zeroed Int32Array of `n` values in the arena. */
   int32(n: number): Int32Array {
     const ptr = this.#alloc(n * 4);
+    this.#clean(ptr, n * 4);
     return new Int32Array(this.memory.buffer, ptr, n);
   }
 }

@@ -71,7 +71,9 @@ export class Engine {
       ws = {
         m,
         rows: new Uint32Array(m),
-        input: this.sparseFirst ? new Float32Array(0) : this.arena.float32(m * this.inputSize),
+        // Gathered from the dataset before every forward pass: scratch.
+        input: this.sparseFirst ? new Float32Array(0) : this.arena.scratch32(m * this.inputSize),
+
         works: this.layers.map((l) => l.allocate(this.arena, m)),
       };
       this.#workspaces.set(m, ws);

@@ -41,10 +41,19 @@ export async function writeFileAtomic(path: string, data: Uint8Array | string): 
 /** {@linkcode writeFileAtomic} for synchronous callers (a worker between epochs). */
 export function writeFileAtomicSync(path: string, data: Uint8Array | string): void {
   const tmp = `${path}.${Deno.pid}.${counter++}.tmp`;
-  try {
-    Deno.mkdirSync(dirname(path), { recursive: true });
+  const write = () => {
     if (typeof data === "string") Deno.writeTextFileSync(tmp, data);
     else Deno.writeFileSync(tmp, data);
+  };
+  try {
+    try {
+      write();
+    } catch (err) {
+      // The directory is made only when missing: a sweep writes thousands of records.
+      if (!(err instanceof Deno.errors.NotFound)) throw err;
+      Deno.mkdirSync(dirname(path), { recursive: true });
+      write();
+    }
     Deno.renameSync(tmp, path);
   } catch (err) {
     try {

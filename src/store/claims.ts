@@ -48,6 +48,9 @@ export class Claims {
   readonly #dir: string;
   readonly #me: Owner = { host: hostname(), pid: Deno.pid };
   readonly #held = new Set<string>();
+  /** This process's claim file content, encoded once. */
+  readonly #owner = new TextEncoder().encode(JSON.stringify(this.#me));
+
   #timer: ReturnType<typeof setInterval> | undefined;
 
   constructor(dir: string) {
@@ -90,9 +93,16 @@ export class Claims {
     const path = claimFile(this.#dir, id);
     for (let attempt = 0; attempt < 3; attempt++) {
       try {
-        Deno.mkdirSync(recordsDir(this.#dir), { recursive: true });
-        const file = Deno.openSync(path, { write: true, createNew: true });
-        file.writeSync(new TextEncoder().encode(JSON.stringify(this.#me)));
+        let file: Deno.FsFile;
+        try {
+          file = Deno.openSync(path, { write: true, createNew: true });
+        } catch (err) {
+          // The directory is made only when missing (a claim per trial, thousands per sweep).
+          if (!(err instanceof Deno.errors.NotFound)) throw err;
+          Deno.mkdirSync(recordsDir(this.#dir), { recursive: true });
+          file = Deno.openSync(path, { write: true, createNew: true });
+        }
+        file.writeSync(this.#owner);
         file.close();
         this.#held.add(id);
         return true;

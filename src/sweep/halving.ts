@@ -78,14 +78,16 @@ function scoreAt(rec: TrialRecord | undefined, metric: MetricName, epochs: numbe
  * ```ts
  * import { assertEquals } from "../../tests/_assert.ts";
  * import { successiveHalving } from "./halving.ts";
- * // Three trials at their first rung (1 epoch): only the best goes on to 3 epochs.
+ * // Three trials at their first rung (1 epoch): only the best goes on, and as the lone
+ * // survivor it runs to its planned end.
  * const rec = (id: string, acc: number) =>
  *   ({ id, status: "paused", epochs: [{ epoch: 0, trainSeconds: 1, validationAccuracy: acc }] });
  * const records = new Map([["a", rec("a", 0.5)], ["b", rec("b", 0.9)], ["c", rec("c", 0.7)]]);
  * const trials = ["a", "b", "c"].map((id, index) => ({ id, index, planned: 9 }));
  * const prune = { metric: "validationAccuracy" as const, minEpochs: 1, factor: 3 };
  * const s = successiveHalving(trials, records as never, prune);
- * assertEquals(s.actions.get("b"), { action: "run", until: 3 });
+ * assertEquals(s.actions.get("b"), { action: "run", until: 9 });
+
  * assertEquals(s.actions.get("a"), { action: "pruned", rung: 1 });
  * ```
  */

@@ -5,7 +5,7 @@
 /// <reference lib="deno.worker" />
 import { type Dataset, limitTraining } from "../data/dataset.ts";
 import { NetsweepError } from "../errors.ts";
-import { Network } from "../network/network.ts";
+import { engineOf, Network } from "../network/network.ts";
 import { deriveSeed, Rng } from "../prng.ts";
 import { density, sgd, type TrainState } from "../network/sgd.ts";
 import { hostname } from "../store/_atomic.ts";
@@ -169,6 +169,8 @@ function run(task: Task): void {
       stoppedBy: result.stoppedBy,
       kernel: result.kernel,
     });
+    // The next trial of this worker reuses the network's memory: the network is done with.
+    engineOf(net).arena.recycle();
   } finally {
     log.close();
   }

@@ -152,8 +152,10 @@ export class DenseLayer implements Layer {
       dBeta: batchNorm ? new Float32Array(outSize) : null,
       xDrop: dropout > 0 ? arena.float32(m * inSize) : null,
       mask: dropout > 0 ? arena.float32(m * inSize) : null,
-      nzIndex: sparseInput ? arena.uint16(m * inSize) : null,
-      nzValue: sparseInput ? arena.float32(m * inSize) : null,
+      // Filled per example up to its count before any read: scratch, not zeroed on reuse.
+      nzIndex: sparseInput ? arena.scratch16(m * inSize) : null,
+      nzValue: sparseInput ? arena.scratch32(m * inSize) : null,
+
       nzCount: sparseInput ? new Int32Array(m) : null,
       dropped: false,
     };
