@@ -7,6 +7,8 @@ import { type DistributionName, DISTRIBUTIONS } from "../src/experiment/distribu
 import { expandTrials } from "../src/experiment/expand.ts";
 import { parseExperiment } from "../src/experiment/schema.ts";
 import { rungs, successiveHalving } from "../src/sweep/halving.ts";
+import { SweepOutput } from "../src/sweep/output.ts";
+import { planSweep } from "../src/sweep/plan.ts";
 import { Rng } from "../src/prng.ts";
 import type { TrialRecord } from "../src/store/records.ts";
 
@@ -365,5 +367,39 @@ Deno.test("a pruned sweep killed with SIGKILL at random moments, then resumed, i
       withoutTimes(`${dir.path}/whole/killed/${f}`),
       f,
     );
+  }
+});
+
+Deno.test("a trial that starts and ends while the records are being read is not forgotten", async () => {
+  // Found as a shard running a pruned trial one epoch past its rung: the records read from
+  // disk while the trial ran replaced the one the worker had reported, halving saw the trial
+  // short of its rung and handed it out again.
+  using dir = tempDir();
+  const plan = planSweep(pruneFile(dir.path, "race", 2), [], {});
+  const output = await SweepOutput.open(`${dir.path}/out`, plan.meta);
+  try {
+    const [trial] = plan.trials;
+    const reading = output.reload();
+    const task = { trial, experiment: plan.meta.hash, planned: 9, until: 1 };
+    output.started(task, 0).epochs.push({
+      epoch: 0,
+      eta: 1,
+      trainSeconds: 0.1,
+      evalSeconds: 0.1,
+      validationAccuracy: 0.5,
+    });
+    output.records.get(trial.id)!.status = "paused";
+    output.finished(trial.id);
+    await reading;
+    assertEquals(output.records.get(trial.id)?.status, "paused");
+    assertEquals(output.records.get(trial.id)?.epochs.length, 1);
+    const state = successiveHalving(
+      plan.trials.map((t) => ({ id: t.id, index: t.index, planned: 9 })),
+      output.records,
+      plan.experiment.prune!,
+    );
+    assertEquals(state.actions.get(trial.id), { action: "wait" });
+  } finally {
+    output.claims.stop();
   }
 });

@@ -76,9 +76,15 @@ export class SweepOutput {
   }
 
   async #read(): Promise<void> {
+    const since = this.#changes;
     const { records, skipped } = await readRecords(this.dir, this.#cache);
-    // This process's running trials: what the workers reported is at least as new.
-    for (const id of this.#running) records.set(id, this.records.get(id)!);
+    // This process's running trials, and those it updated while the files were being read (a
+    // trial that started and ended meanwhile may be missing from, or older in, what was read):
+    // what the workers reported is at least as new.
+    for (const [id, change] of this.#changed) {
+      const mine = this.records.get(id);
+      if (mine && (change > since || this.#running.has(id))) records.set(id, mine);
+    }
     this.records = records;
     this.skipped = skipped;
     this.#metas = await readMetas(this.dir);
@@ -90,10 +96,18 @@ export class SweepOutput {
   }
 
   readonly #running = new Set<string>();
+  /** Per trial this process updated, the count of updates at its last one. */
+  readonly #changed = new Map<string, number>();
+  #changes = 0;
+
+  #touch(id: string): void {
+    this.#changed.set(id, ++this.#changes);
+  }
 
   /** A running trial of this process ended (its record on disk has its outcome). */
   finished(id: string): void {
     this.#running.delete(id);
+    this.#touch(id);
   }
 
   /** True when trial `id`'s record says it needs no more training. */
@@ -107,7 +121,7 @@ export class SweepOutput {
   started(task: Task, from: number): TrialRecord {
     const t = task.trial;
     this.#running.add(t.id);
-
+    this.#touch(t.id);
     const old = this.records.get(t.id);
     const rec: TrialRecord = {
       format: 2,
@@ -141,6 +155,7 @@ export class SweepOutput {
     // A trial whose outcome reached its record first keeps it (it finished as the sweep stopped).
     if (status === "interrupted" && isComplete(rec.status)) {
       this.records.set(id, rec);
+      this.#touch(id);
       return;
     }
 
@@ -148,6 +163,7 @@ export class SweepOutput {
     delete rec.damaged;
     await writeFileAtomic(path, recordText(rec));
     this.records.set(id, rec);
+    this.#touch(id);
   }
 
   /**
