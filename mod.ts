@@ -121,6 +121,7 @@ export {
 export { progressReporter } from "./src/sweep/progress.ts";
 
 export { readSweep, readSweeps, type SweepData } from "./src/results/read.ts";
+export type { RecordCache } from "./src/store/records.ts";
 export {
   type CompareOptions,
   compareSweeps,
