@@ -24,6 +24,9 @@ export const EXPAND_SEED = 0;
  * const out = expandShift1({ images, labels: Uint8Array.of(7), count: 1 }, 3, 3);
  * assertEquals(out.count, 5);
  * assertEquals([...out.labels], [7, 7, 7, 7, 7]);
+ * // Where the lit pixel went in each copy (in shuffled order): centre, below, above, right, left.
+ * const lit = [0, 1, 2, 3, 4].map((i) => out.images.subarray(9 * i, 9 * i + 9).indexOf(1));
+ * assertEquals(lit.sort(), [1, 3, 4, 5, 7]);
  * ```
  */
 export function expandShift1(split: Split, h: number, w: number): Split {
