@@ -1,7 +1,7 @@
 // Checks that fail on real bugs, each against an independent value: the generator's reference
 // outputs (computed in Python from the published algorithms), a shuffle's uniformity, every
 // cost against a float64 reference with regularisation and a split whose size is not the
-// batch's, network2.py's L2 step with n != m, each optimiser's first steps by hand, batch
+// batch's, the L2, L1 and weight-decay steps with n != m on both update paths, each optimiser's first steps by hand, batch
 // norm's running statistics, lower-is-better metrics in tables, the planned epoch count, and
 // the loader's helper thread converting for real.
 import { assert, assertEquals } from "./_assert.ts";
@@ -115,57 +115,83 @@ Deno.test("every cost matches the float64 reference, regularisation included", (
   }
 });
 
-Deno.test("network2.py's L2 step decays by eta·lmbda/n, n the training set's size", () => {
+Deno.test("L2, L1 and weight decay steps: 1/n for network2.py's and eq. 95's, none for Saito's", () => {
+  // n = 4 training images in batches of m = 2, so a step scaled by 1/m instead of 1/n, or
+  // weight decay scaled by 1/n, fails. Plain SGD takes the fused path (decay, shrink, step);
+  // momentum 0 takes the optimisers' path (regularisation added to the gradient): both checked.
   const data = tinyData(4, 3, 2, 5);
-  const net = new Network({ sizes: [3, 2, 2], cost: "cross-entropy" }).initialize(
-    new Rng(3),
-    "default",
-  );
-  const ref = refLayers(net);
   const eta = 0.3;
-  const lmbda = 0.7;
   const n = 4;
-  // Two batches of 2 in the data's order: w -> (1 - eta·lmbda/n)·w - eta·∂C_batch/∂w.
-  for (const start of [0, 2]) {
-    const xs = [0, 1].map((
-      e,
-    ) => [...data.training.images.subarray((start + e) * 3, (start + e) * 3 + 3)]);
-    const labels = [start % 2, (start + 1) % 2];
-    const grads = ref.map((l) => {
-      if (l.type !== "dense") throw new Error();
-      const h = 1e-6;
-      const g = (get: () => number, set: (v: number) => void) => {
-        const v = get();
-        set(v + h);
-        const up = referenceCost(ref, xs, labels, "sigmoid", "cross-entropy");
-        set(v - h);
-        const down = referenceCost(ref, xs, labels, "sigmoid", "cross-entropy");
-        set(v);
-        return (up - down) / (2 * h);
+  const cases = [{ lmbda: 0.7 }, { l1: 0.2 }, { weightDecay: 0.05 }] as const;
+  for (const reg of cases) {
+    for (const optimizer of ["sgd", "momentum"] as const) {
+      const { lmbda = 0, l1 = 0, weightDecay = 0 } = reg as {
+        lmbda?: number;
+        l1?: number;
+        weightDecay?: number;
       };
-      return {
-        w: l.w.map((row, j) => row.map((_, k) => g(() => l.w[j][k], (v) => (l.w[j][k] = v)))),
-        b: l.b.map((_, j) => g(() => l.b[j], (v) => (l.b[j] = v))),
-      };
-    });
-    ref.forEach((l, i) => {
-      if (l.type !== "dense") return;
-      l.w = l.w.map((row, j) =>
-        row.map((w, k) => (1 - (eta * lmbda) / n) * w - eta * grads[i].w[j][k])
+      const net = new Network({ sizes: [3, 2, 2], cost: "cross-entropy" }).initialize(
+        new Rng(3),
+        "default",
       );
-      l.b = l.b.map((b, j) => b - eta * grads[i].b[j]);
-    });
+      const ref = refLayers(net);
+      // Two batches of 2 in the data's order:
+      // w -> (1 - eta·(lmbda/n + weightDecay))·w - eta·(l1/n)·sgn(w) - eta·∂C_batch/∂w.
+      for (const start of [0, 2]) {
+        const xs = [0, 1].map((
+          e,
+        ) => [...data.training.images.subarray((start + e) * 3, (start + e) * 3 + 3)]);
+        const labels = [start % 2, (start + 1) % 2];
+        const grads = ref.map((l) => {
+          if (l.type !== "dense") throw new Error();
+          const h = 1e-6;
+          const g = (get: () => number, set: (v: number) => void) => {
+            const v = get();
+            set(v + h);
+            const up = referenceCost(ref, xs, labels, "sigmoid", "cross-entropy");
+            set(v - h);
+            const down = referenceCost(ref, xs, labels, "sigmoid", "cross-entropy");
+            set(v);
+            return (up - down) / (2 * h);
+          };
+          return {
+            w: l.w.map((row, j) => row.map((_, k) => g(() => l.w[j][k], (v) => (l.w[j][k] = v)))),
+            b: l.b.map((_, j) => g(() => l.b[j], (v) => (l.b[j] = v))),
+          };
+        });
+        ref.forEach((l, i) => {
+          if (l.type !== "dense") return;
+          l.w = l.w.map((row, j) =>
+            row.map((w, k) =>
+              (1 - eta * (lmbda / n + weightDecay)) * w - eta * (l1 / n) * Math.sign(w) -
+              eta * grads[i].w[j][k]
+            )
+          );
+          l.b = l.b.map((b, j) => b - eta * grads[i].b[j]);
+        });
+      }
+      sgd(net, data, {
+        eta,
+        ...reg,
+        optimizer,
+        momentum: 0,
+        miniBatchSize: 2,
+        epochs: 1,
+        seed: 1,
+        sampling: "sequential",
+      });
+      const got = refLayers(net);
+      const what = `${JSON.stringify(reg)} ${optimizer}`;
+      got.forEach((l, i) => {
+        const r = ref[i];
+        if (l.type !== "dense" || r.type !== "dense") return;
+        l.w.flat().forEach((w, q) =>
+          assert(close(w, r.w.flat()[q], 1e-5), `${what}: w ${i}.${q}: ${w} vs ${r.w.flat()[q]}`)
+        );
+        l.b.forEach((b, q) => assert(close(b, r.b[q], 1e-5), `${what}: b ${i}.${q}`));
+      });
+    }
   }
-  sgd(net, data, { eta, lmbda, miniBatchSize: 2, epochs: 1, seed: 1, sampling: "sequential" });
-  const got = refLayers(net);
-  got.forEach((l, i) => {
-    const r = ref[i];
-    if (l.type !== "dense" || r.type !== "dense") return;
-    l.w.flat().forEach((w, q) =>
-      assert(close(w, r.w.flat()[q], 1e-5), `w ${i}.${q}: ${w} vs ${r.w.flat()[q]}`)
-    );
-    l.b.forEach((b, q) => assert(close(b, r.b[q], 1e-5), `b ${i}.${q}`));
-  });
 });
 
 Deno.test("each optimiser's first steps, by hand", () => {
