@@ -8,6 +8,8 @@ import { expandTrials } from "../src/experiment/expand.ts";
 import { parseExperiment } from "../src/experiment/schema.ts";
 import { rungs, successiveHalving } from "../src/sweep/halving.ts";
 import { SweepOutput } from "../src/sweep/output.ts";
+import { PruneScheduler } from "../src/sweep/prune.ts";
+import type { Task } from "../src/sweep/_messages.ts";
 import { planSweep } from "../src/sweep/plan.ts";
 import { Rng } from "../src/prng.ts";
 import type { TrialRecord } from "../src/store/records.ts";
@@ -399,6 +401,47 @@ Deno.test("a trial that starts and ends while the records are being read is not 
       plan.experiment.prune!,
     );
     assertEquals(state.actions.get(trial.id), { action: "wait" });
+  } finally {
+    output.claims.stop();
+  }
+});
+
+Deno.test("a trial that finishes while halving decides is not handed out again", async () => {
+  // Found as a 2-worker pruned sweep training a trial one epoch past its rung (8 runs in 30):
+  // the verdict computed before an await was used after it, when the trial had finished.
+  using dir = tempDir();
+  const plan = planSweep(pruneFile(dir.path, "handed", 4), [], {});
+  const output = await SweepOutput.open(`${dir.path}/out`, plan.meta);
+  const sched = new PruneScheduler(plan, output, plan.trials);
+  const finish = (task: Task, accuracies: number[]) => {
+    const rec = output.started(task, 0);
+    accuracies.forEach((validationAccuracy, epoch) =>
+      rec.epochs.push({ epoch, eta: 1, trainSeconds: 0, evalSeconds: 0, validationAccuracy })
+    );
+    rec.status = "paused";
+    output.finished(task.trial.id);
+    sched.done(task, rec);
+  };
+  try {
+    const first = [];
+    for (let i = 0; i < 4; i++) first.push((await sched.next())!);
+    assertEquals(first.map((t) => t.until), [1, 1, 1, 1]);
+    const acc = [0.9, 0.8, 0.3, 0.2];
+    first.forEach((t, i) => finish(t, [acc[i]]));
+    // The best two go on to 2 epochs.
+    const [a, b] = [(await sched.next())!, (await sched.next())!];
+    assertEquals([a.trial.id, a.until, b.trial.id, b.until], [
+      first[0].trial.id,
+      2,
+      first[1].trial.id,
+      2,
+    ]);
+    const next = sched.next(); // decides, then awaits (marking the pruned ones) ...
+    finish(a, [0.9, 0.95]); // ... while `a` reaches its rung
+    finish(b, [0.8, 0.85]);
+    const task = (await next)!;
+    // `a` wins the rung and, alone, trains to its end: not `a` again to 2 epochs.
+    assertEquals([task.trial.id, task.until], [a.trial.id, 9]);
   } finally {
     output.claims.stop();
   }

@@ -11,7 +11,7 @@
  *
  * @module
  */
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import type { EpochMetrics } from "../network/metrics.ts";
 import { DEFAULT_SETTING, type Setting } from "../experiment/fields.ts";
 import { STATUS_INFO, type TrialStatus } from "./status.ts";
@@ -279,17 +279,68 @@ export class RecordLog {
   readonly #file: Deno.FsFile;
   readonly #encoder = new TextEncoder();
 
-  constructor(readonly path: string) {
+  /** Appends to the log at `path` (which exists). */
+  constructor(readonly path: string, file?: Deno.FsFile) {
     try {
-      this.#file = Deno.openSync(path, { append: true });
+      this.#file = file ?? Deno.openSync(path, { append: true });
     } catch (err) {
       throw ioError(path, err);
     }
   }
 
+  /**
+   * Opens the log at `path`, made empty when missing (one system call where a trial starts
+   * for the first time, rather than a failed read and a write): what it holds, and the log,
+   * which writes after it.
+   */
+  static open(path: string): { text: string; log: RecordLog } {
+    const open = () => Deno.openSync(path, { read: true, write: true, create: true });
+    let file: Deno.FsFile;
+    try {
+      try {
+        file = open();
+      } catch (err) {
+        // The folder is made only when missing (as writeFileAtomicSync does).
+        if (!(err instanceof Deno.errors.NotFound)) throw err;
+        Deno.mkdirSync(dirname(path), { recursive: true });
+        file = open();
+      }
+    } catch (err) {
+      throw ioError(path, err);
+    }
+    const log = new RecordLog(path, file);
+    const chunks: Uint8Array[] = [];
+    let size = 0;
+    try {
+      for (;;) {
+        const buf = new Uint8Array(size === 0 ? 4096 : size);
+        const n = file.readSync(buf);
+        if (n === null || n === 0) break;
+        chunks.push(buf.subarray(0, n));
+        size += n;
+      }
+    } catch (err) {
+      log.close();
+      throw ioError(path, err);
+    }
+    const bytes = new Uint8Array(size);
+    for (let i = 0, at = 0; i < chunks.length; at += chunks[i].length, i++) {
+      bytes.set(chunks[i], at);
+    }
+    return { text: new TextDecoder().decode(bytes), log };
+  }
+
+  /** Writes `text` as it is (a new log's header). */
+  writeText(text: string): void {
+    this.#writeBytes(this.#encoder.encode(text));
+  }
+
   /** Writes one line: an epoch's metrics or a status event. */
   write(line: EpochMetrics | StatusEvent): void {
-    const bytes = this.#encoder.encode(JSON.stringify(line) + "\n");
+    this.#writeBytes(this.#encoder.encode(JSON.stringify(line) + "\n"));
+  }
+
+  #writeBytes(bytes: Uint8Array): void {
     try {
       let done = 0;
       while (done < bytes.length) done += this.#file.writeSync(bytes.subarray(done));

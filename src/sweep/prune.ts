@@ -54,8 +54,10 @@ export class PruneScheduler implements Scheduler {
 
   async next(): Promise<Task | null> {
     while (!this.signal?.aborted) {
+      await this.#markPruned(this.#state());
+      // Decided after the await: a trial that finished meanwhile has left #handed, and a
+      // verdict from before it finished would hand it out again, to train past its rung.
       const state = this.#state();
-      await this.#markPruned(state);
       let waitingOnOthers = false;
       let open = this.#handed.size > 0;
       for (const [id, a] of state.actions) {

@@ -34,12 +34,12 @@ function post(msg: ToMain): void {
 }
 
 /** What the trial's files hold: its finished epochs and the state to continue from. */
-function resumePoint(task: Task): { record: TrialRecord; state: TrainState | null } {
+function resumePoint(task: Task, text: string): { record: TrialRecord; state: TrainState | null } {
   const t = task.trial;
   let existing: TrialRecord | null = null;
   try {
-    existing = parseRecord(Deno.readTextFileSync(recordFile(dir, t.id)), recordFile(dir, t.id));
-  } catch { /* no record yet */ }
+    if (text.length > 0) existing = parseRecord(text, recordFile(dir, t.id));
+  } catch { /* damaged: run again */ }
   const state = existing && existing.format === RECORD_FORMAT
     ? readCheckpoint(checkpointFile(dir, t.id))
     : null;
@@ -69,13 +69,23 @@ function run(task: Task): void {
   const t = task.trial;
 
   const s = t.setting;
-  const { record, state } = resumePoint(task);
+  const path = recordFile(dir, t.id);
+  let { text, log } = RecordLog.open(path);
+  const { record, state } = resumePoint(task, text);
   const from = record.epochs.length;
-  // The record restarts from what is kept: header, kept epochs, "running".
+  // The record restarts from what is kept: header, kept epochs, "running". A record that
+  // existed is rewritten atomically; a new one is written in place (a torn first line is an
+  // unstarted trial to every reader): a trial's first start costs one open, not a failed read,
+  // a temporary file and a rename.
   record.updatedAt = new Date().toISOString();
-  writeFileAtomicSync(recordFile(dir, t.id), recordText(record));
+  if (text.length > 0) {
+    log.close();
+    writeFileAtomicSync(path, recordText(record));
+    log = new RecordLog(path);
+  } else {
+    log.writeText(recordText(record));
+  }
   post({ type: "start", id: t.id, from });
-  const log = new RecordLog(recordFile(dir, t.id));
   const ckpt = checkpointFile(dir, t.id);
   try {
     const all = data!;
