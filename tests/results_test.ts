@@ -7,6 +7,7 @@ import { assert, assertEquals, assertMatch } from "./_assert.ts";
 import { tempDir, TESTDATA } from "./_testdata.ts";
 import { compareSweeps, formatComparison, readSweep, readSweeps, runSweep } from "../mod.ts";
 import { identifyTrials, loadExperiment } from "../src/sweep/plan.ts";
+import { readRecords } from "../src/store/records.ts";
 
 function experiment(
   dir: string,
@@ -200,8 +201,15 @@ Deno.test("files in trials/ that are not records are named and skipped", async (
   Deno.writeTextFileSync(`${trials}/notes.json`, JSON.stringify({ note: "mine" }));
   Deno.writeTextFileSync(`${trials}/empty.json`, "{}");
   Deno.writeTextFileSync(`${trials}/garbage.jsonl`, "not json\n");
+  // A trial killed in the moment it started: its log created, its header not yet written.
+  const [first] = identifyTrials(loadExperiment(file).experiment).trials;
+  Deno.writeTextFileSync(`${trials}/${first.id}.jsonl`, "");
+  const before = await readRecords(`${dir.path}/foreign`);
+  assertEquals(before.skipped.length, 3, before.skipped.join("; ")); // the three foreign files
+  assertEquals(before.records.size, 0);
   const out = cli(["src/cli/sweep.ts", file, "--out", dir.path]);
   assertEquals(out.code, 0, text(out.stderr));
+  assert(!text(out.stdout).includes(first.id), "an empty log is not a foreign file");
   assertMatch(text(out.stdout), /skipped .*notes\.json: not a trial record/);
   assertMatch(text(out.stdout), /skipped .*garbage\.jsonl: not a trial record/);
   assertEquals((await readSweep(`${dir.path}/foreign`)).trials.map((t) => t.status), [

@@ -250,6 +250,9 @@ export async function readRecords(resultsDir: string, cache?: RecordCache): Prom
     let record: TrialRecord | null;
     try {
       const info = await Deno.stat(path);
+      // An empty log is a trial starting this moment (its header not yet written), or one
+      // killed in that moment: not started, and nothing to report.
+      if (jsonl && info.size === 0) continue;
       const mtime = info.mtime?.getTime() ?? 0;
       const hit = cache?.get(path);
       if (hit && hit.mtime === mtime && hit.size === info.size) record = hit.record;
