@@ -17,6 +17,7 @@ import {
   type TrialRecord,
 } from "../mod.ts";
 import { engineOf } from "../src/network/network.ts";
+import { WasmArena } from "../src/network/_arena.ts";
 import { plannedEpochs } from "../src/network/sgd.ts";
 import { OPTIMIZERS } from "../src/network/optimizers/registry.ts";
 import type { DenseLayer } from "../src/network/layers/dense.ts";
@@ -198,21 +199,26 @@ Deno.test("each optimiser's first steps, by hand", () => {
   const g1 = [0.5, -1];
   const g2 = [0.25, 0.5];
   const eta = 0.1;
+  // Five copies of the two values: a kernel's four-lane body and its scalar tail both step.
+  const copies = 5;
+  const repeat = (xs: number[]) => Array.from({ length: copies }, () => xs).flat();
   const run = (name: keyof typeof OPTIMIZERS) => {
-    const param = {
-      name: "w",
-      data: Float32Array.of(1, -2),
-      grad: new Float32Array(2),
-      regularize: true,
+    const arena = new WasmArena(1 << 20);
+    const n = 2 * copies;
+    const param = { name: "w", data: arena.float32(n), grad: arena.float32(n), regularize: true };
+    param.data.set(repeat([1, -2]));
+    const memory = {
+      kernels: arena.kernels,
+      state: (slots: number) => Array.from({ length: slots }, () => [arena.float32(n)]),
     };
     const opt = OPTIMIZERS[name].create([param], {
       momentum: 0.9,
       rmsDecay: 0.99,
       beta1: 0.9,
       beta2: 0.999,
-    });
+    }, memory);
     for (const g of [g1, g2]) {
-      param.grad.set(g);
+      param.grad.set(repeat(g));
       opt.step(eta);
     }
     return [...param.data];
@@ -264,7 +270,7 @@ Deno.test("each optimiser's first steps, by hand", () => {
   expect.sgd = w0.map((w, i) => w - eta * g1[i] - eta * g2[i]);
   for (const [name, want] of Object.entries(expect)) {
     const got = run(name as keyof typeof OPTIMIZERS);
-    got.forEach((v, i) => assert(close(v, want[i]), `${name}[${i}]: ${v} vs ${want[i]}`));
+    got.forEach((v, i) => assert(close(v, want[i % 2]), `${name}[${i}]: ${v} vs ${want[i % 2]}`));
   }
 });
 
@@ -337,11 +343,17 @@ Deno.test("Saito's iterations make whole epochs, the last one partial", () => {
 });
 
 Deno.test("the loader's helper thread converts the pixels", () => {
-  readArchive(`${defaultMnistDir()}/train-images-idx3-ubyte`);
-  const stats = offloadStats()!;
-  assert(stats.queued > 100, `queued ${stats.queued}`);
-  assertEquals(stats.helper + stats.drained, stats.queued);
-  assert(stats.helper > 0, `the helper converted ${stats.helper} of ${stats.queued} slots`);
+  // On a loaded machine the main thread may finish before the helper has started (then it
+  // drains every slot itself, correctly): a few loads, of which one at least must be helped.
+  const helped: number[] = [];
+  for (let attempt = 0; attempt < 5 && !helped.some((h) => h > 0); attempt++) {
+    readArchive(`${defaultMnistDir()}/train-images-idx3-ubyte`);
+    const stats = offloadStats()!;
+    assert(stats.queued > 100, `queued ${stats.queued}`);
+    assertEquals(stats.helper + stats.drained, stats.queued);
+    helped.push(stats.helper);
+  }
+  assert(helped.some((h) => h > 0), `the helper converted ${helped.join(", ")} slots`);
 });
 
 Deno.test("no kernel reads past the end of memory, whatever the width", async (t) => {

@@ -84,6 +84,10 @@ Deno.test({
               "--inplace",
               "--ExecutePreprocessor.kernel_name=deno",
               "--ExecutePreprocessor.timeout=600",
+              // Outputs that arrive after a cell's reply (an async display rendering a chart)
+              // are waited for 4 s by default, then silently dropped: on a loaded machine, not
+              // enough.
+              "--ExecutePreprocessor.iopub_timeout=120",
               `${dir}/${name}`,
             ],
             env: { ...jupyterDirs, NETSWEEP_QUICK: "1", NO_COLOR: "1" },

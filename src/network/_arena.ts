@@ -72,6 +72,18 @@ export interface Kernels {
   im2col(img: number, C: number, H: number, W: number, k: number, col: number): void;
   /** Adds the columns at `col` back onto the image at `img`. */
   col2im(img: number, C: number, H: number, W: number, k: number, col: number): void;
+  /** Adam's step over `n` values (optimizer_wat.ts). */
+  adam(
+    w: number,
+    g: number,
+    m: number,
+    v: number,
+    n: number,
+    etaT: number,
+    c1: number,
+    c2: number,
+    eps: number,
+  ): void;
 }
 
 function decode(base64: string): Uint8Array<ArrayBuffer> {

@@ -64,6 +64,22 @@ export class Engine {
     });
   }
 
+  #state: Float32Array[][] = [];
+
+  /**
+   * `slots` zeroed state arrays per parameter in the kernels' memory, for an optimiser whose
+   * step is a kernel: made once per network (at most two slots, which its memory budget
+   * holds), zeroed for each new optimiser.
+   */
+  optimizerState(slots: 1 | 2): Float32Array[][] {
+    while (this.#state.length < slots) {
+      this.#state.push(this.params.map((p) => this.arena.float32(p.data.length)));
+    }
+    const out = this.#state.slice(0, slots);
+    for (const arrays of out) for (const a of arrays) a.fill(0);
+    return out;
+  }
+
   /** The workspace for batches of `m` (made once per size). */
   workspace(m: number): Workspace {
     let ws = this.#workspaces.get(m);

@@ -233,7 +233,7 @@ export function sgd(
     rmsDecay: options.rmsDecay ?? 0.99,
     beta1: options.beta1 ?? 0.9,
     beta2: options.beta2 ?? 0.999,
-  });
+  }, { kernels: engine.kernels, state: (slots) => engine.optimizerState(slots) });
   const weights = engine.params.filter((p) => p.regularize);
   const savedArrays = engine.layers.flatMap((l) => [...l.params.map((p) => p.data), ...l.state]);
 

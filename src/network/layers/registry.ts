@@ -301,7 +301,8 @@ export function memoryBytes(
 ): number {
   let floats = 0;
   for (const p of plan) {
-    floats += 2 * p.parameters;
+    // Values, gradients, and two optimiser state arrays (Adam's moments).
+    floats += 4 * p.parameters;
     floats += (batch + evalBatch + 1) * p.perExample + 3 * p.perBatch;
   }
   const input = sizeOf(plan[0].inShape);

@@ -2,6 +2,7 @@
 // batch's mean gradient, regularisation included), with its state kept per parameter so a
 // checkpoint can save it and a resumed run continue with the same numbers.
 import type { Param } from "../layers/_layer.ts";
+import type { Kernels } from "../_arena.ts";
 
 /** Hyperparameters an optimiser may read (each has a default in the experiment schema). */
 export interface OptimizerSettings {
@@ -30,7 +31,13 @@ export interface OptimizerKind {
   fused: boolean;
   /** Which settings it reads, for summaries. */
   reads: (keyof OptimizerSettings)[];
-  create(params: Param[], settings: OptimizerSettings): Optimizer;
+  create(params: Param[], settings: OptimizerSettings, memory: KernelMemory): Optimizer;
+}
+
+/** The network's kernels, and state arrays in their memory (for a step done by a kernel). */
+export interface KernelMemory {
+  kernels: Kernels;
+  state(slots: 1 | 2): Float32Array[][];
 }
 
 /** Adagrad's, RMSprop's and Adam's epsilon, as Saito's optimizer.py adds it (1e-7). */

@@ -12,9 +12,11 @@
 //   scale           p[0..n) *= factor                                (L2 weight decay)
 //   gemm_nn         C(M,N) (+)= alpha · A(M,K) · B(K,N)             (A strided, B and C row-major)
 //   gemm_nt         C(M,N) (+)= alpha · A(M,K) · B(N,K)^T           (rows of A and B are dots)
-//   and the element-wise kernels of elementwise_wat.ts (activations, pooling, im2col).
+//   and the element-wise kernels of elementwise_wat.ts (activations, pooling, im2col) and
+//   optimizer_wat.ts (Adam's step).
 
 import { elementwiseWat } from "./elementwise_wat.ts";
+import { optimizerWat } from "./optimizer_wat.ts";
 
 /** `(f32x4 fused or plain) a·b + c`. */
 function madd(relaxed: boolean, a: string, b: string, c: string): string {
@@ -469,6 +471,7 @@ export function kernelsWat(relaxed: boolean): string {
     ntRow(1),
     gemmNt(),
     elementwiseWat(),
+    optimizerWat(),
     `)`,
   ];
   return parts.join("\n\n") + "\n";
