@@ -19,8 +19,8 @@ import {
 import { plannedEpochs } from "../network/sgd.ts";
 import type { Setting } from "../experiment/fields.ts";
 import { applyOverrides, datasetKey, expandTrials, type Trial } from "../experiment/expand.ts";
+import { Checker } from "../experiment/checker.ts";
 import {
-  Checker,
   checkSetting,
   type Experiment,
   parseExperiment,
