@@ -9,6 +9,7 @@
 // outgoing weights: the sparse input kernel reads whole rows, and every GEMM reads rows.
 import { type Activation, type Cost, softmaxRows } from "../functions.ts";
 import type { Kernels, WasmArena } from "../_arena.ts";
+import { batchNormBackward, batchNormForward } from "./_batch_norm.ts";
 import type { SparseRows } from "../../data/sparse.ts";
 import {
   applyActivation,
@@ -19,11 +20,6 @@ import {
   type Pass,
   sumRows,
 } from "./_layer.ts";
-
-/** Batch norm's epsilon, as Saito's BatchNormalization adds it (10e-7) under the root. */
-const BN_EPS = 1e-6;
-/** Batch norm's running averages: new = 0.9·old + 0.1·batch. */
-const BN_MOMENTUM = 0.9;
 
 /** What a dense layer is. */
 export interface DenseOptions {
@@ -267,50 +263,14 @@ export class DenseLayer implements Layer {
     else applyActivation(k, "sigmoid", pre, w.a, 1, n, null);
   }
 
-  /** y = γ·(z - μ)/σ + β over the batch (train, probe) or with the running statistics (eval). */
   #normalize(w: DenseWork, m: number, pass: Pass): void {
-    const n = this.outSize;
-    const z = w.z;
-    const xhat = w.xhat!;
-    const y = w.y!;
-    const std = w.std!;
-    const gamma = this.gamma!;
-    const beta = this.beta!;
-    const runMean = this.runMean!;
-    const runVar = this.runVar!;
-    if (pass.mode === "eval") {
-      for (let j = 0; j < n; j++) std[j] = Math.sqrt(runVar[j] + BN_EPS);
-      for (let e = 0; e < m; e++) {
-        const off = e * n;
-        for (let j = 0; j < n; j++) {
-          const v = (z[off + j] - runMean[j]) / std[j];
-          xhat[off + j] = v;
-          y[off + j] = gamma[j] * v + beta[j];
-        }
-      }
-      return;
-    }
-    for (let j = 0; j < n; j++) {
-      let mean = 0;
-      for (let e = 0; e < m; e++) mean += z[e * n + j];
-      mean /= m;
-      let variance = 0;
-      for (let e = 0; e < m; e++) {
-        const c = z[e * n + j] - mean;
-        variance += c * c;
-      }
-      variance /= m;
-      std[j] = Math.sqrt(variance + BN_EPS);
-      for (let e = 0; e < m; e++) {
-        const v = (z[e * n + j] - mean) / std[j];
-        xhat[e * n + j] = v;
-        y[e * n + j] = gamma[j] * v + beta[j];
-      }
-      if (pass.mode === "train") {
-        runMean[j] = BN_MOMENTUM * runMean[j] + (1 - BN_MOMENTUM) * mean;
-        runVar[j] = BN_MOMENTUM * runVar[j] + (1 - BN_MOMENTUM) * variance;
-      }
-    }
+    batchNormForward(
+      { z: w.z, xhat: w.xhat!, y: w.y!, std: w.std! },
+      { gamma: this.gamma!, beta: this.beta!, runMean: this.runMean!, runVar: this.runVar! },
+      this.outSize,
+      m,
+      pass.mode,
+    );
   }
 
   backward(
@@ -349,39 +309,8 @@ export class DenseLayer implements Layer {
     }
   }
 
-  /** Batch norm's backward pass (Saito's BatchNormalization): dγ, dβ, and δ_z from δ_y. */
   #normBackward(w: DenseWork, m: number): void {
-    const n = this.outSize;
-    const delta = w.dA;
-    const xhat = w.xhat!;
-    const std = w.std!;
-    const gamma = this.gamma!;
-    const dGamma = w.dGamma!;
-    const dBeta = w.dBeta!;
-    for (let j = 0; j < n; j++) {
-      let db = 0;
-      let dg = 0;
-      for (let e = 0; e < m; e++) {
-        const d = delta[e * n + j];
-        db += d;
-        dg += d * xhat[e * n + j];
-      }
-      dBeta[j] = db;
-      dGamma[j] = dg;
-      // dxc = γ·δ/σ - (γ·dγ/(m·σ))·x̂ ; δ_z = dxc - mean(dxc)
-      const s = std[j];
-      const g = gamma[j];
-      const k1 = g / s;
-      const k2 = (g * dg) / (m * s);
-      let sum = 0;
-      for (let e = 0; e < m; e++) {
-        const v = k1 * delta[e * n + j] - k2 * xhat[e * n + j];
-        delta[e * n + j] = v;
-        sum += v;
-      }
-      const mean = sum / m;
-      for (let e = 0; e < m; e++) delta[e * n + j] -= mean;
-    }
+    batchNormBackward(w.dA, w.xhat!, w.std!, this.gamma!, w.dGamma!, w.dBeta!, this.outSize, m);
   }
 
   gradients(k: Kernels, work: LayerWork, x: Float32Array, m: number, alpha: number): void {
