@@ -6,8 +6,11 @@ import { FileSystemStore } from "@zarrita/storage";
 import { assert, assertEquals, assertMatch } from "./_assert.ts";
 import { tempDir, TESTDATA } from "./_testdata.ts";
 import { compareSweeps, formatComparison, readSweep, readSweeps, runSweep } from "../mod.ts";
-import { identifyTrials, loadExperiment } from "../src/sweep/plan.ts";
-import { readRecords } from "../src/store/records.ts";
+import { identifyTrials, loadExperiment, planSweep } from "../src/sweep/plan.ts";
+import { readRecords, writeRecord } from "../src/store/records.ts";
+import { SweepOutput } from "../src/sweep/output.ts";
+import { scheduler } from "../src/sweep/schedule.ts";
+import { runningRecord } from "../src/sweep/_running.ts";
 
 function experiment(
   dir: string,
@@ -237,6 +240,30 @@ Deno.test("a failed write names the path, keeps every result and leaves no tempo
     e.name.endsWith(".tmp")
   );
   assertEquals(left, []);
+});
+
+Deno.test("a trial another process finished since this one read the records is not run again", async () => {
+  // Seen as a trial trained by both of two runs into one folder (2 runs in 20): the second
+  // took the claim the first had just released, trusting the records it had read before.
+  using dir = tempDir();
+  const file = experiment(dir.path, "twice", { name: "twice", grid: { eta: [1.0, 2.0] } });
+  const plan = planSweep(file, [], {});
+  const output = await SweepOutput.open(`${dir.path}/twice`, plan.meta);
+  try {
+    const sched = scheduler(plan, output, plan.trials);
+    // Meanwhile another process trains the first trial to its end.
+    const [first, second] = plan.trials;
+    const done = runningRecord(
+      { trial: first, experiment: plan.meta.hash, planned: 3, until: 3 },
+      [0, 1, 2].map((epoch) => ({ epoch, eta: 1, trainSeconds: 0, evalSeconds: 0 })),
+    );
+    done.status = "done";
+    await writeRecord(`${dir.path}/twice`, done);
+    assertEquals((await sched.next(0))?.trial.id, second.id);
+    assertEquals(output.records.get(first.id)?.status, "done");
+  } finally {
+    output.claims.stop();
+  }
 });
 
 Deno.test("two runs of one sweep into one folder share the trials", async () => {

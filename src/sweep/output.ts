@@ -25,6 +25,7 @@ import { isComplete, type TrialStatus } from "../store/status.ts";
 import { recordsDigest, storeDigest, storeOrder, writeStore } from "../store/zarr_store.ts";
 import { ioError, processGone, writeFileAtomic } from "../store/_atomic.ts";
 import type { Task } from "./_messages.ts";
+import { runningRecord } from "./_running.ts";
 
 /** The derived files' share of a run's time, at most. */
 const REFRESH_SHARE = 20;
@@ -117,25 +118,35 @@ export class SweepOutput {
     return r !== undefined && isComplete(r.status);
   }
 
+  /**
+   * Trial `id`'s record as it is on disk now, when it is further on than the one in memory
+   * (another process trained it since this one read the records), else the one in memory.
+   * Called after taking a trial's claim, before handing it to a worker.
+   */
+  latest(id: string): TrialRecord | undefined {
+    const mine = this.records.get(id);
+    const path = recordFile(this.dir, id);
+    let disk: TrialRecord | null = null;
+    try {
+      disk = parseRecord(Deno.readTextFileSync(path), path);
+    } catch { /* not written yet */ }
+    const ahead = disk !== null && disk.format === 2 &&
+      (!mine || disk.epochs.length > mine.epochs.length ||
+        (isComplete(disk.status) && !isComplete(mine.status)));
+    if (!ahead) return mine;
+    this.records.set(id, disk!);
+    this.#touch(id);
+    return disk!;
+  }
+
   /** A task started on a worker, continuing after `from` kept epochs. */
   started(task: Task, from: number): TrialRecord {
     const t = task.trial;
     this.#running.add(t.id);
     this.#touch(t.id);
     const old = this.records.get(t.id);
-    const rec: TrialRecord = {
-      format: 2,
-      id: t.id,
-      experiment: task.experiment,
-      index: t.index,
-      setting: t.setting,
-      repeat: t.repeat,
-      seed: t.seed,
-      draw: t.draw,
-      status: "running",
-      epochs: old ? old.epochs.slice(0, from) : [],
-      updatedAt: new Date().toISOString(),
-    };
+    const rec = runningRecord(task, old ? old.epochs.slice(0, from) : []);
+    rec.updatedAt = new Date().toISOString();
     this.records.set(t.id, rec);
     return rec;
   }

@@ -60,6 +60,7 @@ export class PruneScheduler implements Scheduler {
       const state = this.#state();
       let waitingOnOthers = false;
       let open = this.#handed.size > 0;
+      let stale = false;
       for (const [id, a] of state.actions) {
         if (a.action !== "run" && a.action !== "wait") continue;
         const trial = this.#mine.get(id);
@@ -74,6 +75,14 @@ export class PruneScheduler implements Scheduler {
           waitingOnOthers = true;
           continue;
         }
+        // Another process (a second run into this folder) may have trained it since this one
+        // read the records: decide again from what is on disk.
+        const before = this.output.records.get(id);
+        if (this.output.latest(id) !== before) {
+          this.output.claims.release(id);
+          stale = true;
+          break;
+        }
         this.#elsewhere.delete(id);
         this.#handed.add(id);
         return {
@@ -83,6 +92,7 @@ export class PruneScheduler implements Scheduler {
           until: a.until,
         };
       }
+      if (stale) continue;
       // Nothing of this process's share is left to train or to decide.
       if (!open) return null;
       if (waitingOnOthers && this.#handed.size === 0) {

@@ -7,6 +7,7 @@
  */
 import type { Trial } from "../experiment/expand.ts";
 import type { TrialRecord } from "../store/records.ts";
+import { isComplete } from "../store/status.ts";
 import type { Task } from "./_messages.ts";
 import type { SweepOutput } from "./output.ts";
 import type { SweepPlan } from "./plan.ts";
@@ -48,6 +49,13 @@ class PlainScheduler implements Scheduler {
       if (this.output.complete(t.id)) continue;
       if (!this.output.claims.take(t.id)) {
         this.#elsewhere.add(t.id);
+        continue;
+      }
+      // Another process may have finished it between this one's reading of the records and
+      // the claim: trained twice otherwise.
+      const rec = this.output.latest(t.id);
+      if (rec && isComplete(rec.status)) {
+        this.output.claims.release(t.id);
         continue;
       }
       const planned = this.plan.planned(t.setting);

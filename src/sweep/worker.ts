@@ -21,6 +21,7 @@ import { checkpointFile, readCheckpoint, writeCheckpoint } from "../store/checkp
 import { writeFileAtomicSync } from "../store/_atomic.ts";
 import { inputShape } from "./plan.ts";
 import type { Task, ToMain, ToWorker } from "./_messages.ts";
+import { runningRecord } from "./_running.ts";
 
 let data: Dataset | null = null;
 let stop: Int32Array | null = null;
@@ -45,20 +46,9 @@ function resumePoint(task: Task, text: string): { record: TrialRecord; state: Tr
     : null;
   // The checkpoint is usable when the log has every epoch before it (the log is written first).
   const usable = state !== null && existing !== null && state.epoch <= existing.epochs.length;
-  const record: TrialRecord = {
-    format: RECORD_FORMAT,
-    id: t.id,
-    experiment: task.experiment,
-    index: t.index,
-    setting: t.setting,
-    repeat: t.repeat,
-    seed: t.seed,
-    draw: t.draw,
-    status: "running",
-    epochs: usable ? existing!.epochs.slice(0, state!.epoch) : [],
-    host,
-    pid: Deno.pid,
-  };
+  const record = runningRecord(task, usable ? existing!.epochs.slice(0, state!.epoch) : []);
+  record.host = host;
+  record.pid = Deno.pid;
   return { record, state: usable ? state : null };
 }
 

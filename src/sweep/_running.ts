@@ -1,0 +1,22 @@
+// The record of a trial as a task starts it: its header from the task, status "running", and
+// the epochs kept from before. The worker writes it; the main thread keeps the same in memory.
+import type { EpochMetrics } from "../network/metrics.ts";
+import { RECORD_FORMAT, type TrialRecord } from "../store/records.ts";
+import type { Task } from "./_messages.ts";
+
+/** A running trial's record, continuing after `epochs`. */
+export function runningRecord(task: Task, epochs: EpochMetrics[]): TrialRecord {
+  const t = task.trial;
+  return {
+    format: RECORD_FORMAT,
+    id: t.id,
+    experiment: task.experiment,
+    index: t.index,
+    setting: t.setting,
+    repeat: t.repeat,
+    seed: t.seed,
+    draw: t.draw,
+    status: "running",
+    epochs,
+  };
+}
