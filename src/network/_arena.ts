@@ -152,7 +152,7 @@ export class WasmArena {
   }
 
   /**
-   * Gives the arena back for the next network of the same size, its bytes zeroed. Every array
+   * Gives the arena back for the next network of the same size (its bytes are zeroed as they are handed out again). Every array
    * taken from it is invalid afterwards: only a caller that drops the network may do this.
    */
   recycle(): void {
@@ -219,7 +219,6 @@ export class WasmArena {
   }
 
   /** A zeroed Uint16Array of `n` values in the arena. */
-
   uint16(n: number): Uint16Array {
     const ptr = this.#alloc(n * 2);
     this.#clean(ptr, n * 2);

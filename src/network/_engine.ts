@@ -89,7 +89,6 @@ export class Engine {
         rows: new Uint32Array(m),
         // Gathered from the dataset before every forward pass: scratch.
         input: this.sparseFirst ? new Float32Array(0) : this.arena.scratch32(m * this.inputSize),
-
         works: this.layers.map((l) => l.allocate(this.arena, m)),
       };
       this.#workspaces.set(m, ws);

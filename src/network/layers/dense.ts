@@ -151,7 +151,6 @@ export class DenseLayer implements Layer {
       // Filled per example up to its count before any read: scratch, not zeroed on reuse.
       nzIndex: sparseInput ? arena.scratch16(m * inSize) : null,
       nzValue: sparseInput ? arena.scratch32(m * inSize) : null,
-
       nzCount: sparseInput ? new Int32Array(m) : null,
       dropped: false,
     };
