@@ -33,8 +33,8 @@
  *
  * @module
  */
-export { NetsweepError } from "./src/errors.ts";
-export { deriveSeed, Rng, type RngState } from "./src/prng.ts";
+export { NetsweepError } from "./src/core/errors.ts";
+export { deriveSeed, Rng, type RngState } from "./src/core/prng.ts";
 
 export {
   type Archive,
@@ -55,10 +55,10 @@ export { type ArchiveSummary, inspectArchive, type SplitSummary } from "./src/da
 export { datasetIdentity } from "./src/data/identity.ts";
 export type { SparseRows } from "./src/data/sparse.ts";
 
-export type { Activation, Cost } from "./src/network/functions.ts";
-export { type Init, INITS } from "./src/network/init.ts";
-export type { ConvSpec, DenseSpec, LayerSpec, PoolSpec } from "./src/network/layers/registry.ts";
-export { OPTIMIZER_NAMES, type OptimizerName } from "./src/network/optimizers/registry.ts";
+export type { Activation, Cost } from "./src/model/functions.ts";
+export { type Init, INITS } from "./src/model/init.ts";
+export type { ConvSpec, DenseSpec, LayerSpec, PoolSpec } from "./src/model/layers/registry.ts";
+export { OPTIMIZER_NAMES, type OptimizerName } from "./src/train/optimizers/registry.ts";
 export {
   type EpochMetrics,
   METRIC_INFO,
@@ -67,13 +67,13 @@ export {
   type MetricName,
   type Monitor,
   type MonitorMetric,
-} from "./src/network/metrics.ts";
+} from "./src/vocabulary/metrics.ts";
 export {
   Network,
   type NetworkJson,
   type NetworkOptions,
   type Regularization,
-} from "./src/network/network.ts";
+} from "./src/model/network.ts";
 export {
   type EtaSchedule,
   type Sampling,
@@ -83,8 +83,8 @@ export {
   type TrainResult,
   type TrainState,
   type TrainStatus,
-} from "./src/network/sgd.ts";
-export { decodeCheckpoint, encodeCheckpoint } from "./src/network/checkpoint.ts";
+} from "./src/train/train.ts";
+export { decodeCheckpoint, encodeCheckpoint } from "./src/train/state.ts";
 
 export {
   DATASET_FIELDS,

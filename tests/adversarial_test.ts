@@ -8,9 +8,9 @@ import { DATASET_FIELDS, type Field, SETTING_FIELDS } from "../src/experiment/fi
 import { Checker } from "../src/experiment/checker.ts";
 import { checkSetting, parseExperiment } from "../src/experiment/schema.ts";
 import { expandTrials } from "../src/experiment/expand.ts";
-import { NetsweepError } from "../src/errors.ts";
+import { NetsweepError } from "../src/core/errors.ts";
 import { readArchive } from "../src/data/archive.ts";
-import { Rng } from "../src/prng.ts";
+import { Rng } from "../src/core/prng.ts";
 
 /** Values a field must refuse. */
 function badValues(f: Field): unknown[] {

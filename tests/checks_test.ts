@@ -16,11 +16,11 @@ import {
   type SweepData,
   type TrialRecord,
 } from "../mod.ts";
-import { engineOf } from "../src/network/network.ts";
-import { WasmArena } from "../src/network/_arena.ts";
-import { plannedEpochs } from "../src/network/sgd.ts";
-import { OPTIMIZERS } from "../src/network/optimizers/registry.ts";
-import type { DenseLayer } from "../src/network/layers/dense.ts";
+import { engineOf } from "../src/model/network.ts";
+import { WasmArena } from "../src/model/_arena.ts";
+import { plannedEpochs } from "../src/train/train.ts";
+import { OPTIMIZERS } from "../src/train/optimizers/registry.ts";
+import type { DenseLayer } from "../src/model/layers/dense.ts";
 import { DEFAULT_SETTING } from "../src/experiment/fields.ts";
 import { defaultMnistDir } from "../src/data/mnist.ts";
 import { offloadStats } from "../src/data/_offthread.ts";
@@ -357,7 +357,7 @@ Deno.test("the loader's helper thread converts the pixels", () => {
 });
 
 Deno.test("no kernel reads past the end of memory, whatever the width", async (t) => {
-  const { WasmArena } = await import("../src/network/_arena.ts");
+  const { WasmArena } = await import("../src/model/_arena.ts");
   const PAGE = 65536;
   /** An arena whose next `floats` values end exactly at the end of its memory. */
   const atTheEnd = (floats: number) => {

@@ -4,11 +4,11 @@
 import { assert, assertEquals } from "./_assert.ts";
 import { referenceCost, type RefLayer } from "./_reference.ts";
 import { Network, type NetworkOptions, Rng } from "../mod.ts";
-import { engineOf } from "../src/network/network.ts";
-import { DenseLayer } from "../src/network/layers/dense.ts";
-import { ConvLayer } from "../src/network/layers/conv.ts";
-import { PoolLayer } from "../src/network/layers/pool.ts";
-import type { Layer } from "../src/network/layers/_layer.ts";
+import { engineOf } from "../src/model/network.ts";
+import { DenseLayer } from "../src/model/layers/dense.ts";
+import { ConvLayer } from "../src/model/layers/conv.ts";
+import { PoolLayer } from "../src/model/layers/pool.ts";
+import type { Layer } from "../src/model/layers/_layer.ts";
 
 interface Case {
   name: string;

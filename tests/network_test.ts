@@ -269,6 +269,6 @@ Deno.test("the committed WebAssembly kernels are built from kernels_wat.ts", asy
   const { generatedFiles } = await import("../scripts/build_wasm.ts");
   const [wat, module] = await generatedFiles();
   const read = (p: string) => Deno.readTextFileSync(new URL(p, import.meta.url));
-  assertEquals(read("../src/network/wasm/kernels.wat"), wat);
-  assertEquals(read("../src/network/_kernels_wasm.ts"), module);
+  assertEquals(read("../src/model/wasm/kernels.wat"), wat);
+  assertEquals(read("../src/model/_kernels_wasm.ts"), module);
 });

@@ -11,7 +11,7 @@ import { SweepOutput } from "../src/sweep/output.ts";
 import { PruneScheduler } from "../src/sweep/prune.ts";
 import type { Task } from "../src/sweep/_messages.ts";
 import { planSweep } from "../src/sweep/plan.ts";
-import { Rng } from "../src/prng.ts";
+import { Rng } from "../src/core/prng.ts";
 import type { TrialRecord } from "../src/store/records.ts";
 
 // ---------------------------------------------------------------- distributions and sampling

@@ -4,10 +4,10 @@
 // and Saito's SimpleConvNet (Adam, batch 100) beside PyTorch. The two sides alternate, one
 // epoch each per round, so that a noisy machine slows both alike; medians are quoted.
 import { type Dataset, limitTraining, loadDataset } from "../data/dataset.ts";
-import { Network, type NetworkOptions } from "../network/network.ts";
-import { Rng } from "../prng.ts";
-import { density, sgd, type TrainOptions } from "../network/sgd.ts";
-import type { Init } from "../network/init.ts";
+import { Network, type NetworkOptions } from "../model/network.ts";
+import { Rng } from "../core/prng.ts";
+import { density, sgd, type TrainOptions } from "../train/train.ts";
+import type { Init } from "../model/init.ts";
 import { median } from "./_stats.ts";
 
 interface Case {

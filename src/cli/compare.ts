@@ -9,7 +9,7 @@ import { runMain, terminalWidth, UsageError } from "./_main.ts";
 import { compareSweeps, SORT_KEYS } from "../results/compare.ts";
 import { type Format, formatComparison, FORMATS } from "../results/table.ts";
 import { readSweeps } from "../results/read.ts";
-import { METRIC_INFO, METRIC_NAMES, type MetricName } from "../network/metrics.ts";
+import { METRIC_INFO, METRIC_NAMES, type MetricName } from "../vocabulary/metrics.ts";
 import { SETTING_KEYS } from "../experiment/fields.ts";
 import { suggest } from "../experiment/_suggest.ts";
 

@@ -12,7 +12,7 @@ import { readSweep } from "../results/read.ts";
 import { writePlots } from "../results/plots.ts";
 import { writeReport } from "../results/report.ts";
 import { writeCsvs } from "../store/csv.ts";
-import { withLock } from "../store/lock.ts";
+import { withLock } from "../coordination/lock.ts";
 import { writeStore } from "../store/zarr_store.ts";
 
 const USAGE = "usage: deno task plot <results-dir> [<results-dir> ...]";

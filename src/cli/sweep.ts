@@ -18,7 +18,7 @@ import { formatComparison } from "../results/table.ts";
 import { readSweep } from "../results/read.ts";
 import { writePlots } from "../results/plots.ts";
 import { writeReport } from "../results/report.ts";
-import { Network } from "../network/network.ts";
+import { Network } from "../model/network.ts";
 
 const USAGE =
   "usage: deno task sweep <experiment.json> [--out DIR] [--workers N] [--set key=value ...] [--shard i/n] [--plan]";

@@ -8,7 +8,7 @@ import { type ArchiveSplit, type PixelScale, readArchive } from "./archive.ts";
 import { sharedFloat32, sharedUint8 } from "./_convert.ts";
 import { DEFAULT_SOURCE, defaultMnistDir } from "./mnist.ts";
 import { firstRows, type SparseRows, sparseRows } from "./sparse.ts";
-import { NetsweepError } from "../errors.ts";
+import { NetsweepError } from "../core/errors.ts";
 import { expandShift1 } from "./expand.ts";
 
 /**

@@ -7,7 +7,7 @@
  */
 import type { Split } from "./dataset.ts";
 import { sharedFloat32, sharedUint8 } from "./_convert.ts";
-import { Rng } from "../prng.ts";
+import { Rng } from "../core/prng.ts";
 
 /** The seed of the one shuffle of the expanded set (expand_mnist.py's is unseeded). */
 export const EXPAND_SEED = 0;

@@ -8,8 +8,8 @@
  * @module
  */
 import { createHash } from "node:crypto";
-import { deriveSeed, Rng } from "../prng.ts";
-import { NetsweepError } from "../errors.ts";
+import { deriveSeed, Rng } from "../core/prng.ts";
+import { NetsweepError } from "../core/errors.ts";
 import {
   type DatasetSpec,
   type Setting,

@@ -6,12 +6,12 @@
  *
  * @module
  */
-import { ACTIVATIONS, COSTS } from "../network/functions.ts";
-import { INIT_DESCRIPTION, INITS } from "../network/init.ts";
-import { MONITOR_METRICS, type MonitorMetric } from "../network/metrics.ts";
-import { OPTIMIZER_NAMES } from "../network/optimizers/registry.ts";
-import { type LayerSpec, MAX_BATCH } from "../network/layers/registry.ts";
-import type { EtaSchedule } from "../network/sgd.ts";
+import { ACTIVATIONS, COSTS } from "../model/functions.ts";
+import { INIT_DESCRIPTION, INITS } from "../model/init.ts";
+import { MONITOR_METRICS, type MonitorMetric } from "../vocabulary/metrics.ts";
+import { OPTIMIZER_NAMES } from "../train/optimizers/registry.ts";
+import { type LayerSpec, MAX_BATCH } from "../model/layers/registry.ts";
+import type { EtaSchedule } from "../train/train.ts";
 
 /** One field's kind, bounds and default. */
 export type Field =

@@ -5,9 +5,9 @@
  *
  * @module
  */
-import type { MonitorMetric } from "../network/metrics.ts";
-import { METRIC_INFO } from "../network/metrics.ts";
-import type { LayerSpec } from "../network/layers/registry.ts";
+import type { MonitorMetric } from "../vocabulary/metrics.ts";
+import { METRIC_INFO } from "../vocabulary/metrics.ts";
+import type { LayerSpec } from "../model/layers/registry.ts";
 import {
   DATASET_FIELDS,
   type DatasetSpec,

@@ -5,8 +5,8 @@
  *
  * @module
  */
-import type { MetricName } from "../network/metrics.ts";
-import { METRIC_INFO, METRIC_NAMES } from "../network/metrics.ts";
+import type { MetricName } from "../vocabulary/metrics.ts";
+import { METRIC_INFO, METRIC_NAMES } from "../vocabulary/metrics.ts";
 import { readSweeps, type SweepData } from "../results/read.ts";
 import { type CompareOptions, compareSweeps, type Comparison } from "../results/compare.ts";
 import { comparisonNotes, formatComparison } from "../results/table.ts";

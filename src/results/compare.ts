@@ -5,7 +5,12 @@
  *
  * @module
  */
-import { METRIC_INFO, METRIC_NAMES, type MetricInfo, type MetricName } from "../network/metrics.ts";
+import {
+  METRIC_INFO,
+  METRIC_NAMES,
+  type MetricInfo,
+  type MetricName,
+} from "../vocabulary/metrics.ts";
 import { SETTING_KEYS, type SettingKey } from "../experiment/fields.ts";
 import { varyingKeys } from "../experiment/schema.ts";
 import { isComplete, STATUSES, type TrialStatus } from "../store/status.ts";

@@ -10,10 +10,10 @@
 import * as vega from "vega";
 import { compile, type TopLevelSpec } from "vega-lite";
 import { join } from "node:path";
-import { METRIC_INFO, METRIC_NAMES, type MetricName } from "../network/metrics.ts";
+import { METRIC_INFO, METRIC_NAMES, type MetricName } from "../vocabulary/metrics.ts";
 import { settingText, varyingKeys } from "../experiment/schema.ts";
 import type { TrialRecord } from "../store/records.ts";
-import { writeFileAtomic } from "../store/_atomic.ts";
+import { writeFileAtomic } from "../coordination/files.ts";
 import type { SweepData } from "./read.ts";
 import { defaultMetric } from "./compare.ts";
 import { BEST_CURVES, bestTrials, sampledKeys, scatterSpec } from "./search_plots.ts";

@@ -7,7 +7,7 @@
  * @module
  */
 import { join, resolve } from "node:path";
-import { NetsweepError } from "../errors.ts";
+import { NetsweepError } from "../core/errors.ts";
 import type { Experiment } from "../experiment/schema.ts";
 import { type ExperimentMeta, readMetas } from "../store/meta.ts";
 import { readRecords, type RecordCache, type TrialRecord } from "../store/records.ts";

@@ -8,7 +8,7 @@
  */
 import { distributionOf, DISTRIBUTIONS } from "../experiment/distributions.ts";
 import type { SettingKey } from "../experiment/fields.ts";
-import { METRIC_INFO, type MetricName } from "../network/metrics.ts";
+import { METRIC_INFO, type MetricName } from "../vocabulary/metrics.ts";
 import { trialSummary } from "../store/summary.ts";
 import type { TrialRecord } from "../store/records.ts";
 import type { SweepData } from "./read.ts";

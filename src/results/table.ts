@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { METRIC_INFO } from "../network/metrics.ts";
+import { METRIC_INFO } from "../vocabulary/metrics.ts";
 import { settingText } from "../experiment/schema.ts";
 import { type Comparison, type SettingRow, type Stat, statusText } from "./compare.ts";
 

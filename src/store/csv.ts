@@ -6,12 +6,12 @@
  * @module
  */
 import { join } from "node:path";
-import { METRIC_INFO, METRIC_NAMES, type MetricName } from "../network/metrics.ts";
+import { METRIC_INFO, METRIC_NAMES, type MetricName } from "../vocabulary/metrics.ts";
 import { SETTING_KEYS } from "../experiment/fields.ts";
 import { settingText } from "../experiment/schema.ts";
 import type { TrialRecord } from "./records.ts";
 import { trialSummary } from "./summary.ts";
-import { writeFileAtomic } from "./_atomic.ts";
+import { writeFileAtomic } from "../coordination/files.ts";
 
 function cell(v: unknown): string {
   if (v === undefined || v === null) return "";

@@ -8,7 +8,7 @@
 import { createHash } from "node:crypto";
 import { join } from "node:path";
 import type { Experiment } from "../experiment/schema.ts";
-import { writeFileAtomic } from "./_atomic.ts";
+import { writeFileAtomic } from "../coordination/files.ts";
 
 /** What a results directory keeps about one experiment. */
 export interface ExperimentMeta {

@@ -1,6 +1,6 @@
 // Messages between the sweep's main thread and its workers.
 import type { Dataset } from "../data/dataset.ts";
-import type { EpochMetrics } from "../network/metrics.ts";
+import type { EpochMetrics } from "../vocabulary/metrics.ts";
 import type { Trial } from "../experiment/expand.ts";
 import type { TrialStatus } from "../store/status.ts";
 

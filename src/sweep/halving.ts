@@ -12,7 +12,7 @@
  *
  * @module
  */
-import { METRIC_INFO, type MetricName, metricValue } from "../network/metrics.ts";
+import { METRIC_INFO, type MetricName, metricValue } from "../vocabulary/metrics.ts";
 import type { TrialRecord } from "../store/records.ts";
 import type { Prune } from "../experiment/schema.ts";
 

@@ -8,10 +8,10 @@
  * @module
  */
 import { join } from "node:path";
-import { NetsweepError } from "../errors.ts";
-import { Claims } from "../store/claims.ts";
+import { NetsweepError } from "../core/errors.ts";
+import { Claims } from "../coordination/claims.ts";
 import { writeCsvs } from "../store/csv.ts";
-import { withLock } from "../store/lock.ts";
+import { withLock } from "../coordination/lock.ts";
 import { type ExperimentMeta, readMetas, writeMeta } from "../store/meta.ts";
 import {
   parseRecord,
@@ -23,7 +23,7 @@ import {
 } from "../store/records.ts";
 import { isComplete, type TrialStatus } from "../store/status.ts";
 import { recordsDigest, storeDigest, storeOrder, writeStore } from "../store/zarr_store.ts";
-import { ioError, processGone, writeFileAtomic } from "../store/_atomic.ts";
+import { ioError, processGone, writeFileAtomic } from "../coordination/files.ts";
 import type { Task } from "./_messages.ts";
 import { runningRecord } from "./_running.ts";
 

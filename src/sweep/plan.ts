@@ -8,15 +8,15 @@
 import { dirname, resolve } from "node:path";
 import { type Dataset, loadDataset, withSparseRows } from "../data/dataset.ts";
 import { datasetIdentity } from "../data/identity.ts";
-import { NetsweepError } from "../errors.ts";
-import { networkSpec } from "../network/network.ts";
+import { NetsweepError } from "../core/errors.ts";
+import { networkSpec } from "../model/network.ts";
 import {
   evalBatchFor,
   LayerShapeError,
   memoryBytes,
   planNetwork,
-} from "../network/layers/registry.ts";
-import { plannedEpochs } from "../network/sgd.ts";
+} from "../model/layers/registry.ts";
+import { plannedEpochs } from "../train/train.ts";
 import type { Setting } from "../experiment/fields.ts";
 import { applyOverrides, datasetKey, expandTrials, type Trial } from "../experiment/expand.ts";
 import { Checker } from "../experiment/checker.ts";

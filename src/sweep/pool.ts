@@ -6,7 +6,7 @@
  * @module
  */
 import type { Dataset } from "../data/dataset.ts";
-import type { EpochMetrics } from "../network/metrics.ts";
+import type { EpochMetrics } from "../vocabulary/metrics.ts";
 import type { Task, ToMain, ToWorker } from "./_messages.ts";
 
 /** How a task ended, as the worker says it (or `failed` when it threw or died). */

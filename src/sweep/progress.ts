@@ -10,7 +10,7 @@ import type { SweepEvent } from "./runner.ts";
 import type { Trial } from "../experiment/expand.ts";
 import type { Setting, SettingKey } from "../experiment/fields.ts";
 import { settingText } from "../experiment/schema.ts";
-import type { EpochMetrics } from "../network/metrics.ts";
+import type { EpochMetrics } from "../vocabulary/metrics.ts";
 
 /** `eta=3 lmbda=0.1`: the keys that vary in this sweep. */
 export function describeSetting(s: Setting, keys: SettingKey[]): string {

@@ -7,8 +7,8 @@
  * @module
  */
 import { join } from "node:path";
-import { NetsweepError } from "../errors.ts";
-import type { EpochMetrics } from "../network/metrics.ts";
+import { NetsweepError } from "../core/errors.ts";
+import type { EpochMetrics } from "../vocabulary/metrics.ts";
 import { type Experiment, varyingKeys } from "../experiment/schema.ts";
 import type { SettingKey } from "../experiment/fields.ts";
 import type { Trial } from "../experiment/expand.ts";

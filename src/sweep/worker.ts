@@ -4,11 +4,11 @@
 // posts each epoch to the main thread.
 /// <reference lib="deno.worker" />
 import { type Dataset, limitTraining } from "../data/dataset.ts";
-import { NetsweepError } from "../errors.ts";
-import { engineOf, Network } from "../network/network.ts";
-import { deriveSeed, Rng } from "../prng.ts";
-import { density, sgd, type TrainState } from "../network/sgd.ts";
-import { hostname } from "../store/_atomic.ts";
+import { NetsweepError } from "../core/errors.ts";
+import { engineOf, Network } from "../model/network.ts";
+import { deriveSeed, Rng } from "../core/prng.ts";
+import { density, sgd, type TrainState } from "../train/train.ts";
+import { hostname } from "../coordination/files.ts";
 import {
   parseRecord,
   RECORD_FORMAT,
@@ -17,8 +17,8 @@ import {
   recordText,
   type TrialRecord,
 } from "../store/records.ts";
-import { checkpointFile, readCheckpoint, writeCheckpoint } from "../store/checkpoints.ts";
-import { writeFileAtomicSync } from "../store/_atomic.ts";
+import { checkpointFile, readCheckpoint, writeCheckpoint } from "./checkpoints.ts";
+import { writeFileAtomicSync } from "../coordination/files.ts";
 import { inputShape } from "./plan.ts";
 import type { Task, ToMain, ToWorker } from "./_messages.ts";
 import { runningRecord } from "./_running.ts";

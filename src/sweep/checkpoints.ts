@@ -7,10 +7,10 @@
  * @module
  */
 import { join } from "node:path";
-import { decodeCheckpoint, encodeCheckpoint } from "../network/checkpoint.ts";
-import type { TrainState } from "../network/sgd.ts";
-import { writeFileAtomicSync } from "./_atomic.ts";
-import { recordsDir } from "./records.ts";
+import { decodeCheckpoint, encodeCheckpoint } from "../train/state.ts";
+import type { TrainState } from "../train/train.ts";
+import { writeFileAtomicSync } from "../coordination/files.ts";
+import { recordsDir } from "../store/records.ts";
 
 /** A trial's checkpoint file. */
 export function checkpointFile(resultsDir: string, id: string): string {

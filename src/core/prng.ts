@@ -19,7 +19,7 @@ export interface RngState {
  *
  * @example
  * ```ts
- * import { assert } from "../tests/_assert.ts";
+ * import { assert } from "../../tests/_assert.ts";
  * import { Rng } from "./prng.ts";
  * const a = new Rng(42), b = new Rng(42);
  * assert(a.nextUint32() === b.nextUint32());
@@ -63,7 +63,7 @@ export class Rng {
    *
    * @example
    * ```ts
-   * import { assertEquals } from "../tests/_assert.ts";
+   * import { assertEquals } from "../../tests/_assert.ts";
    * import { Rng } from "./prng.ts";
    * const a = new Rng(9);
    * a.gaussian();
@@ -98,7 +98,7 @@ export class Rng {
    *
    * @example
    * ```ts
-   * import { assertEquals } from "../tests/_assert.ts";
+   * import { assertEquals } from "../../tests/_assert.ts";
    * import { Rng } from "./prng.ts";
    * const a = new Rng(7);
    * const b = new Rng(7);
@@ -194,7 +194,7 @@ function rotl(x: number, k: number): number {
  *
  * @example
  * ```ts
- * import { assert } from "../tests/_assert.ts";
+ * import { assert } from "../../tests/_assert.ts";
  * import { deriveSeed } from "./prng.ts";
  * assert(deriveSeed(1, { eta: 3 }) === deriveSeed(1, { eta: 3 }));
  * assert(deriveSeed(1, { eta: 3 }) !== deriveSeed(2, { eta: 3 }));

@@ -10,15 +10,15 @@
  */
 import type { Dataset, Split } from "../data/dataset.ts";
 import { sparseRows } from "../data/sparse.ts";
-import { engineOf, type Network } from "./network.ts";
-import { deriveSeed, Rng, type RngState } from "../prng.ts";
-import type { EpochMetrics, Monitor } from "./metrics.ts";
+import { engineOf, type Network } from "../model/network.ts";
+import { deriveSeed, Rng, type RngState } from "../core/prng.ts";
+import type { EpochMetrics, Monitor } from "../vocabulary/metrics.ts";
 import { type OptimizerName, OPTIMIZERS } from "./optimizers/registry.ts";
 import type { Optimizer } from "./optimizers/_optimizer.ts";
-import type { Source } from "./_engine.ts";
+import type { Source } from "../model/engine.ts";
 import { gradientNorms } from "./gradient_norms.ts";
 
-export type { EpochMetrics, Monitor } from "./metrics.ts";
+export type { EpochMetrics, Monitor } from "../vocabulary/metrics.ts";
 
 /** Nielsen's "no improvement in n" learning-rate schedule. */
 export interface EtaSchedule {
@@ -172,9 +172,9 @@ export function plannedEpochs(
  * ```ts
  * import { assertEquals } from "../../tests/_assert.ts";
  * import { loadDataset } from "../data/dataset.ts";
- * import { Network } from "./network.ts";
- * import { Rng } from "../prng.ts";
- * import { sgd } from "./sgd.ts";
+ * import { Network } from "../model/network.ts";
+ * import { Rng } from "../core/prng.ts";
+ * import { sgd } from "./train.ts";
  * const data = loadDataset({ path: "tests/testdata/mnist.pkl.gz" });
  * const net = new Network({ sizes: [784, 30, 10] }).initialize(new Rng(1), "large");
  * const result = sgd(net, data, { eta: 3, miniBatchSize: 10, epochs: 2, seed: 1 });

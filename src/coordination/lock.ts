@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { hostname, ioError, processGone } from "./_atomic.ts";
+import { hostname, ioError, processGone } from "./files.ts";
 
 let counter = 0;
 

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { TrainState } from "./sgd.ts";
+import type { TrainState } from "./train.ts";
 
 const MAGIC = "netsweep-checkpoint";
 const VERSION = 1;
@@ -38,7 +38,7 @@ const back = (x: number | null, none: number) => (x === null ? none : x);
  * @example
  * ```ts
  * import { assertEquals } from "../../tests/_assert.ts";
- * import { decodeCheckpoint, encodeCheckpoint } from "./checkpoint.ts";
+ * import { decodeCheckpoint, encodeCheckpoint } from "./state.ts";
  * const state = {
  *   epoch: 3, iterations: 0, eta: 0.5, rng: { s: [1, 2, 3, 4], spare: NaN }, dropoutRng: { s: [5, 6, 7, 8], spare: 0.25 },
  *   order: Uint32Array.of(2, 0, 1), best: -Infinity, bestEpoch: -1, scheduleBest: 0.9, scheduleBestEpoch: 2,

@@ -11,7 +11,7 @@
  *
  * @example
  * ```ts
- * import { assert } from "../tests/_assert.ts";
+ * import { assert } from "../../tests/_assert.ts";
  * import { NetsweepError } from "./errors.ts";
  * const err = new NetsweepError("data/x.gz", "truncated gzip data");
  * assert(err.message === "data/x.gz: truncated gzip data");

@@ -1,5 +1,5 @@
 // AdaGrad (Saito): h' = h + g², w' = w - eta·g/(√h' + 1e-7).
-import type { Param } from "../layers/_layer.ts";
+import type { Param } from "../../model/layers/_layer.ts";
 import { EPSILON, type Optimizer, type OptimizerKind, zeros } from "./_optimizer.ts";
 
 export const ADAGRAD: OptimizerKind = {

@@ -7,12 +7,12 @@
  *
  * @module
  */
-import { NetsweepError } from "../errors.ts";
+import { NetsweepError } from "../core/errors.ts";
 import type { Split } from "../data/dataset.ts";
 import { type Activation, ACTIVATIONS, type Cost, COSTS, exampleCost } from "./functions.ts";
-import type { Rng } from "../prng.ts";
+import type { Rng } from "../core/prng.ts";
 import { type Init, initializeLayers } from "./init.ts";
-import { Engine } from "./_engine.ts";
+import { Engine } from "./engine.ts";
 import { DenseLayer } from "./layers/dense.ts";
 import type { ConvLayer } from "./layers/conv.ts";
 import { sizeOf } from "./layers/_layer.ts";
@@ -137,7 +137,7 @@ export function networkSpec(options: NetworkOptions): NetworkSpec {
  * ```ts
  * import { assert } from "../../tests/_assert.ts";
  * import { Network } from "./network.ts";
- * import { Rng } from "../prng.ts";
+ * import { Rng } from "../core/prng.ts";
  * const net = new Network({ sizes: [2, 3, 1] }).initialize(new Rng(1), "large");
  * const out = net.feedforward(new Float32Array([0.5, -1]));
  * assert(out.length === 1 && out[0] > 0 && out[0] < 1);

@@ -8,8 +8,8 @@
  * @module
  */
 import { join } from "node:path";
-import { hostname, ioError, processGone } from "./_atomic.ts";
-import { recordsDir } from "./records.ts";
+import { hostname, ioError, processGone } from "./files.ts";
+import { recordsDir } from "../store/records.ts";
 
 /** A heartbeat older than this marks its process dead (another host's). */
 const STALE_MS = 60_000;

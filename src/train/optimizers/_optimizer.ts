@@ -1,8 +1,8 @@
 // What every optimiser implements: one step over all parameters from their gradients (the
 // batch's mean gradient, regularisation included), with its state kept per parameter so a
 // checkpoint can save it and a resumed run continue with the same numbers.
-import type { Param } from "../layers/_layer.ts";
-import type { Kernels } from "../_arena.ts";
+import type { Param } from "../../model/layers/_layer.ts";
+import type { Kernels } from "../../model/_arena.ts";
 
 /** Hyperparameters an optimiser may read (each has a default in the experiment schema). */
 export interface OptimizerSettings {

@@ -1,8 +1,8 @@
 // Adam as Saito's optimizer.py writes it, the bias correction folded into the step size:
 // t' = t + 1, eta_t = eta·√(1 - beta2^t')/(1 - beta1^t'),
 // m' = m + (1 - beta1)(g - m), v' = v + (1 - beta2)(g² - v), w' = w - eta_t·m'/(√v' + 1e-7),
-// in float32, four lanes at a time (the kernel `adam`, src/network/wasm/optimizer_wat.ts).
-import type { Param } from "../layers/_layer.ts";
+// in float32, four lanes at a time (the kernel `adam`, src/model/wasm/optimizer_wat.ts).
+import type { Param } from "../../model/layers/_layer.ts";
 import {
   EPSILON,
   type KernelMemory,

@@ -1,6 +1,6 @@
 // Momentum-based gradient descent (Nielsen ch. 3; Saito's Momentum is the same):
 // v' = momentum·v - eta·g, w' = w + v'.
-import type { Param } from "../layers/_layer.ts";
+import type { Param } from "../../model/layers/_layer.ts";
 import { type Optimizer, type OptimizerKind, type OptimizerSettings, zeros } from "./_optimizer.ts";
 
 export const MOMENTUM: OptimizerKind = {

@@ -4,7 +4,7 @@
  * @module
  */
 import type { Layer } from "./layers/_layer.ts";
-import type { Rng } from "../prng.ts";
+import type { Rng } from "../core/prng.ts";
 
 /** How each initialisation draws a layer's biases and the standard deviation of its weights. */
 const INIT_TABLE = {
