@@ -33,106 +33,138 @@
  *
  * @module
  */
-export { NetsweepError } from "./src/core/errors.ts";
-export { deriveSeed, Rng, type RngState } from "./src/core/prng.ts";
+export { deriveSeed, NetsweepError, Rng, type RngState } from "./src/core/mod.ts";
 
 export {
   type Archive,
   type ArchiveSplit,
+  type ArchiveSummary,
+  type Dataset,
+  datasetIdentity,
+  type DatasetOptions,
+  inspectArchive,
+  loadDataset,
   type PixelScale,
   readArchive,
   type ReadOptions,
-} from "./src/data/archive.ts";
-export {
-  type Dataset,
-  type DatasetOptions,
-  loadDataset,
+  type SparseRows,
   type Split,
   type SplitScheme,
+  type SplitSummary,
   withSparseRows,
-} from "./src/data/dataset.ts";
-export { type ArchiveSummary, inspectArchive, type SplitSummary } from "./src/data/inspect.ts";
-export { datasetIdentity } from "./src/data/identity.ts";
-export type { SparseRows } from "./src/data/sparse.ts";
+} from "./src/data/mod.ts";
 
-export type { Activation, Cost } from "./src/model/functions.ts";
-export { type Init, INITS } from "./src/model/init.ts";
-export type { ConvSpec, DenseSpec, LayerSpec, PoolSpec } from "./src/model/layers/registry.ts";
-export { OPTIMIZER_NAMES, type OptimizerName } from "./src/train/optimizers/registry.ts";
 export {
+  type Activation,
+  type ConvSpec,
+  type Cost,
+  type DenseSpec,
   type EpochMetrics,
+  type EtaSchedule,
+  type Init,
+  INITS,
+  type LayerSpec,
   METRIC_INFO,
   type MetricInfo,
   type MetricKind,
   type MetricName,
   type Monitor,
   type MonitorMetric,
-} from "./src/vocabulary/metrics.ts";
+  OPTIMIZER_NAMES,
+  type OptimizerName,
+  type PoolSpec,
+  type Sampling,
+} from "./src/vocabulary/mod.ts";
 export {
   Network,
   type NetworkJson,
   type NetworkOptions,
   type Regularization,
-} from "./src/model/network.ts";
+} from "./src/model/mod.ts";
 export {
-  type EtaSchedule,
-  type Sampling,
+  decodeCheckpoint,
+  encodeCheckpoint,
   sgd,
   type TrainControl,
   type TrainOptions,
   type TrainResult,
   type TrainState,
   type TrainStatus,
-} from "./src/train/train.ts";
-export { decodeCheckpoint, encodeCheckpoint } from "./src/train/state.ts";
+} from "./src/train/mod.ts";
 
 export {
+  applyOverrides,
   DATASET_FIELDS,
   type DatasetSpec,
   DEFAULT_SETTING,
+  type Distribution,
+  type DistributionName,
+  expandTrials,
+  type Experiment,
+  experimentJsonSchema,
   type Field,
   type FieldType,
+  parseExperiment,
+  parseShard,
+  type Prune,
+  selectShard,
   type Setting,
   SETTING_FIELDS,
   type SettingKey,
-} from "./src/experiment/fields.ts";
-export {
-  type Experiment,
-  parseExperiment,
-  type Prune,
   settingText,
-} from "./src/experiment/schema.ts";
-export { type Distribution, type DistributionName } from "./src/experiment/distributions.ts";
-export { experimentJsonSchema } from "./src/experiment/json_schema.ts";
-export { applyOverrides, expandTrials, type Trial } from "./src/experiment/expand.ts";
-export { parseShard, selectShard, type Shard, shardFromEnv } from "./src/experiment/shard.ts";
+  type Shard,
+  shardFromEnv,
+  type Trial,
+} from "./src/experiment/mod.ts";
 
-export { STATUS_INFO, type TrialStatus } from "./src/store/status.ts";
-export { type TrialHeader, type TrialRecord } from "./src/store/records.ts";
-export { type ExperimentMeta } from "./src/store/meta.ts";
-
-export { loadExperiment } from "./src/sweep/plan.ts";
 export {
+  type ExperimentMeta,
+  type RecordCache,
+  STATUS_INFO,
+  type TrialHeader,
+  type TrialRecord,
+  type TrialStatus,
+} from "./src/store/mod.ts";
+
+export {
+  loadExperiment,
+  progressReporter,
   runSweep,
   type SweepEvent,
   type SweepOptions,
   type SweepResult,
-} from "./src/sweep/runner.ts";
-export { progressReporter } from "./src/sweep/progress.ts";
+} from "./src/sweep/mod.ts";
 
-export { readSweep, readSweeps, type SweepData } from "./src/results/read.ts";
-export type { RecordCache } from "./src/store/records.ts";
 export {
+  type ChartSpec,
   type CompareOptions,
   compareSweeps,
   type Comparison,
+  curveSpec,
+  type Format,
+  formatComparison,
+  readSweep,
+  readSweeps,
+  renderSvg,
+  reportHtml,
   type SettingRow,
   type Stat,
-} from "./src/results/compare.ts";
-export { type Format, formatComparison } from "./src/results/table.ts";
-export { type ChartSpec, curveSpec, renderSvg, writePlots } from "./src/results/plots.ts";
-export { reportHtml, writeReport } from "./src/results/report.ts";
+  type SweepData,
+  writePlots,
+  writeReport,
+} from "./src/results/mod.ts";
 
-export { Html, JUPYTER_DISPLAY, type MediaBundle, Svg } from "./src/notebook/display.ts";
-export { chart, compare, ComparisonView, loadSweep, SweepView } from "./src/notebook/views.ts";
-export { NotebookSweep, type NotebookSweepOptions, sweep } from "./src/notebook/sweep.ts";
+export {
+  chart,
+  compare,
+  ComparisonView,
+  Html,
+  JUPYTER_DISPLAY,
+  loadSweep,
+  type MediaBundle,
+  NotebookSweep,
+  type NotebookSweepOptions,
+  Svg,
+  sweep,
+  SweepView,
+} from "./src/notebook/mod.ts";

@@ -3,7 +3,7 @@
 // dense layers (batch norm with the batch's statistics, dropout with a given mask), "valid"
 // convolutions, max-pooling, sigmoid/tanh/ReLU, sigmoid or softmax outputs. Tests
 // differentiate it numerically and compare with the engine's backprop.
-import type { Activation, Cost } from "../src/model/functions.ts";
+import type { Activation, Cost } from "../src/vocabulary/functions.ts";
 
 export type RefLayer =
   | {

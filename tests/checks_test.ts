@@ -18,7 +18,7 @@ import {
 } from "../mod.ts";
 import { engineOf } from "../src/model/network.ts";
 import { WasmArena } from "../src/model/_arena.ts";
-import { plannedEpochs } from "../src/train/train.ts";
+import { plannedEpochs } from "../src/vocabulary/training.ts";
 import { OPTIMIZERS } from "../src/train/optimizers/registry.ts";
 import type { DenseLayer } from "../src/model/layers/dense.ts";
 import { DEFAULT_SETTING } from "../src/experiment/fields.ts";

@@ -5,7 +5,7 @@
 import { assert, assertEquals } from "./_assert.ts";
 import { Html, JUPYTER_DISPLAY, Network, Svg } from "../mod.ts";
 import { notebookProgress } from "../src/notebook/progress.ts";
-import type { SweepEvent } from "../src/sweep/runner.ts";
+import type { SweepEvent } from "../src/sweep/events.ts";
 
 const jupyter = (() => {
   try {

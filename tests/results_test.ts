@@ -9,7 +9,7 @@ import { compareSweeps, formatComparison, readSweep, readSweeps, runSweep } from
 import { identifyTrials, loadExperiment, planSweep } from "../src/sweep/plan.ts";
 import { readRecords, writeRecord } from "../src/store/records.ts";
 import { SweepOutput } from "../src/sweep/output.ts";
-import { scheduler } from "../src/sweep/schedule.ts";
+import { scheduler } from "../src/sweep/runner.ts";
 import { runningRecord } from "../src/sweep/_running.ts";
 
 function experiment(

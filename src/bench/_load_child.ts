@@ -2,7 +2,7 @@
 // Modes: `load <path>` reads the archive; `inflate <path>` only gunzips it with fflate;
 // `touch <bytes>` fills a fresh Float32Array (the cost of first-touching that much memory).
 import { Gunzip } from "fflate";
-import { readArchive } from "../data/archive.ts";
+import { readArchive } from "../data/mod.ts";
 
 function peakRss(): number {
   const m = /VmHWM:\s+(\d+) kB/.exec(Deno.readTextFileSync("/proc/self/status"));

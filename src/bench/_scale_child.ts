@@ -1,6 +1,6 @@
 // One measured scale sweep in a fresh process: prints {wall, load, trialSeconds} as JSON, the
 // trials' own training and evaluation seconds summed from their records.
-import { runSweep } from "../sweep/runner.ts";
+import { runSweep } from "../sweep/mod.ts";
 
 const [file, out] = Deno.args;
 const start = performance.now();

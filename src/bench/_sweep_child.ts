@@ -1,6 +1,6 @@
 // One measured sweep in a fresh process: prints {seconds, peakBytes} as JSON. The workers
 // are threads of this process, so its peak RSS covers them and the shared dataset.
-import { runSweep } from "../sweep/runner.ts";
+import { runSweep } from "../sweep/mod.ts";
 
 const [file, out, workers] = Deno.args;
 const start = performance.now();

@@ -3,11 +3,11 @@
 // norm and dropout as ratios to its plain SGD epoch; Nielsen's conv-pool network (mini-batch 10)
 // and Saito's SimpleConvNet (Adam, batch 100) beside PyTorch. The two sides alternate, one
 // epoch each per round, so that a noisy machine slows both alike; medians are quoted.
-import { type Dataset, limitTraining, loadDataset } from "../data/dataset.ts";
-import { Network, type NetworkOptions } from "../model/network.ts";
-import { Rng } from "../core/prng.ts";
-import { density, sgd, type TrainOptions } from "../train/train.ts";
-import type { Init } from "../model/init.ts";
+import { type Dataset, limitTraining, loadDataset } from "../data/mod.ts";
+import { Network, type NetworkOptions } from "../model/mod.ts";
+import { Rng } from "../core/mod.ts";
+import { density, sgd, type TrainOptions } from "../train/mod.ts";
+import type { Init } from "../vocabulary/mod.ts";
 import { median } from "./_stats.ts";
 
 interface Case {

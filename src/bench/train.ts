@@ -1,9 +1,9 @@
 // Training benchmark: seconds per epoch of mini-batch SGD on the real MNIST (50,000 images),
 // one thread, beside a fully matrix-based numpy implementation run in the same process tree.
-import { loadDataset } from "../data/dataset.ts";
-import { Network } from "../model/network.ts";
-import { Rng } from "../core/prng.ts";
-import { density, sgd } from "../train/train.ts";
+import { loadDataset } from "../data/mod.ts";
+import { Network } from "../model/mod.ts";
+import { Rng } from "../core/mod.ts";
+import { density, sgd } from "../train/mod.ts";
 import { median } from "./_stats.ts";
 
 const CASES: [number[], number][] = [[[784, 30, 10], 10], [[784, 100, 10], 10], [

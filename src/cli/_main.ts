@@ -1,6 +1,6 @@
 // Runs a command-line entry point: any error becomes one readable line on stderr (and, for a
 // wrong command line, the usage) and a non-zero exit code, never a bare stack trace.
-import { NetsweepError } from "../core/errors.ts";
+import { NetsweepError } from "../core/mod.ts";
 
 /** Columns of the terminal standard output is on; 120 when it is not a terminal. */
 export function terminalWidth(): number {

@@ -8,7 +8,7 @@
  */
 import { parseArgs } from "./_args.ts";
 import { runMain, UsageError } from "./_main.ts";
-import { benchLoad } from "../bench/load.ts";
+import { benchLoad, benchModels, benchScale, benchSweep, benchTrain } from "../bench/mod.ts";
 
 const PARTS = ["load", "train", "models", "sweep", "scale"];
 const USAGE = `usage: deno task bench [--only ${
@@ -41,19 +41,15 @@ runMain(async () => {
   );
   if (!values.only || values.only === "load") benchLoad(runs);
   if (!values.only || values.only === "train") {
-    const { benchTrain } = await import("../bench/train.ts");
     benchTrain(Math.max(3, runs));
   }
   if (!values.only || values.only === "models") {
-    const { benchModels } = await import("../bench/models.ts");
     benchModels(Math.max(3, Math.min(5, runs)));
   }
   if (!values.only || values.only === "sweep") {
-    const { benchSweep } = await import("../bench/sweep.ts");
     benchSweep(Math.min(3, runs), Number(values["sweep-epochs"]));
   }
   if (values.only === "scale") {
-    const { benchScale } = await import("../bench/scale.ts");
     benchScale(Math.min(3, runs), Number(values["scale-trials"]));
   }
 });

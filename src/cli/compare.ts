@@ -6,12 +6,16 @@
  */
 import { parseArgs } from "./_args.ts";
 import { runMain, terminalWidth, UsageError } from "./_main.ts";
-import { compareSweeps, SORT_KEYS } from "../results/compare.ts";
-import { type Format, formatComparison, FORMATS } from "../results/table.ts";
-import { readSweeps } from "../results/read.ts";
-import { METRIC_INFO, METRIC_NAMES, type MetricName } from "../vocabulary/metrics.ts";
-import { SETTING_KEYS } from "../experiment/fields.ts";
-import { suggest } from "../experiment/_suggest.ts";
+import {
+  compareSweeps,
+  type Format,
+  formatComparison,
+  FORMATS,
+  readSweeps,
+  SORT_KEYS,
+} from "../results/mod.ts";
+import { METRIC_INFO, METRIC_NAMES, type MetricName } from "../vocabulary/mod.ts";
+import { SETTING_KEYS, suggest } from "../experiment/mod.ts";
 
 const SCALAR = METRIC_NAMES.filter((m) => METRIC_INFO[m].kind !== "layers");
 const USAGE = `usage: deno task compare <results-dir> [<results-dir> ...] [--format ${

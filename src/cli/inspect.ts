@@ -5,7 +5,7 @@
  */
 import { parseArgs } from "./_args.ts";
 import { runMain, UsageError } from "./_main.ts";
-import { inspectArchive } from "../data/inspect.ts";
+import { inspectArchive } from "../data/mod.ts";
 
 const USAGE = "usage: deno task inspect [<file-or-dir>] [--json]";
 

@@ -8,12 +8,9 @@
 import { join } from "node:path";
 import { parseArgs } from "./_args.ts";
 import { runMain, UsageError } from "./_main.ts";
-import { readSweep } from "../results/read.ts";
-import { writePlots } from "../results/plots.ts";
-import { writeReport } from "../results/report.ts";
-import { writeCsvs } from "../store/csv.ts";
-import { withLock } from "../coordination/lock.ts";
-import { writeStore } from "../store/zarr_store.ts";
+import { readSweep, writePlots, writeReport } from "../results/mod.ts";
+import { writeCsvs, writeStore } from "../store/mod.ts";
+import { withLock } from "../coordination/mod.ts";
 
 const USAGE = "usage: deno task plot <results-dir> [<results-dir> ...]";
 

@@ -6,7 +6,7 @@
  */
 import { parseArgs } from "./_args.ts";
 import { runMain, UsageError } from "./_main.ts";
-import { experimentJsonSchema } from "../experiment/json_schema.ts";
+import { experimentJsonSchema } from "../experiment/mod.ts";
 
 const USAGE = "usage: deno task schema   (writes experiments/schema.json)";
 

@@ -7,7 +7,7 @@
 import { parseArgs } from "./_args.ts";
 import { runMain, UsageError } from "./_main.ts";
 
-import { serveResults } from "../live/server.ts";
+import { serveResults } from "../live/mod.ts";
 
 const USAGE = "usage: deno task serve [results-dir] [--port N]";
 

@@ -8,17 +8,28 @@
  */
 import { parseArgs } from "./_args.ts";
 import { runMain, terminalWidth, UsageError } from "./_main.ts";
-import { parseShard, selectShard, shardFromEnv } from "../experiment/shard.ts";
-import { varyingKeys } from "../experiment/schema.ts";
-import { describeSetting, progressReporter } from "../sweep/progress.ts";
-import { identifyTrials, inputShape, loadExperiment } from "../sweep/plan.ts";
-import { runSweep } from "../sweep/runner.ts";
-import { compareSweeps } from "../results/compare.ts";
-import { formatComparison } from "../results/table.ts";
-import { readSweep } from "../results/read.ts";
-import { writePlots } from "../results/plots.ts";
-import { writeReport } from "../results/report.ts";
-import { Network } from "../model/network.ts";
+import {
+  describeSetting,
+  parseShard,
+  selectShard,
+  shardFromEnv,
+  varyingKeys,
+} from "../experiment/mod.ts";
+import {
+  identifyTrials,
+  inputShape,
+  loadExperiment,
+  progressReporter,
+  runSweep,
+} from "../sweep/mod.ts";
+import {
+  compareSweeps,
+  formatComparison,
+  readSweep,
+  writePlots,
+  writeReport,
+} from "../results/mod.ts";
+import { Network } from "../model/mod.ts";
 
 const USAGE =
   "usage: deno task sweep <experiment.json> [--out DIR] [--workers N] [--set key=value ...] [--shard i/n] [--plan]";

@@ -9,7 +9,6 @@
  */
 import { join } from "node:path";
 import { hostname, ioError, processGone } from "./files.ts";
-import { recordsDir } from "../store/records.ts";
 
 /** A heartbeat older than this marks its process dead (another host's). */
 const STALE_MS = 60_000;
@@ -19,6 +18,11 @@ export const HEARTBEAT_MS = 5_000;
 interface Owner {
   host: string;
   pid: number;
+}
+
+/** Trial records and their claims live in the results directory's `trials/`. */
+function recordsDir(dir: string): string {
+  return join(dir, "trials");
 }
 
 function claimFile(dir: string, id: string): string {

@@ -2,7 +2,7 @@
 // target, so a reader (or a process killed mid-write) never sees half a file. A failed write
 // removes its temporary file and becomes one NetsweepError naming the path and the problem.
 import { dirname } from "node:path";
-import { NetsweepError } from "../core/errors.ts";
+import { NetsweepError } from "../core/mod.ts";
 
 let counter = 0;
 

@@ -9,7 +9,7 @@ import {
   sharedFloat32,
   sharedUint8,
 } from "./_convert.ts";
-import { NetsweepError } from "../core/errors.ts";
+import { NetsweepError } from "../core/mod.ts";
 import { decodeLimit, megabytes, tooLarge } from "./_limit.ts";
 
 export interface DecodedArray {

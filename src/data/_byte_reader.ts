@@ -2,7 +2,7 @@
 // `yield` when they need more input; the driver sends the next decompressed chunk with
 // `next(chunk)`. This lets a sequential parser run inside fflate's push-based streams
 // without holding a second full copy of the decompressed archive.
-import { NetsweepError } from "../core/errors.ts";
+import { NetsweepError } from "../core/mod.ts";
 import { decodeLimit, megabytes, tooLarge } from "./_limit.ts";
 
 /** A parser driven by chunks: it yields when it needs input and returns its result. */

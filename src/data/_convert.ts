@@ -1,7 +1,7 @@
 // Converters from streamed little-endian element bytes into the Dataset's arrays. Parts may
 // split an element anywhere, so multi-byte elements carry their partial bytes across parts.
 import type { ByteSink } from "./_byte_reader.ts";
-import { NetsweepError } from "../core/errors.ts";
+import { NetsweepError } from "../core/mod.ts";
 import { convertInto, convertOffloaded, registerOffload } from "./_offthread.ts";
 
 /** Element types netsweep reads: numpy's `descr` without the byte-order character. */

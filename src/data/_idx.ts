@@ -2,7 +2,7 @@
 // [0, 0, type, ndim] then ndim uint32 dimensions, then the uint8 data.
 import type { ByteReader, ChunkParser } from "./_byte_reader.ts";
 import { type DecodedArray, readElements } from "./_array.ts";
-import { NetsweepError } from "../core/errors.ts";
+import { NetsweepError } from "../core/mod.ts";
 
 /** True when `head` starts like an IDX file of uint8 data. */
 export function looksLikeIdx(head: Uint8Array): boolean {

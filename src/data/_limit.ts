@@ -1,6 +1,6 @@
 // The largest decompressed size a load accepts, so that a small hostile file (a compression
 // bomb, a pickle declaring petabytes) is refused before memory is allocated for it.
-import { NetsweepError } from "../core/errors.ts";
+import { NetsweepError } from "../core/mod.ts";
 
 /** The largest decompressed size accepted by default: 2 GiB (MNIST as float32 is 220 MB). */
 export const DEFAULT_DECODE_LIMIT = 2 ** 31;

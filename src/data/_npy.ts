@@ -4,7 +4,7 @@
 import type { ByteReader, ChunkParser } from "./_byte_reader.ts";
 import { type DecodedArray, readElements } from "./_array.ts";
 import { type Dtype, DTYPE_SIZE } from "./_convert.ts";
-import { NetsweepError } from "../core/errors.ts";
+import { NetsweepError } from "../core/mod.ts";
 
 const SUPPORTED = "uint8, float32, float64 and int64, little-endian";
 

@@ -7,7 +7,7 @@ import type { ByteReader, ChunkParser } from "./_byte_reader.ts";
 import { type DecodedArray, decodeElements, elementCount, readElements } from "./_array.ts";
 import { type Dtype, DTYPE_SIZE } from "./_convert.ts";
 import { parseDescr } from "./_npy.ts";
-import { NetsweepError } from "../core/errors.ts";
+import { NetsweepError } from "../core/mod.ts";
 
 const ALLOWED_GLOBALS = new Set([
   "numpy.core.multiarray._reconstruct",

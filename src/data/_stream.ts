@@ -3,7 +3,7 @@
 // so no full copy of the decompressed archive is ever held.
 import { Gunzip, Inflate } from "fflate";
 import { ByteReader, type ChunkParser, ParserDriver } from "./_byte_reader.ts";
-import { NetsweepError } from "../core/errors.ts";
+import { NetsweepError } from "../core/mod.ts";
 import { crc32 } from "./_crc32.ts";
 import { decodeLimit, megabytes, tooLarge } from "./_limit.ts";
 

@@ -1,7 +1,7 @@
 // The zip central directory, enough to find the .npy entries of an .npz (numpy writes
 // zip64 extra fields even for small files, so those are read too).
 import { readAt } from "./_stream.ts";
-import { NetsweepError } from "../core/errors.ts";
+import { NetsweepError } from "../core/mod.ts";
 
 export interface ZipEntry {
   name: string;

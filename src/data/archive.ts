@@ -23,7 +23,7 @@ import {
 } from "./_limit.ts";
 import { listZip } from "./_zip.ts";
 import { endOffload, startOffload } from "./_offthread.ts";
-import { NetsweepError } from "../core/errors.ts";
+import { NetsweepError } from "../core/mod.ts";
 
 /**
  * How integer pixels become floats: `pixel / scale`. 255 gives 0..1 (the default), 256 is

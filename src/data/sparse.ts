@@ -5,17 +5,7 @@
  *
  * @module
  */
-import type { Split } from "./dataset.ts";
-
-/** Row r's non-zero pixels are `index`/`value` entries `rowStart[r]` to `rowStart[r + 1]`. */
-export interface SparseRows {
-  /** Where each row's entries start in `index` and `value` (one more than the rows). */
-  rowStart: Uint32Array;
-  /** Each non-zero pixel's position in its image. */
-  index: Uint16Array;
-  /** Each non-zero pixel's value. */
-  value: Float32Array;
-}
+import type { SparseRows, Split } from "./split.ts";
 
 /**
  * The non-zero pixels of every image of `split` (`inputSize` pixels each, at most 65,536).

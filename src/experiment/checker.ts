@@ -5,8 +5,8 @@
  *
  * @module
  */
-import { NetsweepError } from "../core/errors.ts";
-import { LAYER_FIELDS, type LayerSpec } from "../model/layers/registry.ts";
+import { NetsweepError } from "../core/mod.ts";
+import { LAYER_FIELDS, type LayerSpec } from "../vocabulary/mod.ts";
 import { suggest } from "./_suggest.ts";
 import {
   type Field,

@@ -8,8 +8,7 @@
  * @module
  */
 import { createHash } from "node:crypto";
-import { deriveSeed, Rng } from "../core/prng.ts";
-import { NetsweepError } from "../core/errors.ts";
+import { deriveSeed, NetsweepError, Rng } from "../core/mod.ts";
 import {
   type DatasetSpec,
   type Setting,

@@ -6,12 +6,18 @@
  *
  * @module
  */
-import { ACTIVATIONS, COSTS } from "../model/functions.ts";
-import { INIT_DESCRIPTION, INITS } from "../model/init.ts";
-import { MONITOR_METRICS, type MonitorMetric } from "../vocabulary/metrics.ts";
-import { OPTIMIZER_NAMES } from "../train/optimizers/registry.ts";
-import { type LayerSpec, MAX_BATCH } from "../model/layers/registry.ts";
-import type { EtaSchedule } from "../train/train.ts";
+import {
+  ACTIVATIONS,
+  COSTS,
+  type EtaSchedule,
+  INIT_DESCRIPTION,
+  INITS,
+  type LayerSpec,
+  MAX_BATCH,
+  MONITOR_METRICS,
+  type MonitorMetric,
+  OPTIMIZER_NAMES,
+} from "../vocabulary/mod.ts";
 
 /** One field's kind, bounds and default. */
 export type Field =

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { LAYER_FIELDS } from "../model/layers/registry.ts";
+import { LAYER_FIELDS } from "../vocabulary/mod.ts";
 import { DATASET_FIELDS, type Field, METRIC_VALUES, SETTING_FIELDS } from "./fields.ts";
 import { DISTRIBUTION_NAMES } from "./distributions.ts";
 

@@ -5,9 +5,7 @@
  *
  * @module
  */
-import type { MonitorMetric } from "../vocabulary/metrics.ts";
-import { METRIC_INFO } from "../vocabulary/metrics.ts";
-import type { LayerSpec } from "../model/layers/registry.ts";
+import { type LayerSpec, METRIC_INFO, type MonitorMetric } from "../vocabulary/mod.ts";
 import {
   DATASET_FIELDS,
   type DatasetSpec,
@@ -297,4 +295,9 @@ export function varyingKeys(items: readonly { setting: Setting }[]): SettingKey[
   return SETTING_KEYS.filter((k) =>
     new Set(items.map((t) => JSON.stringify(t.setting[k]))).size > 1
   );
+}
+
+/** `eta=3 lmbda=0.1`: the keys that vary in this sweep. */
+export function describeSetting(s: Setting, keys: SettingKey[]): string {
+  return keys.map((k) => `${k}=${settingText(s[k], true)}`).join(" ");
 }

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { NetsweepError } from "../core/errors.ts";
+import { NetsweepError } from "../core/mod.ts";
 import type { Trial } from "./expand.ts";
 
 /** Shard `index` (0-based) of `count`. */

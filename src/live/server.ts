@@ -10,9 +10,8 @@
  * @module
  */
 import { join, relative, resolve } from "node:path";
-import { readSweep } from "../results/read.ts";
-import { renderCharts } from "../results/plots.ts";
-import type { RecordCache } from "../store/records.ts";
+import { readSweep, renderCharts } from "../results/mod.ts";
+import type { RecordCache } from "../store/mod.ts";
 import { type LiveView, liveView } from "./view.ts";
 import { APP_JS, PAGE_HTML } from "./_page.ts";
 

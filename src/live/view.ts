@@ -5,16 +5,11 @@
  *
  * @module
  */
-import type { SweepData } from "../results/read.ts";
-import { compareSweeps } from "../results/compare.ts";
-import { comparisonNotes } from "../results/table.ts";
-import { tableHtml } from "../results/report.ts";
-import { describeSetting } from "../sweep/progress.ts";
-import { plannedEpochs } from "../train/train.ts";
-import { heartbeatFresh } from "../coordination/claims.ts";
-import { isComplete, type TrialStatus } from "../store/status.ts";
-import { varyingKeys } from "../experiment/schema.ts";
-import type { TrialRecord } from "../store/records.ts";
+import { compareSweeps, comparisonNotes, type SweepData, tableHtml } from "../results/mod.ts";
+import { describeSetting, varyingKeys } from "../experiment/mod.ts";
+import { plannedEpochs } from "../vocabulary/mod.ts";
+import { heartbeatFresh } from "../coordination/mod.ts";
+import { isComplete, type TrialRecord, type TrialStatus } from "../store/mod.ts";
 
 /** A trial being trained (or whose process died while training it). */
 export interface RunningTrial {

@@ -1,13 +1,13 @@
 // The batch machinery behind a Network: its layers in one WebAssembly arena, a workspace per
 // batch size (made once, reused for every batch), and the passes over a mini-batch:
 // feedforward, backprop of the output error, and the parameter update or gradients.
-import type { Cost } from "./functions.ts";
+import { type Cost, MAX_BATCH } from "../vocabulary/mod.ts";
 import { outputDelta } from "./functions.ts";
 import { type Kernels, WasmArena } from "./_arena.ts";
 import type { Layer, LayerWork, Param, Pass } from "./layers/_layer.ts";
 import { DenseLayer, type InputRows } from "./layers/dense.ts";
-import { evalBatchFor, MAX_BATCH, memoryBytes, type PlannedLayer } from "./layers/registry.ts";
-import type { SparseRows } from "../data/sparse.ts";
+import { evalBatchFor, memoryBytes, type PlannedLayer } from "./layers/registry.ts";
+import type { SparseRows } from "../data/mod.ts";
 
 /** Buffers for mini-batches of up to `m` examples. */
 export interface Workspace {

@@ -5,21 +5,7 @@
  * @module
  */
 
-/** Hidden-layer activation. */
-export type Activation = "sigmoid" | "tanh" | "relu";
-
-/**
- * Cost, which also fixes the output layer: `quadratic` and `cross-entropy` use sigmoid
- * outputs (network.py, network2.py); `log-likelihood` uses softmax outputs (Nielsen ch. 3,
- * network3.py, and Saito's softmax with cross-entropy error, the same function for one-hot
- * targets).
- */
-export type Cost = "quadratic" | "cross-entropy" | "log-likelihood";
-
-/** Every activation name, for validation. */
-export const ACTIVATIONS: readonly Activation[] = ["sigmoid", "tanh", "relu"];
-/** Every cost name, for validation. */
-export const COSTS: readonly Cost[] = ["quadratic", "cross-entropy", "log-likelihood"];
+import type { Cost } from "../vocabulary/mod.ts";
 
 /** Smallest argument of a logarithm in a cost, so a saturated output gives a large finite cost. */
 export const LOG_FLOOR = 1e-30;

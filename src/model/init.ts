@@ -4,7 +4,8 @@
  * @module
  */
 import type { Layer } from "./layers/_layer.ts";
-import type { Rng } from "../core/prng.ts";
+import type { Rng } from "../core/mod.ts";
+import { type Init, INITS } from "../vocabulary/mod.ts";
 
 /** How each initialisation draws a layer's biases and the standard deviation of its weights. */
 const INIT_TABLE = {
@@ -30,16 +31,6 @@ const INIT_TABLE = {
   Init,
   { bias: string; std: (l: Layer, initStd: number, isOutput: boolean) => number }
 >;
-
-/** A weight initialisation (see the table in the README). */
-export type Init = "large" | "default" | "scaled" | "xavier" | "he" | "network3";
-
-/** Every initialisation name, for validation. */
-export const INITS = Object.keys(INIT_TABLE) as Init[];
-
-/** What each initialisation does, for the schema's description. */
-export const INIT_DESCRIPTION =
-  "large: N(0,1) (network.py); default: N(0,1/n_in), N(0,1) biases (network2.py); scaled: initStd·N(0,1), zero biases (Saito); xavier: N(0,1/n_in), zero biases; he: N(0,2/n_in), zero biases; network3: N(0,1/n_out), N(0,1) biases, zero output layer (network3.py).";
 
 /**
  * Draws every layer's parameters from `rng`: all biases first, layer by layer, then all

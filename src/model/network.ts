@@ -7,11 +7,18 @@
  *
  * @module
  */
-import { NetsweepError } from "../core/errors.ts";
-import type { Split } from "../data/dataset.ts";
-import { type Activation, ACTIVATIONS, type Cost, COSTS, exampleCost } from "./functions.ts";
-import type { Rng } from "../core/prng.ts";
-import { type Init, initializeLayers } from "./init.ts";
+import { NetsweepError, type Rng } from "../core/mod.ts";
+import type { Split } from "../data/mod.ts";
+import { exampleCost } from "./functions.ts";
+import {
+  type Activation,
+  ACTIVATIONS,
+  type Cost,
+  COSTS,
+  type Init,
+  type LayerSpec,
+} from "../vocabulary/mod.ts";
+import { initializeLayers } from "./init.ts";
 import { Engine } from "./engine.ts";
 import { DenseLayer } from "./layers/dense.ts";
 import type { ConvLayer } from "./layers/conv.ts";
@@ -19,7 +26,6 @@ import { sizeOf } from "./layers/_layer.ts";
 import {
   denseLayers,
   LayerShapeError,
-  type LayerSpec,
   type NetworkSpec,
   type PlannedLayer,
   planNetwork,

@@ -5,9 +5,9 @@
  *
  * @module
  */
-import type { SweepEvent } from "../sweep/runner.ts";
-import { describeSetting, duration, epochText } from "../sweep/progress.ts";
-import type { SettingKey } from "../experiment/fields.ts";
+import type { SweepEvent } from "../sweep/mod.ts";
+import { describeSetting, type SettingKey } from "../experiment/mod.ts";
+import { duration, epochText } from "../vocabulary/mod.ts";
 import { escapeHtml } from "./display.ts";
 
 /** What the progress element shows. */

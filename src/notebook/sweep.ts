@@ -5,9 +5,9 @@
  *
  * @module
  */
-import type { Setting } from "../experiment/fields.ts";
-import { runSweep, type SweepOptions, type SweepResult } from "../sweep/runner.ts";
-import { readSweep } from "../results/read.ts";
+import type { Setting } from "../experiment/mod.ts";
+import { runSweep, type SweepOptions, type SweepResult } from "../sweep/mod.ts";
+import { readSweep } from "../results/mod.ts";
 import { inJupyter } from "./display.ts";
 import { notebookProgress } from "./progress.ts";
 import { SweepView } from "./views.ts";

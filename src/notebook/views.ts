@@ -5,20 +5,23 @@
  *
  * @module
  */
-import type { MetricName } from "../vocabulary/metrics.ts";
-import { METRIC_INFO, METRIC_NAMES } from "../vocabulary/metrics.ts";
-import { readSweeps, type SweepData } from "../results/read.ts";
-import { type CompareOptions, compareSweeps, type Comparison } from "../results/compare.ts";
-import { comparisonNotes, formatComparison } from "../results/table.ts";
-import { tableHtml } from "../results/report.ts";
+import { METRIC_INFO, METRIC_NAMES, type MetricName } from "../vocabulary/mod.ts";
 import {
   chartMetrics,
   type ChartSpec,
+  type CompareOptions,
+  compareSweeps,
+  type Comparison,
+  comparisonNotes,
   curveSpec,
+  formatComparison,
+  readSweeps,
   renderCharts,
   renderSvg,
-} from "../results/plots.ts";
-import type { TrialRecord } from "../store/records.ts";
+  type SweepData,
+  tableHtml,
+} from "../results/mod.ts";
+import type { TrialRecord } from "../store/mod.ts";
 import { escapeHtml, Html, JUPYTER_DISPLAY, type MediaBundle, Svg } from "./display.ts";
 
 /** A metric by name (`testAccuracy`) or column (`test_accuracy`). */

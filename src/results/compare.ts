@@ -5,17 +5,16 @@
  *
  * @module
  */
+import { METRIC_INFO, METRIC_NAMES, type MetricInfo, type MetricName } from "../vocabulary/mod.ts";
+import { SETTING_KEYS, type SettingKey, varyingKeys } from "../experiment/mod.ts";
 import {
-  METRIC_INFO,
-  METRIC_NAMES,
-  type MetricInfo,
-  type MetricName,
-} from "../vocabulary/metrics.ts";
-import { SETTING_KEYS, type SettingKey } from "../experiment/fields.ts";
-import { varyingKeys } from "../experiment/schema.ts";
-import { isComplete, STATUSES, type TrialStatus } from "../store/status.ts";
-import { trialSummary, valueAtBestValidation } from "../store/summary.ts";
-import type { TrialRecord } from "../store/records.ts";
+  isComplete,
+  STATUSES,
+  type TrialRecord,
+  type TrialStatus,
+  trialSummary,
+  valueAtBestValidation,
+} from "../store/mod.ts";
 import type { SweepData } from "./read.ts";
 
 /** Mean, sample standard deviation and count of a statistic over repeats. */

@@ -7,15 +7,14 @@
  *
  * @module
  */
-import * as vega from "vega";
-import { compile, type TopLevelSpec } from "vega-lite";
 import { join } from "node:path";
-import { METRIC_INFO, METRIC_NAMES, type MetricName } from "../vocabulary/metrics.ts";
-import { settingText, varyingKeys } from "../experiment/schema.ts";
-import type { TrialRecord } from "../store/records.ts";
-import { writeFileAtomic } from "../coordination/files.ts";
+import { METRIC_INFO, METRIC_NAMES, type MetricName } from "../vocabulary/mod.ts";
+import { settingText, varyingKeys } from "../experiment/mod.ts";
+import type { TrialRecord } from "../store/mod.ts";
+import { writeFileAtomic } from "../coordination/mod.ts";
 import type { SweepData } from "./read.ts";
 import { defaultMetric } from "./compare.ts";
+import { type ChartSpec, renderSvg } from "./chart.ts";
 import { BEST_CURVES, bestTrials, sampledKeys, scatterSpec } from "./search_plots.ts";
 
 /** One point of a learning curve. */
@@ -95,9 +94,6 @@ export function curves(sweeps: SweepData[], metric: MetricName): CurvePoint[] {
   return points;
 }
 
-/** A Vega-Lite specification, as JSON. */
-export type ChartSpec = Record<string, unknown>;
-
 /** The Vega-Lite spec of one learning-curve chart. */
 export function curveSpec(sweeps: SweepData[], metric: MetricName, note?: string): ChartSpec {
   const { title } = settingLabels(sweeps);
@@ -154,16 +150,6 @@ export function curveSpec(sweeps: SweepData[], metric: MetricName, note?: string
     ],
     config: { font: "sans-serif", legend: { labelLimit: 360 } },
   };
-}
-
-/** Renders a Vega-Lite spec to SVG text. */
-export async function renderSvg(spec: ChartSpec): Promise<string> {
-  const view = new vega.View(vega.parse(compile(spec as unknown as TopLevelSpec).spec), {
-    renderer: "none",
-  });
-  const svg = await view.toSVG();
-  view.finalize();
-  return svg;
 }
 
 /**

@@ -7,12 +7,18 @@
  * @module
  */
 import { join, resolve } from "node:path";
-import { NetsweepError } from "../core/errors.ts";
-import type { Experiment } from "../experiment/schema.ts";
-import { type ExperimentMeta, readMetas } from "../store/meta.ts";
-import { readRecords, type RecordCache, type TrialRecord } from "../store/records.ts";
-import { recordsDigest, storeDigest, storeOrder } from "../store/zarr_store.ts";
-import { datasetKey, expandTrials } from "../experiment/expand.ts";
+import { NetsweepError } from "../core/mod.ts";
+import { datasetKey, expandTrials, type Experiment } from "../experiment/mod.ts";
+import {
+  type ExperimentMeta,
+  readMetas,
+  readRecords,
+  type RecordCache,
+  recordsDigest,
+  storeDigest,
+  storeOrder,
+  type TrialRecord,
+} from "../store/mod.ts";
 
 /** A sweep's results. */
 export interface SweepData {

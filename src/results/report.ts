@@ -10,7 +10,7 @@ import type { SweepData } from "./read.ts";
 import { compareSweeps, type Comparison } from "./compare.ts";
 import { comparisonCells, comparisonNotes } from "./table.ts";
 import { renderCharts } from "./plots.ts";
-import { writeFileAtomic } from "../coordination/files.ts";
+import { writeFileAtomic } from "../coordination/mod.ts";
 
 function esc(s: string): string {
   return s.replaceAll("&", "&amp;").replaceAll("<", "&lt;").replaceAll(">", "&gt;").replaceAll(

@@ -6,13 +6,11 @@
  *
  * @module
  */
-import { distributionOf, DISTRIBUTIONS } from "../experiment/distributions.ts";
-import type { SettingKey } from "../experiment/fields.ts";
-import { METRIC_INFO, type MetricName } from "../vocabulary/metrics.ts";
-import { trialSummary } from "../store/summary.ts";
-import type { TrialRecord } from "../store/records.ts";
+import { distributionOf, DISTRIBUTIONS, type SettingKey } from "../experiment/mod.ts";
+import { METRIC_INFO, type MetricName } from "../vocabulary/mod.ts";
+import { type TrialRecord, trialSummary } from "../store/mod.ts";
 import type { SweepData } from "./read.ts";
-import type { ChartSpec } from "./plots.ts";
+import type { ChartSpec } from "./chart.ts";
 
 /** Trials whose curves a search's learning-curve charts show. */
 export const BEST_CURVES = 5;

@@ -4,8 +4,8 @@
  *
  * @module
  */
-import { METRIC_INFO } from "../vocabulary/metrics.ts";
-import { settingText } from "../experiment/schema.ts";
+import { METRIC_INFO } from "../vocabulary/mod.ts";
+import { settingText } from "../experiment/mod.ts";
 import { type Comparison, type SettingRow, type Stat, statusText } from "./compare.ts";
 
 /** Output formats of {@linkcode formatComparison}. */

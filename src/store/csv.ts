@@ -6,12 +6,11 @@
  * @module
  */
 import { join } from "node:path";
-import { METRIC_INFO, METRIC_NAMES, type MetricName } from "../vocabulary/metrics.ts";
-import { SETTING_KEYS } from "../experiment/fields.ts";
-import { settingText } from "../experiment/schema.ts";
+import { METRIC_INFO, METRIC_NAMES, type MetricName } from "../vocabulary/mod.ts";
+import { SETTING_KEYS, settingText } from "../experiment/mod.ts";
 import type { TrialRecord } from "./records.ts";
 import { trialSummary } from "./summary.ts";
-import { writeFileAtomic } from "../coordination/files.ts";
+import { writeFileAtomic } from "../coordination/mod.ts";
 
 function cell(v: unknown): string {
   if (v === undefined || v === null) return "";

@@ -7,8 +7,8 @@
  */
 import { createHash } from "node:crypto";
 import { join } from "node:path";
-import type { Experiment } from "../experiment/schema.ts";
-import { writeFileAtomic } from "../coordination/files.ts";
+import type { Experiment } from "../experiment/mod.ts";
+import { writeFileAtomic } from "../coordination/mod.ts";
 
 /** What a results directory keeps about one experiment. */
 export interface ExperimentMeta {

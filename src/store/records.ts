@@ -12,10 +12,10 @@
  * @module
  */
 import { dirname, join } from "node:path";
-import type { EpochMetrics } from "../vocabulary/metrics.ts";
-import { DEFAULT_SETTING, type Setting } from "../experiment/fields.ts";
+import type { EpochMetrics } from "../vocabulary/mod.ts";
+import { DEFAULT_SETTING, type Setting } from "../experiment/mod.ts";
 import { STATUS_INFO, type TrialStatus } from "./status.ts";
-import { ioError, writeFileAtomic } from "../coordination/files.ts";
+import { ioError, writeFileAtomic } from "../coordination/mod.ts";
 
 /** The record format this version writes. */
 export const RECORD_FORMAT = 2;

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { METRIC_INFO, type MetricName, metricValue } from "../vocabulary/metrics.ts";
+import { METRIC_INFO, type MetricName, metricValue } from "../vocabulary/mod.ts";
 import type { TrialRecord } from "./records.ts";
 
 /** Summary of one trial for one metric. */

@@ -13,10 +13,9 @@
 import * as zarr from "zarrita";
 import { createHash } from "node:crypto";
 import { dirname, join } from "node:path";
-import { METRIC_INFO, METRIC_NAMES } from "../vocabulary/metrics.ts";
-import { SETTING_FIELDS, SETTING_KEYS } from "../experiment/fields.ts";
-import { settingText } from "../experiment/schema.ts";
-import { ioError, processGone } from "../coordination/files.ts";
+import { METRIC_INFO, METRIC_NAMES } from "../vocabulary/mod.ts";
+import { SETTING_FIELDS, SETTING_KEYS, settingText } from "../experiment/mod.ts";
+import { ioError, processGone } from "../coordination/mod.ts";
 import type { TrialRecord } from "./records.ts";
 import { STATUSES } from "./status.ts";
 import { trialSummary } from "./summary.ts";

@@ -1,8 +1,8 @@
 // Messages between the sweep's main thread and its workers.
-import type { Dataset } from "../data/dataset.ts";
-import type { EpochMetrics } from "../vocabulary/metrics.ts";
-import type { Trial } from "../experiment/expand.ts";
-import type { TrialStatus } from "../store/status.ts";
+import type { Dataset } from "../data/mod.ts";
+import type { EpochMetrics } from "../vocabulary/mod.ts";
+import type { Trial } from "../experiment/mod.ts";
+import type { TrialStatus } from "../store/mod.ts";
 
 /** One trial to train, up to epoch `until` (its planned epochs, or a pruning rung). */
 export interface Task {

@@ -1,7 +1,7 @@
 // The record of a trial as a task starts it: its header from the task, status "running", and
 // the epochs kept from before. The worker writes it; the main thread keeps the same in memory.
-import type { EpochMetrics } from "../vocabulary/metrics.ts";
-import { RECORD_FORMAT, type TrialRecord } from "../store/records.ts";
+import type { EpochMetrics } from "../vocabulary/mod.ts";
+import { RECORD_FORMAT, type TrialRecord } from "../store/mod.ts";
 import type { Task } from "./_messages.ts";
 
 /** A running trial's record, continuing after `epochs`. */

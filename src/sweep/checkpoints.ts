@@ -7,10 +7,9 @@
  * @module
  */
 import { join } from "node:path";
-import { decodeCheckpoint, encodeCheckpoint } from "../train/state.ts";
-import type { TrainState } from "../train/train.ts";
-import { writeFileAtomicSync } from "../coordination/files.ts";
-import { recordsDir } from "../store/records.ts";
+import { decodeCheckpoint, encodeCheckpoint, type TrainState } from "../train/mod.ts";
+import { writeFileAtomicSync } from "../coordination/mod.ts";
+import { recordsDir } from "../store/mod.ts";
 
 /** A trial's checkpoint file. */
 export function checkpointFile(resultsDir: string, id: string): string {

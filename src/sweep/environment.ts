@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { simdKind } from "../model/_arena.ts";
+import { simdKind } from "../model/mod.ts";
 
 /** The Deno version, CPU and git commit of this run. */
 export function environment(): Record<string, unknown> {

@@ -12,9 +12,9 @@
  *
  * @module
  */
-import { METRIC_INFO, type MetricName, metricValue } from "../vocabulary/metrics.ts";
-import type { TrialRecord } from "../store/records.ts";
-import type { Prune } from "../experiment/schema.ts";
+import { METRIC_INFO, type MetricName, metricValue } from "../vocabulary/mod.ts";
+import type { TrialRecord } from "../store/mod.ts";
+import type { Prune } from "../experiment/mod.ts";
 
 /** A trial as halving sees it. */
 export interface HalvingTrial {

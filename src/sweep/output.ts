@@ -8,22 +8,26 @@
  * @module
  */
 import { join } from "node:path";
-import { NetsweepError } from "../core/errors.ts";
-import { Claims } from "../coordination/claims.ts";
-import { writeCsvs } from "../store/csv.ts";
-import { withLock } from "../coordination/lock.ts";
-import { type ExperimentMeta, readMetas, writeMeta } from "../store/meta.ts";
+import { NetsweepError } from "../core/mod.ts";
+import { Claims, ioError, processGone, withLock, writeFileAtomic } from "../coordination/mod.ts";
 import {
+  type ExperimentMeta,
+  isComplete,
   parseRecord,
+  readMetas,
   readRecords,
   type RecordCache,
   recordFile,
+  recordsDigest,
   recordText,
+  storeDigest,
+  storeOrder,
   type TrialRecord,
-} from "../store/records.ts";
-import { isComplete, type TrialStatus } from "../store/status.ts";
-import { recordsDigest, storeDigest, storeOrder, writeStore } from "../store/zarr_store.ts";
-import { ioError, processGone, writeFileAtomic } from "../coordination/files.ts";
+  type TrialStatus,
+  writeCsvs,
+  writeMeta,
+  writeStore,
+} from "../store/mod.ts";
 import type { Task } from "./_messages.ts";
 import { runningRecord } from "./_running.ts";
 

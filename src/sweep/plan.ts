@@ -6,27 +6,29 @@
  * @module
  */
 import { dirname, resolve } from "node:path";
-import { type Dataset, loadDataset, withSparseRows } from "../data/dataset.ts";
-import { datasetIdentity } from "../data/identity.ts";
-import { NetsweepError } from "../core/errors.ts";
-import { networkSpec } from "../model/network.ts";
+import { type Dataset, datasetIdentity, loadDataset, withSparseRows } from "../data/mod.ts";
+import { NetsweepError } from "../core/mod.ts";
 import {
   evalBatchFor,
   LayerShapeError,
   memoryBytes,
+  networkSpec,
   planNetwork,
-} from "../model/layers/registry.ts";
-import { plannedEpochs } from "../train/train.ts";
-import type { Setting } from "../experiment/fields.ts";
-import { applyOverrides, datasetKey, expandTrials, type Trial } from "../experiment/expand.ts";
-import { Checker } from "../experiment/checker.ts";
+} from "../model/mod.ts";
+import { plannedEpochs } from "../vocabulary/mod.ts";
 import {
+  applyOverrides,
+  Checker,
   checkSetting,
+  datasetKey,
+  expandTrials,
   type Experiment,
   parseExperiment,
+  type Setting,
   settingText,
-} from "../experiment/schema.ts";
-import { experimentHash, type ExperimentMeta } from "../store/meta.ts";
+  type Trial,
+} from "../experiment/mod.ts";
+import { experimentHash, type ExperimentMeta } from "../store/mod.ts";
 
 /** The most kernel memory one trial's network may take. */
 export const TRIAL_MEMORY_LIMIT = 2 * 2 ** 30;

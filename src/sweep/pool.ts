@@ -5,8 +5,8 @@
  *
  * @module
  */
-import type { Dataset } from "../data/dataset.ts";
-import type { EpochMetrics } from "../vocabulary/metrics.ts";
+import type { Dataset } from "../data/mod.ts";
+import type { EpochMetrics } from "../vocabulary/mod.ts";
 import type { Task, ToMain, ToWorker } from "./_messages.ts";
 
 /** How a task ended, as the worker says it (or `failed` when it threw or died). */

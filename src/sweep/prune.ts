@@ -7,12 +7,12 @@
  *
  * @module
  */
-import type { Trial } from "../experiment/expand.ts";
-import type { TrialRecord } from "../store/records.ts";
+import type { Trial } from "../experiment/mod.ts";
+import type { TrialRecord } from "../store/mod.ts";
 import type { Task } from "./_messages.ts";
 import type { SweepOutput } from "./output.ts";
 import type { SweepPlan } from "./plan.ts";
-import type { SweepEvent } from "./runner.ts";
+import type { SweepEvent } from "./events.ts";
 import type { Scheduler } from "./schedule.ts";
 import { type HalvingState, type HalvingTrial, successiveHalving } from "./halving.ts";
 

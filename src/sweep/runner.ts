@@ -7,18 +7,22 @@
  * @module
  */
 import { join } from "node:path";
-import { NetsweepError } from "../core/errors.ts";
-import type { EpochMetrics } from "../vocabulary/metrics.ts";
-import { type Experiment, varyingKeys } from "../experiment/schema.ts";
-import type { SettingKey } from "../experiment/fields.ts";
-import type { Trial } from "../experiment/expand.ts";
-import { selectShard, type Shard } from "../experiment/shard.ts";
-import type { TrialRecord } from "../store/records.ts";
-import { planSweep } from "./plan.ts";
+import { NetsweepError } from "../core/mod.ts";
+import {
+  type Experiment,
+  selectShard,
+  type Shard,
+  type Trial,
+  varyingKeys,
+} from "../experiment/mod.ts";
+import type { TrialRecord } from "../store/mod.ts";
+import { planSweep, type SweepPlan } from "./plan.ts";
 import { SweepOutput } from "./output.ts";
 import { PoolStopped, runPool } from "./pool.ts";
 import { environment } from "./environment.ts";
-import { scheduler } from "./schedule.ts";
+import { PlainScheduler, type Scheduler } from "./schedule.ts";
+import { PruneScheduler } from "./prune.ts";
+import type { SweepEvent } from "./events.ts";
 
 /** How to run a sweep. */
 export interface SweepOptions {
@@ -41,27 +45,6 @@ export interface SweepOptions {
   /** Least time between two rebuilds of the CSV files and the zarr store; default 5 s. */
   refreshMs?: number;
 }
-
-/** Progress of a sweep. */
-export type SweepEvent =
-  | {
-    type: "start";
-    experiment: Experiment;
-    total: number;
-    toRun: number;
-    /** Epochs planned for the trials to run: what the sweep's ETA counts down. */
-    epochs: number;
-    skipped: number;
-    workers: number;
-    dir: string;
-    /** The setting keys that differ between the trials (what progress lines show). */
-    varying: SettingKey[];
-  }
-  | { type: "trial-start"; trial: Trial; worker: number; epochs: number; from: number }
-  | { type: "epoch"; trial: Trial; worker: number; metrics: EpochMetrics; epochs: number }
-  | { type: "trial-done"; trial: Trial; worker: number; record: TrialRecord }
-  /** Waiting for other processes' trials (a pruning rung, or trials they hold). */
-  | { type: "waiting"; what: string };
 
 /** What a finished (or stopped) sweep leaves. */
 export interface SweepResult {
@@ -202,4 +185,17 @@ export async function runSweep(options: SweepOptions): Promise<SweepResult> {
     output.claims.stop();
     await output.cleanUp();
   }
+}
+
+/** The scheduler of a plan: successive halving when the experiment prunes, else plain. */
+export function scheduler(
+  plan: SweepPlan,
+  output: SweepOutput,
+  toRun: Trial[],
+  onEvent?: (e: SweepEvent) => void,
+  signal?: AbortSignal,
+): Scheduler {
+  return plan.experiment.prune
+    ? new PruneScheduler(plan, output, toRun, onEvent, signal)
+    : new PlainScheduler(plan, output, toRun);
 }

@@ -5,14 +5,11 @@
  *
  * @module
  */
-import type { Trial } from "../experiment/expand.ts";
-import type { TrialRecord } from "../store/records.ts";
-import { isComplete } from "../store/status.ts";
+import type { Trial } from "../experiment/mod.ts";
+import { isComplete, type TrialRecord } from "../store/mod.ts";
 import type { Task } from "./_messages.ts";
 import type { SweepOutput } from "./output.ts";
 import type { SweepPlan } from "./plan.ts";
-import type { SweepEvent } from "./runner.ts";
-import { PruneScheduler } from "./prune.ts";
 
 /** What the pool asks a scheduler. */
 export interface Scheduler {
@@ -23,20 +20,7 @@ export interface Scheduler {
   elsewhere(): number;
 }
 
-/** The scheduler of a plan: successive halving when the experiment prunes, else plain. */
-export function scheduler(
-  plan: SweepPlan,
-  output: SweepOutput,
-  toRun: Trial[],
-  onEvent?: (e: SweepEvent) => void,
-  signal?: AbortSignal,
-): Scheduler {
-  return plan.experiment.prune
-    ? new PruneScheduler(plan, output, toRun, onEvent, signal)
-    : new PlainScheduler(plan, output, toRun);
-}
-
-class PlainScheduler implements Scheduler {
+export class PlainScheduler implements Scheduler {
   readonly #queue: Trial[];
   readonly #elsewhere = new Set<string>();
 

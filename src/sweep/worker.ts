@@ -3,12 +3,11 @@
 // writes checkpoints as it goes (so a killed process loses only the epoch in progress), and
 // posts each epoch to the main thread.
 /// <reference lib="deno.worker" />
-import { type Dataset, limitTraining } from "../data/dataset.ts";
-import { NetsweepError } from "../core/errors.ts";
-import { engineOf, Network } from "../model/network.ts";
-import { deriveSeed, Rng } from "../core/prng.ts";
-import { density, sgd, type TrainState } from "../train/train.ts";
-import { hostname } from "../coordination/files.ts";
+import { type Dataset, limitTraining } from "../data/mod.ts";
+import { deriveSeed, NetsweepError, Rng } from "../core/mod.ts";
+import { engineOf, Network } from "../model/mod.ts";
+import { density, sgd, type TrainState } from "../train/mod.ts";
+import { hostname, writeFileAtomicSync } from "../coordination/mod.ts";
 import {
   parseRecord,
   RECORD_FORMAT,
@@ -16,9 +15,8 @@ import {
   RecordLog,
   recordText,
   type TrialRecord,
-} from "../store/records.ts";
+} from "../store/mod.ts";
 import { checkpointFile, readCheckpoint, writeCheckpoint } from "./checkpoints.ts";
-import { writeFileAtomicSync } from "../coordination/files.ts";
 import { inputShape } from "./plan.ts";
 import type { Task, ToMain, ToWorker } from "./_messages.ts";
 import { runningRecord } from "./_running.ts";

@@ -1,9 +1,8 @@
 // Nielsen chapter 5's "speed of learning" metric, `gradientNorms`: how fast each hidden layer
 // learns, as the norm of its biases' gradient.
-import type { Split } from "../data/dataset.ts";
-import { engineOf, type Network } from "../model/network.ts";
-import { Rng } from "../core/prng.ts";
-import type { Source, Workspace } from "../model/engine.ts";
+import type { Split } from "../data/mod.ts";
+import { engineOf, type Network, type Source, type Workspace } from "../model/mod.ts";
+import { Rng } from "../core/mod.ts";
 
 /**
  * Nielsen ch. 5's speed of learning: for each hidden layer with biases, the norm of the mean

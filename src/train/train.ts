@@ -8,30 +8,22 @@
  *
  * @module
  */
-import type { Dataset, Split } from "../data/dataset.ts";
-import { sparseRows } from "../data/sparse.ts";
-import { engineOf, type Network } from "../model/network.ts";
-import { deriveSeed, Rng, type RngState } from "../core/prng.ts";
-import type { EpochMetrics, Monitor } from "../vocabulary/metrics.ts";
-import { type OptimizerName, OPTIMIZERS } from "./optimizers/registry.ts";
+import { type Dataset, sparseRows, type Split } from "../data/mod.ts";
+import { engineOf, type Network, type Source } from "../model/mod.ts";
+import { deriveSeed, Rng, type RngState } from "../core/mod.ts";
+import {
+  type EpochMetrics,
+  type EtaSchedule,
+  type Monitor,
+  type OptimizerName,
+  plannedEpochs,
+  type Sampling,
+} from "../vocabulary/mod.ts";
+import { OPTIMIZERS } from "./optimizers/registry.ts";
 import type { Optimizer } from "./optimizers/_optimizer.ts";
-import type { Source } from "../model/engine.ts";
 import { gradientNorms } from "./gradient_norms.ts";
 
-export type { EpochMetrics, Monitor } from "../vocabulary/metrics.ts";
-
-/** Nielsen's "no improvement in n" learning-rate schedule. */
-export interface EtaSchedule {
-  /** Epochs without a better monitored accuracy before eta is multiplied by `factor`. */
-  patience: number;
-  /** What eta is multiplied by after `patience` epochs without improvement. */
-  factor: number;
-  /** Stop once eta has fallen to this fraction of its start (1/128 in the book). */
-  stopAt: number;
-}
-
-/** How mini-batches are drawn each epoch. */
-export type Sampling = "shuffle" | "replacement" | "sequential";
+export type { EpochMetrics, Monitor } from "../vocabulary/mod.ts";
 
 /** How to train. */
 export interface TrainOptions {
@@ -151,17 +143,6 @@ export function density(split: Split): number {
   let n = 0;
   for (let i = 0; i < images.length; i += step, n++) if (images[i] !== 0) nonZero++;
   return n === 0 ? 0 : nonZero / n;
-}
-
-/** Epochs a run makes on `n` images: Saito's iterations give whole epochs of n/m batches. */
-export function plannedEpochs(
-  o: Pick<TrainOptions, "sampling" | "iterations" | "epochs" | "miniBatchSize">,
-  n: number,
-): number {
-  if (o.sampling === "replacement" && o.iterations !== undefined && o.iterations !== null) {
-    return Math.ceil(o.iterations / Math.max(1, Math.floor(n / o.miniBatchSize)));
-  }
-  return o.epochs;
 }
 
 /**

@@ -5,9 +5,10 @@
 //   backward   δ of this layer from dA (its output's gradient), and dX for the layer below;
 //   gradients  ∂C/∂param = alpha · Σ_examples (into each param's grad buffer), or
 //   sgdStep    param += step · Σ_examples, fused (plain SGD: no gradient buffer at all).
-import type { Rng } from "../../core/prng.ts";
+import type { Rng } from "../../core/mod.ts";
 import type { Kernels, WasmArena } from "../_arena.ts";
-import { type Activation, FLUSH_BELOW } from "../functions.ts";
+import { FLUSH_BELOW } from "../functions.ts";
+import type { Activation } from "../../vocabulary/mod.ts";
 
 /** `train` (dropout masks, batch statistics), `eval` (the whole network, running statistics),
  * `probe` (batch statistics but no dropout and no update of the running statistics: the

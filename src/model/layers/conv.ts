@@ -7,7 +7,7 @@
 //
 // Each image is lowered to columns (im2col), so the convolution is one matrix product:
 //   F:(maps, C·k·k) · col:(C·k·k, P) -> zc:(maps, P), P = outH·outW positions.
-import type { Activation } from "../functions.ts";
+import type { Activation } from "../../vocabulary/mod.ts";
 import type { Kernels, WasmArena } from "../_arena.ts";
 import {
   applyActivation,

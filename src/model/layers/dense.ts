@@ -7,10 +7,11 @@
 //
 // Weights are stored transposed, wT:(in,out) row-major, so that a row of wT is one input's
 // outgoing weights: the sparse input kernel reads whole rows, and every GEMM reads rows.
-import { type Activation, type Cost, softmaxRows } from "../functions.ts";
+import { softmaxRows } from "../functions.ts";
+import type { Activation, Cost } from "../../vocabulary/mod.ts";
 import type { Kernels, WasmArena } from "../_arena.ts";
 import { batchNormBackward, batchNormForward } from "./_batch_norm.ts";
-import type { SparseRows } from "../../data/sparse.ts";
+import type { SparseRows } from "../../data/mod.ts";
 import {
   applyActivation,
   applyDerivative,

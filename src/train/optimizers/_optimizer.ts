@@ -1,8 +1,7 @@
 // What every optimiser implements: one step over all parameters from their gradients (the
 // batch's mean gradient, regularisation included), with its state kept per parameter so a
 // checkpoint can save it and a resumed run continue with the same numbers.
-import type { Param } from "../../model/layers/_layer.ts";
-import type { Kernels } from "../../model/_arena.ts";
+import type { Kernels, Param } from "../../model/mod.ts";
 
 /** Hyperparameters an optimiser may read (each has a default in the experiment schema). */
 export interface OptimizerSettings {
@@ -29,8 +28,6 @@ export interface Optimizer {
 export interface OptimizerKind {
   /** Plain SGD applies its step inside backprop, with no gradient buffers at all. */
   fused: boolean;
-  /** Which settings it reads, for summaries. */
-  reads: (keyof OptimizerSettings)[];
   create(params: Param[], settings: OptimizerSettings, memory: KernelMemory): Optimizer;
 }
 

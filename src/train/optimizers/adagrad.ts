@@ -1,10 +1,9 @@
 // AdaGrad (Saito): h' = h + g², w' = w - eta·g/(√h' + 1e-7).
-import type { Param } from "../../model/layers/_layer.ts";
+import type { Param } from "../../model/mod.ts";
 import { EPSILON, type Optimizer, type OptimizerKind, zeros } from "./_optimizer.ts";
 
 export const ADAGRAD: OptimizerKind = {
   fused: false,
-  reads: [],
   create(params: Param[]): Optimizer {
     const squares = zeros(params);
     return {

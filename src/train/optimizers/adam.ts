@@ -2,7 +2,7 @@
 // t' = t + 1, eta_t = eta·√(1 - beta2^t')/(1 - beta1^t'),
 // m' = m + (1 - beta1)(g - m), v' = v + (1 - beta2)(g² - v), w' = w - eta_t·m'/(√v' + 1e-7),
 // in float32, four lanes at a time (the kernel `adam`, src/model/wasm/optimizer_wat.ts).
-import type { Param } from "../../model/layers/_layer.ts";
+import type { Param } from "../../model/mod.ts";
 import {
   EPSILON,
   type KernelMemory,
@@ -13,7 +13,6 @@ import {
 
 export const ADAM: OptimizerKind = {
   fused: false,
-  reads: ["beta1", "beta2"],
   create(params: Param[], s: OptimizerSettings, memory: KernelMemory): Optimizer {
     // The moments live in the kernels' memory: the step is one SIMD kernel call per parameter.
     const [first, second] = memory.state(2);

@@ -1,11 +1,10 @@
 // Momentum-based gradient descent (Nielsen ch. 3; Saito's Momentum is the same):
 // v' = momentum·v - eta·g, w' = w + v'.
-import type { Param } from "../../model/layers/_layer.ts";
+import type { Param } from "../../model/mod.ts";
 import { type Optimizer, type OptimizerKind, type OptimizerSettings, zeros } from "./_optimizer.ts";
 
 export const MOMENTUM: OptimizerKind = {
   fused: false,
-  reads: ["momentum"],
   create(params: Param[], s: OptimizerSettings): Optimizer {
     const velocity = zeros(params);
     const mu = s.momentum;

@@ -1,11 +1,10 @@
 // Nesterov's accelerated gradient as Saito's optimizer.py writes it:
 // v' = momentum·v - eta·g, w' = w + momentum²·v' - (1 + momentum)·eta·g.
-import type { Param } from "../../model/layers/_layer.ts";
+import type { Param } from "../../model/mod.ts";
 import { type Optimizer, type OptimizerKind, type OptimizerSettings, zeros } from "./_optimizer.ts";
 
 export const NESTEROV: OptimizerKind = {
   fused: false,
-  reads: ["momentum"],
   create(params: Param[], s: OptimizerSettings): Optimizer {
     const velocity = zeros(params);
     const mu = s.momentum;

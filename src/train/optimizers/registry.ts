@@ -4,6 +4,7 @@
  *
  * @module
  */
+import type { OptimizerName } from "../../vocabulary/mod.ts";
 import type { OptimizerKind } from "./_optimizer.ts";
 import { SGD } from "./sgd.ts";
 import { MOMENTUM } from "./momentum.ts";
@@ -11,9 +12,6 @@ import { NESTEROV } from "./nesterov.ts";
 import { ADAGRAD } from "./adagrad.ts";
 import { RMSPROP } from "./rmsprop.ts";
 import { ADAM } from "./adam.ts";
-
-/** An optimiser's name. */
-export type OptimizerName = "sgd" | "momentum" | "nesterov" | "adagrad" | "rmsprop" | "adam";
 
 /** Every optimiser by name. */
 export const OPTIMIZERS: Record<OptimizerName, OptimizerKind> = {
@@ -24,8 +22,5 @@ export const OPTIMIZERS: Record<OptimizerName, OptimizerKind> = {
   rmsprop: RMSPROP,
   adam: ADAM,
 };
-
-/** Every optimiser name, for validation. */
-export const OPTIMIZER_NAMES = Object.keys(OPTIMIZERS) as OptimizerName[];
 
 export type { OptimizerSettings } from "./_optimizer.ts";

@@ -1,5 +1,5 @@
 // RMSprop (Saito): h' = rmsDecay·h + (1 - rmsDecay)·g², w' = w - eta·g/(√h' + 1e-7).
-import type { Param } from "../../model/layers/_layer.ts";
+import type { Param } from "../../model/mod.ts";
 import {
   EPSILON,
   type Optimizer,
@@ -10,7 +10,6 @@ import {
 
 export const RMSPROP: OptimizerKind = {
   fused: false,
-  reads: ["rmsDecay"],
   create(params: Param[], s: OptimizerSettings): Optimizer {
     const squares = zeros(params);
     const rho = s.rmsDecay;

@@ -1,12 +1,11 @@
 // Plain SGD (network.py, network2.py, Saito's SGD): w -> w - eta·g. Its step is fused into
 // backprop (the engine's sgdStep adds -eta/m·Σ δ aᵀ straight into the weights), so `step`
 // here only serves a caller that has gradients in the buffers.
-import type { Param } from "../../model/layers/_layer.ts";
+import type { Param } from "../../model/mod.ts";
 import type { Optimizer, OptimizerKind } from "./_optimizer.ts";
 
 export const SGD: OptimizerKind = {
   fused: true,
-  reads: [],
   create(params: Param[]): Optimizer {
     return {
       arrays: [],

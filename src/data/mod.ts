@@ -1,0 +1,19 @@
+/**
+ * MNIST as readers hold it: the streaming loader for every archive format (pickle, npz, IDX;
+ * gzip and zip), the split schemes, the embedded default, and the shared Float32Array splits
+ * every worker reads.
+ *
+ * @module
+ */
+export {
+  type Archive,
+  type ArchiveSplit,
+  type PixelScale,
+  readArchive,
+  type ReadOptions,
+} from "./archive.ts";
+export { type DatasetOptions, limitTraining, loadDataset, withSparseRows } from "./dataset.ts";
+export { datasetIdentity } from "./identity.ts";
+export { type ArchiveSummary, inspectArchive, type SplitSummary } from "./inspect.ts";
+export { sparseRows } from "./sparse.ts";
+export type { Dataset, SparseRows, Split, SplitScheme } from "./split.ts";

@@ -1,0 +1,20 @@
+/**
+ * The networks of both books: fully connected, convolutional and pooling layers on WebAssembly
+ * SIMD kernels, their initialisations, feedforward, backprop, evaluation and saving. A Network
+ * owns its Engine (the kernels' memory and the passes over a mini-batch), which the training
+ * loop drives.
+ *
+ * @module
+ */
+export { type Kernels, simdKind } from "./_arena.ts";
+export type { Source, Workspace } from "./engine.ts";
+export type { Param } from "./layers/_layer.ts";
+export { evalBatchFor, LayerShapeError, memoryBytes, planNetwork } from "./layers/registry.ts";
+export {
+  engineOf,
+  Network,
+  type NetworkJson,
+  type NetworkOptions,
+  networkSpec,
+  type Regularization,
+} from "./network.ts";

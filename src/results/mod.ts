@@ -1,0 +1,19 @@
+/**
+ * Reading results folders and presenting them: the settings table (best first), learning-curve
+ * and search charts as SVG, and report.html.
+ *
+ * @module
+ */
+export { type ChartSpec, renderSvg } from "./chart.ts";
+export {
+  type CompareOptions,
+  compareSweeps,
+  type Comparison,
+  type SettingRow,
+  SORT_KEYS,
+  type Stat,
+} from "./compare.ts";
+export { chartMetrics, curveSpec, renderCharts, writePlots } from "./plots.ts";
+export { readSweep, readSweeps, type SweepData } from "./read.ts";
+export { reportHtml, tableHtml, writeReport } from "./report.ts";
+export { comparisonNotes, type Format, formatComparison, FORMATS } from "./table.ts";

@@ -1,0 +1,11 @@
+/**
+ * Running an experiment: the plan (experiment, data and trials checked before anything runs),
+ * the pool of Workers that share one copy of the data, the schedulers (plain and successive
+ * halving), checkpoints, and progress.
+ *
+ * @module
+ */
+export type { SweepEvent } from "./events.ts";
+export { identifyTrials, inputShape, loadExperiment } from "./plan.ts";
+export { progressReporter } from "./progress.ts";
+export { runSweep, type SweepOptions, type SweepResult } from "./runner.ts";
