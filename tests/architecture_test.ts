@@ -143,7 +143,7 @@ function cycles(graph: Map<string, string[]>): string[][] {
     }
     if (low.get(v) === idx.get(v)) {
       const scc: string[] = [];
-      for (let w = stack.pop()!; ; w = stack.pop()!) {
+      for (let w = stack.pop()!;; w = stack.pop()!) {
         on.delete(w);
         scc.push(w);
         if (w === v) break;
