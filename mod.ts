@@ -23,11 +23,11 @@
  * @example
  * ```ts
  * import { assertEquals } from "./tests/_assert.ts";
- * import { loadDataset, Network, Rng, sgd } from "./mod.ts";
+ * import { loadDataset, Network, Rng, train } from "./mod.ts";
  * const data = loadDataset({ path: "tests/testdata/mnist.pkl.gz" });
  * assertEquals(data.training.count, 100);
  * const net = new Network({ sizes: [784, 30, 10] }).initialize(new Rng(1), "large");
- * const result = sgd(net, data, { eta: 3, miniBatchSize: 10, epochs: 1, seed: 1 });
+ * const result = train(net, data, { eta: 3, miniBatchSize: 10, epochs: 1, seed: 1 });
  * assertEquals(result.epochs.length, 1);
  * ```
  *
@@ -85,6 +85,8 @@ export {
   decodeCheckpoint,
   encodeCheckpoint,
   sgd,
+  type StoppedBy,
+  train,
   type TrainControl,
   type TrainOptions,
   type TrainResult,

@@ -12,14 +12,11 @@ import {
   Network,
   readArchive,
   Rng,
-  sgd,
   type SweepData,
+  train,
   type TrialRecord,
 } from "../mod.ts";
-import { engineOf } from "../src/model/network.ts";
-import { WasmArena } from "../src/model/_arena.ts";
 import { plannedEpochs } from "../src/vocabulary/training.ts";
-import { OPTIMIZERS } from "../src/train/optimizers/registry.ts";
 import type { DenseLayer } from "../src/model/layers/dense.ts";
 import { DEFAULT_SETTING } from "../src/experiment/fields.ts";
 import { defaultMnistDir } from "../src/data/mnist.ts";
@@ -58,7 +55,7 @@ Deno.test("a shuffle gives every order equally often", () => {
 
 /** A small fully connected network's parameters as the reference holds them. */
 function refLayers(net: Network): RefLayer[] {
-  const layers = engineOf(net).layers as DenseLayer[];
+  const layers = net.engine.layers as DenseLayer[];
   return layers.map((l, i) => ({
     type: "dense",
     nIn: l.inSize,
@@ -171,7 +168,7 @@ Deno.test("L2, L1 and weight decay steps: 1/n for network2.py's and eq. 95's, no
           l.b = l.b.map((b, j) => b - eta * grads[i].b[j]);
         });
       }
-      sgd(net, data, {
+      train(net, data, {
         eta,
         ...reg,
         optimizer,
@@ -195,85 +192,6 @@ Deno.test("L2, L1 and weight decay steps: 1/n for network2.py's and eq. 95's, no
   }
 });
 
-Deno.test("each optimiser's first steps, by hand", () => {
-  const g1 = [0.5, -1];
-  const g2 = [0.25, 0.5];
-  const eta = 0.1;
-  // Five copies of the two values: a kernel's four-lane body and its scalar tail both step.
-  const copies = 5;
-  const repeat = (xs: number[]) => Array.from({ length: copies }, () => xs).flat();
-  const run = (name: keyof typeof OPTIMIZERS) => {
-    const arena = new WasmArena(1 << 20);
-    const n = 2 * copies;
-    const param = { name: "w", data: arena.float32(n), grad: arena.float32(n), regularize: true };
-    param.data.set(repeat([1, -2]));
-    const memory = {
-      kernels: arena.kernels,
-      state: (slots: number) => Array.from({ length: slots }, () => [arena.float32(n)]),
-    };
-    const opt = OPTIMIZERS[name].create([param], {
-      momentum: 0.9,
-      rmsDecay: 0.99,
-      beta1: 0.9,
-      beta2: 0.999,
-    }, memory);
-    for (const g of [g1, g2]) {
-      param.grad.set(repeat(g));
-      opt.step(eta);
-    }
-    return [...param.data];
-  };
-  const w0 = [1, -2];
-  const expect: Record<string, number[]> = {};
-  // momentum: v1 = -eta g1, w1 = w0 + v1; v2 = 0.9 v1 - eta g2, w2 = w1 + v2
-  expect.momentum = w0.map((w, i) => {
-    const v1 = -eta * g1[i];
-    const v2 = 0.9 * v1 - eta * g2[i];
-    return w + v1 + v2;
-  });
-  // nesterov (Saito): v = 0.9v - eta g; w += 0.81 v - 1.9 eta g
-  expect.nesterov = w0.map((w, i) => {
-    let v = 0;
-    for (const g of [g1[i], g2[i]]) {
-      v = 0.9 * v - eta * g;
-      w += 0.81 * v - 1.9 * eta * g;
-    }
-    return w;
-  });
-  expect.adagrad = w0.map((w, i) => {
-    let h = 0;
-    for (const g of [g1[i], g2[i]]) {
-      h += g * g;
-      w -= (eta * g) / (Math.sqrt(h) + 1e-7);
-    }
-    return w;
-  });
-  expect.rmsprop = w0.map((w, i) => {
-    let h = 0;
-    for (const g of [g1[i], g2[i]]) {
-      h = 0.99 * h + 0.01 * g * g;
-      w -= (eta * g) / (Math.sqrt(h) + 1e-7);
-    }
-    return w;
-  });
-  expect.adam = w0.map((w, i) => {
-    let m = 0;
-    let v = 0;
-    [g1[i], g2[i]].forEach((g, t) => {
-      const lr = (eta * Math.sqrt(1 - 0.999 ** (t + 1))) / (1 - 0.9 ** (t + 1));
-      m += 0.1 * (g - m);
-      v += 0.001 * (g * g - v);
-      w -= (lr * m) / (Math.sqrt(v) + 1e-7);
-    });
-    return w;
-  });
-  expect.sgd = w0.map((w, i) => w - eta * g1[i] - eta * g2[i]);
-  for (const [name, want] of Object.entries(expect)) {
-    const got = run(name as keyof typeof OPTIMIZERS);
-    got.forEach((v, i) => assert(close(v, want[i % 2]), `${name}[${i}]: ${v} vs ${want[i % 2]}`));
-  }
-});
-
 Deno.test("batch norm keeps running averages with momentum 0.9", () => {
   const net = new Network({
     sizes: [3, 4, 2],
@@ -282,7 +200,7 @@ Deno.test("batch norm keeps running averages with momentum 0.9", () => {
     cost: "log-likelihood",
   })
     .initialize(new Rng(4), "default");
-  const e = engineOf(net);
+  const e = net.engine;
   const layer = e.layers[0] as DenseLayer;
   const ws = e.workspace(3);
   const images = Float32Array.from({ length: 9 }, (_, i) => (i * 0.37) % 1);

@@ -4,7 +4,6 @@
 import { assert, assertEquals } from "./_assert.ts";
 import { referenceCost, type RefLayer } from "./_reference.ts";
 import { Network, type NetworkOptions, Rng } from "../mod.ts";
-import { engineOf } from "../src/model/network.ts";
 import { DenseLayer } from "../src/model/layers/dense.ts";
 import { ConvLayer } from "../src/model/layers/conv.ts";
 import { PoolLayer } from "../src/model/layers/pool.ts";
@@ -210,7 +209,7 @@ Deno.test("backprop of every layer kind matches numerical gradients of a float64
   for (const c of CASES) {
     await t.step(c.name, () => {
       const net = new Network(c.options).initialize(new Rng(17), c.init);
-      const engine = engineOf(net);
+      const engine = net.engine;
       const n0 = engine.inputSize;
       const m = c.batch;
       const data = new Rng(23);
@@ -274,7 +273,7 @@ Deno.test("max-pooling sends each window's gradient to its first largest value",
   // One 1x4x4 map of ties and a clear maximum; pooling 2 gives 2x2 windows.
   const layer = new PoolLayer([1, 4, 4], 2);
   const net = new Network({ sizes: [2, 2] }); // only for its arena
-  const arena = engineOf(net).arena;
+  const arena = net.engine.arena;
   const work = layer.allocate(arena, 1);
   const x = arena.float32(16);
   x.set([1, 1, 0, 5, 1, 1, 2, 3, -1, -2, 7, 7, -3, -1, 7, 0]);

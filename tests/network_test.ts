@@ -7,7 +7,7 @@ import {
   loadDataset,
   Network,
   Rng,
-  sgd,
+  train,
 } from "../mod.ts";
 
 // An independent float64 reference of the cost of one example, from nested (out, in) weights.
@@ -130,7 +130,7 @@ Deno.test("a [2, 3, 1] network matches values computed with numpy", async (t) =>
     for (const lmbda of [0, 0.1]) {
       await t.step(`one SGD step, ${cost}, lmbda ${lmbda}`, () => {
         const net = handNetwork(cost);
-        sgd(net, HAND_DATA, { eta: 0.5, lmbda, miniBatchSize: 2, epochs: 1, seed: 1 });
+        train(net, HAND_DATA, { eta: 0.5, lmbda, miniBatchSize: 2, epochs: 1, seed: 1 });
         const want = HAND[`step_${cost}_lmbda${lmbda.toFixed(1)}`];
         const json = net.toJSON();
         json.weights.flat(2).forEach((w, i) =>
@@ -165,11 +165,11 @@ Deno.test("feedforward() is exact for every width of the blocked input kernel", 
   }
 });
 
-Deno.test("sgd() is deterministic and kernel-independent", () => {
+Deno.test("train() is deterministic and kernel-independent", () => {
   const data = loadDataset({ path: `${TESTDATA}mnist.pkl.gz` });
   const run = (kernel: "sparse" | "dense", seed = 5) => {
     const net = new Network({ sizes: [784, 20, 10] }).initialize(new Rng(seed), "default");
-    const r = sgd(net, data, {
+    const r = train(net, data, {
       eta: 0.5,
       miniBatchSize: 7,
       epochs: 3,
@@ -195,21 +195,21 @@ Deno.test("sgd() is deterministic and kernel-independent", () => {
   ]);
 });
 
-Deno.test("sgd() reports divergence, early stopping and interruption", async (t) => {
+Deno.test("train() reports divergence, early stopping and interruption", async (t) => {
   const data = loadDataset({ path: `${TESTDATA}mnist.npz` });
   await t.step("NaN weights end the run as diverged, with the epoch", () => {
     const net = new Network({ sizes: [784, 10, 10], activation: "relu" }).initialize(
       new Rng(1),
       "large",
     );
-    const r = sgd(net, data, { eta: 1e39, miniBatchSize: 10, epochs: 5, seed: 1 });
+    const r = train(net, data, { eta: 1e39, miniBatchSize: 10, epochs: 5, seed: 1 });
     assertEquals(r.status, "diverged");
     assertEquals(r.divergedEpoch, 0);
     assertEquals(r.epochs.length, 0);
   });
   await t.step("early stopping after n epochs without improvement", () => {
     const net = new Network({ sizes: [784, 10, 10] }).initialize(new Rng(1), "large");
-    const r = sgd(net, data, {
+    const r = train(net, data, {
       eta: 1e-9,
       miniBatchSize: 10,
       epochs: 10,
@@ -221,7 +221,7 @@ Deno.test("sgd() reports divergence, early stopping and interruption", async (t)
   });
   await t.step("the callback stops the run and keeps finished epochs", () => {
     const net = new Network({ sizes: [784, 10, 10] }).initialize(new Rng(1), "large");
-    const r = sgd(
+    const r = train(
       net,
       data,
       { eta: 1, miniBatchSize: 10, epochs: 10, seed: 1 },
@@ -235,7 +235,7 @@ Deno.test("sgd() reports divergence, early stopping and interruption", async (t)
       "scaled",
       0.01,
     );
-    const r = sgd(net, data, {
+    const r = train(net, data, {
       eta: 0.1,
       miniBatchSize: 10,
       epochs: 0,

@@ -1,11 +1,11 @@
 // The book's results on the real MNIST (the embedded default): slow tests (about a minute).
 import { assert } from "./_assert.ts";
-import { loadDataset, Network, Rng, sgd } from "../mod.ts";
+import { loadDataset, Network, Rng, train } from "../mod.ts";
 
 Deno.test("Nielsen chapter 1: [784, 30, 10], eta 3.0, 30 epochs reaches 95%", () => {
   const data = loadDataset({ split: "nielsen" });
   const net = new Network({ sizes: [784, 30, 10] }).initialize(new Rng(1), "large");
-  const r = sgd(net, data, { eta: 3, miniBatchSize: 10, epochs: 30, seed: 1 });
+  const r = train(net, data, { eta: 3, miniBatchSize: 10, epochs: 30, seed: 1 });
   const best = Math.max(...r.epochs.map((m) => m.testAccuracy!));
   assert(best >= 0.95, `best test accuracy ${best}`);
 });
@@ -14,7 +14,7 @@ Deno.test("Saito's TwoLayerNet: hidden 50, batch 100, lr 0.1, 10,000 iterations 
   const data = loadDataset({ split: "standard" });
   const net = new Network({ sizes: [784, 50, 10], cost: "log-likelihood" })
     .initialize(new Rng(1), "scaled", 0.01);
-  const r = sgd(net, data, {
+  const r = train(net, data, {
     eta: 0.1,
     miniBatchSize: 100,
     epochs: 0,

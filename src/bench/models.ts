@@ -6,7 +6,8 @@
 import { type Dataset, limitTraining, loadDataset } from "../data/mod.ts";
 import { Network, type NetworkOptions } from "../model/mod.ts";
 import { Rng } from "../core/mod.ts";
-import { density, sgd, type TrainOptions } from "../train/mod.ts";
+import { train, type TrainOptions } from "../train/mod.ts";
+import { density } from "../data/mod.ts";
 import type { Init } from "../vocabulary/mod.ts";
 import { median } from "./_stats.ts";
 
@@ -156,7 +157,7 @@ export function benchModels(rounds: number): void {
     const scale = c.full / c.images;
     const kernel = density(d.training) < 0.5 ? "sparse" : "dense";
     const epoch = (seed: number) => {
-      const r = sgd(net, d, { ...c.train, epochs: 1, seed, kernel, monitor: {} });
+      const r = train(net, d, { ...c.train, epochs: 1, seed, kernel, monitor: {} });
       return r.epochs[0].trainSeconds * scale;
     };
     epoch(0); // warm-up: compiles and touches everything once

@@ -3,7 +3,8 @@
 import { loadDataset } from "../data/mod.ts";
 import { Network } from "../model/mod.ts";
 import { Rng } from "../core/mod.ts";
-import { density, sgd } from "../train/mod.ts";
+import { train } from "../train/mod.ts";
+import { density } from "../data/mod.ts";
 import { median } from "./_stats.ts";
 
 const CASES: [number[], number][] = [[[784, 30, 10], 10], [[784, 100, 10], 10], [
@@ -43,7 +44,7 @@ export function benchTrain(epochs: number): void {
   const kernels: string[] = [];
   for (const [sizes, batch] of CASES) {
     const net = new Network({ sizes }).initialize(new Rng(1), "large");
-    const r = sgd(net, data, { eta: 3, miniBatchSize: batch, epochs, seed: 1 });
+    const r = train(net, data, { eta: 3, miniBatchSize: batch, epochs, seed: 1 });
     kernels.push(r.kernel);
     const epoch = median(r.epochs.map((m) => m.trainSeconds));
     const evals = median(r.epochs.map((m) => m.evalSeconds));

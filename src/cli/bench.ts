@@ -15,7 +15,7 @@ const USAGE = `usage: deno task bench [--only ${
   PARTS.join("|")
 }] [--runs N] [--sweep-epochs N] [--scale-trials N]`;
 
-runMain(async () => {
+runMain(() => {
   const { values, positionals } = parseArgs(Deno.args, {
     only: { type: "string" },
     runs: { type: "string", default: "5" },

@@ -47,3 +47,14 @@ export function sparseRows(split: Split, inputSize: number): SparseRows {
 export function firstRows(s: SparseRows, n: number): SparseRows {
   return { rowStart: s.rowStart.subarray(0, n + 1), index: s.index, value: s.value };
 }
+
+/** Fraction of non-zero values in (a sample of at most 65,536 of) `split`'s images. */
+export function density(split: Split): number {
+  const images = split.images;
+  const step = Math.max(1, Math.floor(images.length / 65_536));
+
+  let nonZero = 0;
+  let n = 0;
+  for (let i = 0; i < images.length; i += step, n++) if (images[i] !== 0) nonZero++;
+  return n === 0 ? 0 : nonZero / n;
+}

@@ -7,11 +7,10 @@
  * @module
  */
 export { type Kernels, simdKind } from "./_arena.ts";
-export type { Source, Workspace } from "./engine.ts";
+export { Engine, type Source, type Workspace } from "./engine.ts";
 export type { Param } from "./layers/_layer.ts";
 export { evalBatchFor, LayerShapeError, memoryBytes, planNetwork } from "./layers/registry.ts";
 export {
-  engineOf,
   Network,
   type NetworkJson,
   type NetworkOptions,

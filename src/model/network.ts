@@ -89,13 +89,6 @@ const COST_CLASS: Record<Cost, string> = {
   "log-likelihood": "LogLikelihoodCost",
 };
 
-const engines = new WeakMap<Network, Engine>();
-
-/** The batch machinery of `net`, for the training loop (not part of the public API). */
-export function engineOf(net: Network): Engine {
-  return engines.get(net)!;
-}
-
 /** The resolved description a Network is built from; throws RangeError on a bad one. */
 export function networkSpec(options: NetworkOptions): NetworkSpec {
   const activation = options.activation ?? "sigmoid";
@@ -164,6 +157,11 @@ export class Network {
   readonly batchNorm: boolean;
   /** Probability of dropping each hidden neuron in training. */
   readonly dropout: number;
+  /**
+   * The network's machinery: its layers in one WebAssembly memory, the kernels, and the
+   * passes over a mini-batch (feedforward, backprop, gradients) that the training loop drives.
+   */
+  readonly engine: Engine;
 
   /** A network as `options` describes it, its parameters zero until {@linkcode initialize}. */
   constructor(options: NetworkOptions) {
@@ -182,17 +180,17 @@ export class Network {
     this.cost = spec.cost;
     this.batchNorm = spec.batchNorm;
     this.dropout = spec.dropout;
-    engines.set(this, new Engine(plan, spec.cost));
+    this.engine = new Engine(plan, spec.cost);
   }
 
   /** Learnable values in all. */
   get parameterCount(): number {
-    return engineOf(this).params.reduce((s, p) => s + p.data.length, 0);
+    return this.engine.params.reduce((s, p) => s + p.data.length, 0);
   }
 
   /** One line per layer: kind, shapes, function and parameters. */
   summary(): string[] {
-    return engineOf(this).layers.map((l) => {
+    return this.engine.layers.map((l) => {
       const n = l.params.reduce((s, p) => s + p.data.length, 0);
       return `${l.describe()}${n ? ` (${n.toLocaleString("en-US")} parameters)` : ""}`;
     });
@@ -220,19 +218,19 @@ export class Network {
    * (out, in), as network.py does. `initStd` is the standard deviation of `scaled`.
    */
   initialize(rng: Rng, init: Init, initStd = 0.01): this {
-    initializeLayers(engineOf(this).layers, rng, init, initStd);
+    initializeLayers(this.engine.layers, rng, init, initStd);
     return this;
   }
 
   /** The output for one input vector (allocates; use {@linkcode evaluate} for whole splits). */
   feedforward(x: Float32Array): Float32Array {
-    const e = engineOf(this);
+    const e = this.engine;
     const ws = this.#forwardOne(x);
     return e.output(ws).slice(0, e.classes);
   }
 
   #forwardOne(x: Float32Array, mode: "eval" | "probe" = "eval") {
-    const e = engineOf(this);
+    const e = this.engine;
     if (x.length !== e.inputSize) {
       throw new RangeError(`input has ${x.length} values, the network takes ${e.inputSize}`);
     }
@@ -250,7 +248,7 @@ export class Network {
    * this one example.
    */
   backprop(x: Float32Array, label: number): { nablaB: Float32Array[]; nablaW: Float32Array[] } {
-    const e = engineOf(this);
+    const e = this.engine;
     const ws = this.#forwardOne(x, this.batchNorm ? "probe" : "eval");
     e.backward(ws, Uint8Array.of(label), 1);
     e.gradients(ws, 1);
@@ -272,7 +270,7 @@ export class Network {
 
   /** Runs `fn` over the outputs of every example of `split`, in batches. */
   #forEachOutput(split: Split, fn: (out: Float32Array, off: number, label: number) => void): void {
-    const e = engineOf(this);
+    const e = this.engine;
     const batch = e.evalBatch;
     const ws = e.workspace(batch);
     const n = e.classes;
@@ -288,7 +286,7 @@ export class Network {
 
   /** The number of examples whose largest output is their label (network.py's `evaluate`). */
   evaluate(split: Split): number {
-    const n = engineOf(this).classes;
+    const n = this.engine.classes;
     let correct = 0;
     this.#forEachOutput(split, (out, off, label) => {
       let best = 0;
@@ -303,14 +301,14 @@ export class Network {
    * n the size of `split` (see {@linkcode Regularization}).
    */
   totalCost(split: Split, reg: Regularization = {}): number {
-    const n = engineOf(this).classes;
+    const n = this.engine.classes;
     let cost = 0;
     this.#forEachOutput(split, (out, off, label) => {
       cost += exampleCost(this.cost, out, off, n, label);
     });
     let squares = 0;
     let absolute = 0;
-    for (const p of engineOf(this).params) {
+    for (const p of this.engine.params) {
       if (!p.regularize) continue;
       const w = p.data;
       for (let q = 0; q < w.length; q++) {
@@ -326,7 +324,7 @@ export class Network {
 
   /** True when every parameter is finite. */
   isFinite(): boolean {
-    for (const p of engineOf(this).params) {
+    for (const p of this.engine.params) {
       const arr = p.data;
       let s = 0;
       for (let q = 0; q < arr.length; q++) s += arr[q] * 0;
@@ -337,7 +335,7 @@ export class Network {
 
   /** The weights of dense layer `l` as (out, in) nested arrays, as network.py holds them. */
   weightMatrix(l: number): number[][] {
-    const layer = engineOf(this).layers[l];
+    const layer = this.engine.layers[l];
     if (!(layer instanceof DenseLayer)) throw new RangeError(`layer ${l} is not a dense layer`);
     const { inSize, outSize, wT } = layer;
     return Array.from(
@@ -348,7 +346,7 @@ export class Network {
 
   /** network2.py's save format for a plain fully connected network; a superset otherwise. */
   toJSON(): NetworkJson {
-    const layers = engineOf(this).layers;
+    const layers = this.engine.layers;
     const trainable = layers.filter((l) => l.params.length > 0);
     const json: NetworkJson = {
       ...(this.sizes ? { sizes: this.sizes } : {}),
@@ -414,7 +412,7 @@ export class Network {
     } catch (err) {
       throw new NetsweepError(source, (err as Error).message);
     }
-    const layers = engineOf(net).layers.filter((l) => l.params.length > 0);
+    const layers = net.engine.layers.filter((l) => l.params.length > 0);
     if (!Array.isArray(json.weights) || json.weights.length !== layers.length) {
       throw new NetsweepError(source, `expected ${layers.length} weight matrices`);
     }
@@ -449,7 +447,7 @@ export class Network {
       }
     });
     if (net.batchNorm) {
-      const dense = engineOf(net).layers.filter((l) =>
+      const dense = net.engine.layers.filter((l) =>
         l instanceof DenseLayer && l.gamma
       ) as DenseLayer[];
       if (!Array.isArray(json.norms) || json.norms.length !== dense.length) {

@@ -5,8 +5,9 @@
 /// <reference lib="deno.worker" />
 import { type Dataset, limitTraining } from "../data/mod.ts";
 import { deriveSeed, NetsweepError, Rng } from "../core/mod.ts";
-import { engineOf, Network } from "../model/mod.ts";
-import { density, sgd, type TrainState } from "../train/mod.ts";
+import { Network } from "../model/mod.ts";
+import { train, type TrainState } from "../train/mod.ts";
+import { density } from "../data/mod.ts";
 import { hostname, writeFileAtomicSync } from "../coordination/mod.ts";
 import {
   parseRecord,
@@ -97,7 +98,7 @@ function run(task: Task): void {
     let last: (() => TrainState) | null = null;
     let lastEpoch = from;
     const monitor = Object.fromEntries(s.monitor.map((m) => [m, true]));
-    const result = sgd(
+    const result = train(
       net,
       trialData,
       {
@@ -168,7 +169,7 @@ function run(task: Task): void {
       kernel: result.kernel,
     });
     // The next trial of this worker reuses the network's memory: the network is done with.
-    engineOf(net).arena.recycle();
+    net.engine.arena.recycle();
   } finally {
     log.close();
   }

@@ -1,7 +1,7 @@
 // Nielsen chapter 5's "speed of learning" metric, `gradientNorms`: how fast each hidden layer
 // learns, as the norm of its biases' gradient.
 import type { Split } from "../data/mod.ts";
-import { engineOf, type Network, type Source, type Workspace } from "../model/mod.ts";
+import type { Network, Source, Workspace } from "../model/mod.ts";
 import { Rng } from "../core/mod.ts";
 
 /**
@@ -15,7 +15,7 @@ export function gradientNorms(
   kernel: "sparse" | "dense",
   count: number,
 ): number[] {
-  const engine = engineOf(net);
+  const engine = net.engine;
   const total = Math.min(count, split.count);
   const batch = Math.min(engine.evalBatch, total);
   const ws: Workspace = engine.workspace(batch);

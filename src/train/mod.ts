@@ -5,13 +5,7 @@
  *
  * @module
  */
-export { decodeCheckpoint, encodeCheckpoint } from "./state.ts";
-export {
-  density,
-  sgd,
-  type TrainControl,
-  type TrainOptions,
-  type TrainResult,
-  type TrainState,
-  type TrainStatus,
-} from "./train.ts";
+export type { TrainControl, TrainOptions, TrainResult, TrainStatus } from "./options.ts";
+export { decodeCheckpoint, encodeCheckpoint, type TrainState } from "./state.ts";
+export type { StoppedBy } from "./stopping.ts";
+export { sgd, train } from "./train.ts";

@@ -5,7 +5,40 @@
  *
  * @module
  */
-import type { TrainState } from "./train.ts";
+import type { RngState } from "../core/mod.ts";
+
+/**
+ * Everything a run needs to continue after `epoch` epochs exactly as if it had not stopped:
+ * the parameters, the optimiser's state, the generators and the loop's counters.
+ */
+export interface TrainState {
+  /** Epochs finished. */
+  epoch: number;
+  /** Iterations run (replacement sampling). */
+  iterations: number;
+  /** The learning rate of the next epoch. */
+  eta: number;
+  /** The generator of shuffles and samples. */
+  rng: RngState;
+  /** The generator of dropout masks. */
+  dropoutRng: RngState;
+  /** The current shuffled order (shuffle sampling: each epoch shuffles the last one). */
+  order: Uint32Array | null;
+  /** Early stopping's and the schedule's best accuracy so far and its epoch. */
+  best: number;
+  /** The epoch of early stopping's best accuracy. */
+  bestEpoch: number;
+  /** The schedule's best accuracy so far. */
+  scheduleBest: number;
+  /** The epoch of the schedule's best accuracy (or of its last change of eta). */
+  scheduleBestEpoch: number;
+  /** Every layer's parameters, then its saved state (batch norm's running statistics). */
+  params: Float32Array[];
+  /** The optimiser's state arrays. */
+  optimizer: Float32Array[];
+  /** The optimiser's scalars (Adam's step count). */
+  optimizerScalars: number[];
+}
 
 const MAGIC = "netsweep-checkpoint";
 const VERSION = 1;

@@ -1,7 +1,8 @@
-// What every optimiser implements: one step over all parameters from their gradients (the
-// batch's mean gradient, regularisation included), with its state kept per parameter so a
-// checkpoint can save it and a resumed run continue with the same numbers.
-import type { Kernels, Param } from "../../model/mod.ts";
+// What every optimiser implements: one update of all parameters after backprop of a
+// mini-batch, regularisation included, with its state kept per parameter so that a checkpoint
+// can save it and a resumed run continue with the same numbers. The training loop calls
+// `update` and nothing else, whatever the optimiser.
+import type { Engine, Param, Workspace } from "../../model/mod.ts";
 
 /** Hyperparameters an optimiser may read (each has a default in the experiment schema). */
 export interface OptimizerSettings {
@@ -9,32 +10,72 @@ export interface OptimizerSettings {
   momentum: number;
   /** RMSprop: h' = rmsDecay·h + (1 - rmsDecay)·g². */
   rmsDecay: number;
-  /** Adam's moment decays. */
+  /** Adam's first-moment decay. */
   beta1: number;
+  /** Adam's second-moment decay. */
   beta2: number;
 }
 
-/** An optimiser bound to a network's parameters. */
+/**
+ * The weights' regularisation, as gradient terms: ∂/∂w of the cost gains `l2·w + l1·sgn(w)`
+ * (l2 = lmbda/n + weightDecay, l1 = l1/n: network2.py's L2, Nielsen's eq. 95, Saito's weight
+ * decay). Biases, γ and β are not regularised.
+ */
+export interface Penalty {
+  l2: number;
+  l1: number;
+}
+
+/** An optimiser bound to one network. */
 export interface Optimizer {
-  /** param -= update(grad) for every parameter, with learning rate `eta`. */
-  step(eta: number): void;
-  /** State arrays (one per parameter and kind) and scalars (Adam's step count). */
+  /** Updates every parameter after backprop of the `m` examples in `ws`, learning rate `eta`. */
+  update(ws: Workspace, m: number, eta: number): void;
+  /** State arrays (one per parameter and kind), saved by checkpoints. */
   readonly arrays: Float32Array[];
+  /** State scalars (Adam's step count). */
   scalars(): number[];
+  /** Restores the scalars that {@linkcode scalars} returned. */
   restore(scalars: number[]): void;
 }
 
 /** A kind of optimiser, as the registry lists it. */
 export interface OptimizerKind {
-  /** Plain SGD applies its step inside backprop, with no gradient buffers at all. */
-  fused: boolean;
-  create(params: Param[], settings: OptimizerSettings, memory: KernelMemory): Optimizer;
+  create(engine: Engine, settings: OptimizerSettings, penalty: Penalty): Optimizer;
 }
 
-/** The network's kernels, and state arrays in their memory (for a step done by a kernel). */
-export interface KernelMemory {
-  kernels: Kernels;
-  state(slots: 1 | 2): Float32Array[][];
+/** An optimiser's rule over parameters whose gradient buffers hold the batch's mean gradient. */
+export interface GradientRule {
+  /** param -= rule(grad) for every parameter. */
+  step(eta: number): void;
+  readonly arrays: Float32Array[];
+  scalars(): number[];
+  restore(scalars: number[]): void;
+}
+
+/**
+ * An optimiser that steps from gradients: the engine writes the batch's mean gradient into
+ * each parameter's buffer (BP3, BP4), the penalty's terms are added to the weights', then
+ * `rule` steps.
+ */
+export function fromGradients(engine: Engine, penalty: Penalty, rule: GradientRule): Optimizer {
+  const weights = engine.params.filter((p) => p.regularize);
+  const { l2, l1 } = penalty;
+  return {
+    update(ws, m, eta) {
+      engine.gradients(ws, m);
+      if (l2 !== 0 || l1 !== 0) {
+        for (const p of weights) {
+          const w = p.data;
+          const g = p.grad;
+          for (let i = 0, n = w.length; i < n; i++) g[i] += l2 * w[i] + l1 * Math.sign(w[i]);
+        }
+      }
+      rule.step(eta);
+    },
+    arrays: rule.arrays,
+    scalars: () => rule.scalars(),
+    restore: (s) => rule.restore(s),
+  };
 }
 
 /** Adagrad's, RMSprop's and Adam's epsilon, as Saito's optimizer.py adds it (1e-7). */

@@ -1,12 +1,19 @@
 // AdaGrad (Saito): h' = h + g², w' = w - eta·g/(√h' + 1e-7).
-import type { Param } from "../../model/mod.ts";
-import { EPSILON, type Optimizer, type OptimizerKind, zeros } from "./_optimizer.ts";
+import type { Engine } from "../../model/mod.ts";
+import {
+  EPSILON,
+  fromGradients,
+  type Optimizer,
+  type OptimizerKind,
+  type Penalty,
+  zeros,
+} from "./_optimizer.ts";
 
 export const ADAGRAD: OptimizerKind = {
-  fused: false,
-  create(params: Param[]): Optimizer {
+  create(engine: Engine, _settings, penalty: Penalty): Optimizer {
+    const params = engine.params;
     const squares = zeros(params);
-    return {
+    return fromGradients(engine, penalty, {
       arrays: squares,
       step(eta) {
         params.forEach((p, q) => {
@@ -22,6 +29,6 @@ export const ADAGRAD: OptimizerKind = {
       },
       scalars: () => [],
       restore() {},
-    };
+    });
   },
 };

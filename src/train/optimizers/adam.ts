@@ -2,24 +2,25 @@
 // t' = t + 1, eta_t = eta·√(1 - beta2^t')/(1 - beta1^t'),
 // m' = m + (1 - beta1)(g - m), v' = v + (1 - beta2)(g² - v), w' = w - eta_t·m'/(√v' + 1e-7),
 // in float32, four lanes at a time (the kernel `adam`, src/model/wasm/optimizer_wat.ts).
-import type { Param } from "../../model/mod.ts";
+import type { Engine } from "../../model/mod.ts";
 import {
   EPSILON,
-  type KernelMemory,
+  fromGradients,
   type Optimizer,
   type OptimizerKind,
   type OptimizerSettings,
+  type Penalty,
 } from "./_optimizer.ts";
 
 export const ADAM: OptimizerKind = {
-  fused: false,
-  create(params: Param[], s: OptimizerSettings, memory: KernelMemory): Optimizer {
+  create(engine: Engine, s: OptimizerSettings, penalty: Penalty): Optimizer {
+    const params = engine.params;
     // The moments live in the kernels' memory: the step is one SIMD kernel call per parameter.
-    const [first, second] = memory.state(2);
-    const k = memory.kernels;
+    const [first, second] = engine.optimizerState(2);
+    const k = engine.kernels;
     const { beta1, beta2 } = s;
     let t = 0;
-    return {
+    return fromGradients(engine, penalty, {
       arrays: [...first, ...second],
       step(eta) {
         t++;
@@ -45,6 +46,6 @@ export const ADAM: OptimizerKind = {
       restore(scalars) {
         t = scalars[0] ?? 0;
       },
-    };
+    });
   },
 };

@@ -1,14 +1,21 @@
 // Momentum-based gradient descent (Nielsen ch. 3; Saito's Momentum is the same):
 // v' = momentum·v - eta·g, w' = w + v'.
-import type { Param } from "../../model/mod.ts";
-import { type Optimizer, type OptimizerKind, type OptimizerSettings, zeros } from "./_optimizer.ts";
+import type { Engine } from "../../model/mod.ts";
+import {
+  fromGradients,
+  type Optimizer,
+  type OptimizerKind,
+  type OptimizerSettings,
+  type Penalty,
+  zeros,
+} from "./_optimizer.ts";
 
 export const MOMENTUM: OptimizerKind = {
-  fused: false,
-  create(params: Param[], s: OptimizerSettings): Optimizer {
+  create(engine: Engine, s: OptimizerSettings, penalty: Penalty): Optimizer {
+    const params = engine.params;
     const velocity = zeros(params);
     const mu = s.momentum;
-    return {
+    return fromGradients(engine, penalty, {
       arrays: velocity,
       step(eta) {
         params.forEach((p, q) => {
@@ -23,6 +30,6 @@ export const MOMENTUM: OptimizerKind = {
       },
       scalars: () => [],
       restore() {},
-    };
+    });
   },
 };

@@ -1,14 +1,21 @@
 // Nesterov's accelerated gradient as Saito's optimizer.py writes it:
 // v' = momentum·v - eta·g, w' = w + momentum²·v' - (1 + momentum)·eta·g.
-import type { Param } from "../../model/mod.ts";
-import { type Optimizer, type OptimizerKind, type OptimizerSettings, zeros } from "./_optimizer.ts";
+import type { Engine } from "../../model/mod.ts";
+import {
+  fromGradients,
+  type Optimizer,
+  type OptimizerKind,
+  type OptimizerSettings,
+  type Penalty,
+  zeros,
+} from "./_optimizer.ts";
 
 export const NESTEROV: OptimizerKind = {
-  fused: false,
-  create(params: Param[], s: OptimizerSettings): Optimizer {
+  create(engine: Engine, s: OptimizerSettings, penalty: Penalty): Optimizer {
+    const params = engine.params;
     const velocity = zeros(params);
     const mu = s.momentum;
-    return {
+    return fromGradients(engine, penalty, {
       arrays: velocity,
       step(eta) {
         const look = mu * mu;
@@ -25,6 +32,6 @@ export const NESTEROV: OptimizerKind = {
       },
       scalars: () => [],
       restore() {},
-    };
+    });
   },
 };

@@ -1,19 +1,21 @@
 // RMSprop (Saito): h' = rmsDecay·h + (1 - rmsDecay)·g², w' = w - eta·g/(√h' + 1e-7).
-import type { Param } from "../../model/mod.ts";
+import type { Engine } from "../../model/mod.ts";
 import {
   EPSILON,
+  fromGradients,
   type Optimizer,
   type OptimizerKind,
   type OptimizerSettings,
+  type Penalty,
   zeros,
 } from "./_optimizer.ts";
 
 export const RMSPROP: OptimizerKind = {
-  fused: false,
-  create(params: Param[], s: OptimizerSettings): Optimizer {
+  create(engine: Engine, s: OptimizerSettings, penalty: Penalty): Optimizer {
+    const params = engine.params;
     const squares = zeros(params);
     const rho = s.rmsDecay;
-    return {
+    return fromGradients(engine, penalty, {
       arrays: squares,
       step(eta) {
         params.forEach((p, q) => {
@@ -29,6 +31,6 @@ export const RMSPROP: OptimizerKind = {
       },
       scalars: () => [],
       restore() {},
-    };
+    });
   },
 };
