@@ -31,13 +31,13 @@ export interface StoppingState {
  * ```ts
  * import { assertEquals } from "../../tests/_assert.ts";
  * import { Stopping } from "./stopping.ts";
- * // Patience 2: two epochs without a better accuracy halve eta.
+ * // Patience 2: two epochs without a better accuracy halve eta; a quarter of it ends the run.
  * const s = new Stopping(1, 0, { patience: 2, factor: 0.5, stopAt: 0.25 });
- * const etas = [0.9, 0.8, 0.8, 0.95, 0.9, 0.9, 0.9, 0.9].map((acc, epoch) => {
- *   s.observe(epoch, acc);
- *   return s.eta;
+ * const seen = [0.9, 0.8, 0.8, 0.95, 0.9, 0.9, 0.9, 0.9].map((acc, epoch) => {
+ *   const stop = s.observe(epoch, acc);
+ *   return stop ?? s.eta;
  * });
- * assertEquals(etas, [1, 1, 0.5, 0.5, 0.5, 0.25, 0.25, 0.25]);
+ * assertEquals(seen, [1, 1, 0.5, 0.5, 0.5, 0.25, 0.25, "etaSchedule"]);
  * ```
  */
 export class Stopping {
