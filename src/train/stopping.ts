@@ -31,8 +31,8 @@ export interface StoppingState {
  * ```ts
  * import { assertEquals } from "../../tests/_assert.ts";
  * import { Stopping } from "./stopping.ts";
- * // Patience 2: two epochs without a better accuracy halve eta; a quarter of it ends the run.
- * const s = new Stopping(1, 0, { patience: 2, factor: 0.5, stopAt: 0.25 });
+ * // Patience 2: two epochs without a better accuracy halve eta; an eighth of it ends the run.
+ * const s = new Stopping(1, 0, { patience: 2, factor: 0.5, stopAt: 0.125 });
  * const seen = [0.9, 0.8, 0.8, 0.95, 0.9, 0.9, 0.9, 0.9].map((acc, epoch) => {
  *   const stop = s.observe(epoch, acc);
  *   return stop ?? s.eta;
