@@ -62,7 +62,7 @@ for i,(name,f,old,new,tests) in enumerate(M):
     assert s.count(old)==1, (name, s.count(old))
     open(p,'w').write(s.replace(old,new))
     t=time.time()
-    r=subprocess.run(['deno','test','-A','--no-check',*tests],cwd=WORK,capture_output=True,text=True,timeout=900)
+    r=subprocess.run(['deno','test','-A','--no-check',*tests],cwd=WORK,capture_output=True,text=True,timeout=900,env={**os.environ,'NO_COLOR':'1'})
     open(p,'w').write(s)
     fails=[l for l in r.stdout.splitlines() if 'FAILED' in l and '=>' not in l][:3]
     print(f"{i:2} {'CAUGHT' if r.returncode else 'MISSED'} {name} ({time.time()-t:.0f}s) {fails[:2]}", flush=True)
