@@ -1,8 +1,11 @@
-// An independent float64 reference of a layered network's cost over a mini-batch, written
-// directly from the books' formulas with nested loops and no shared code with the kernels:
-// dense layers (batch norm with the batch's statistics, dropout with a given mask), "valid"
-// convolutions, max-pooling, sigmoid/tanh/ReLU, sigmoid or softmax outputs. Tests
-// differentiate it numerically and compare with the engine's backprop.
+// An independent float64 reference of a layered network's outputs and cost over a mini-batch,
+// written directly from the books' formulas with nested loops and no shared code with the
+// kernels: dense layers (batch norm, dropout), "valid" convolutions, max-pooling,
+// sigmoid/tanh/ReLU, sigmoid or softmax outputs. A training pass normalises with the batch's
+// mean and (biased, Saito's np.mean(xc**2)) variance and drops inputs by a given mask; an
+// evaluation pass normalises with the running statistics and multiplies each dense layer's
+// inputs by 1 - p (the books' non-inverted dropout). Tests differentiate it numerically and
+// compare with the engine's backprop, and compare its evaluation outputs with the network's.
 import type { Activation, Cost } from "../src/vocabulary/functions.ts";
 
 export type RefLayer =
@@ -15,8 +18,13 @@ export type RefLayer =
     b: number[];
     gamma?: number[];
     beta?: number[];
-    /** Per example and input: 1 kept, 0 dropped. */
+    /** Per example and input: 1 kept, 0 dropped (training passes). */
     mask?: number[][];
+    /** Dropout's probability: evaluation multiplies the inputs by 1 - dropout. */
+    dropout?: number;
+    /** Batch norm's running mean and variance of z (evaluation passes). */
+    runMean?: number[];
+    runVar?: number[];
     output: boolean;
   }
   | {
@@ -34,6 +42,12 @@ export type RefLayer =
 const act = (f: Activation, z: number) =>
   f === "sigmoid" ? 1 / (1 + Math.exp(-z)) : f === "tanh" ? Math.tanh(z) : Math.max(0, z);
 
+/** Whether a pass trains (batch statistics, masks) or evaluates (running statistics, 1 - p). */
+export type RefMode = "train" | "eval";
+
+/** Called with each batch-normalised layer's batch mean and variance of z (training passes). */
+export type BatchStats = (layer: number, mean: number[], variance: number[]) => void;
+
 /** Mean cost of the batch `xs` (each a flat input) with classes `labels`. */
 export function referenceCost(
   layers: RefLayer[],
@@ -41,20 +55,55 @@ export function referenceCost(
   labels: number[],
   activation: Activation,
   cost: Cost,
+  mode: RefMode = "train",
 ): number {
+  const a = referenceOutputs(layers, xs, activation, cost, mode);
+  let total = 0;
+  a.forEach((out, e) => {
+    const label = labels[e];
+    if (cost === "quadratic") {
+      total += out.reduce((s, v, j) => s + 0.5 * (v - (j === label ? 1 : 0)) ** 2, 0);
+    } else if (cost === "cross-entropy") {
+      total -= out.reduce((s, v, j) => s + (j === label ? Math.log(v) : Math.log(1 - v)), 0);
+    } else total -= Math.log(out[label]);
+  });
+  return total / xs.length;
+}
+
+/** The output layer's activations for each input of the batch `xs`. */
+export function referenceOutputs(
+  layers: RefLayer[],
+  xs: number[][],
+  activation: Activation,
+  cost: Cost,
+  mode: RefMode = "train",
+  onBatchStats?: BatchStats,
+): number[][] {
   let a = xs.map((x) => [...x]);
-  for (const layer of layers) {
+  for (const [index, layer] of layers.entries()) {
     if (layer.type === "dense") {
-      const x = layer.mask ? a.map((row, e) => row.map((v, k) => v * layer.mask![e][k])) : a;
+      const keep = 1 - (layer.dropout ?? 0);
+      const x = mode === "eval"
+        ? a.map((row) => row.map((v) => v * keep))
+        : layer.mask
+        ? a.map((row, e) => row.map((v, k) => v * layer.mask![e][k]))
+        : a;
       let z = x.map((row) =>
         layer.w.map((wj, j) => wj.reduce((s, wjk, k) => s + wjk * row[k], layer.b[j]))
       );
       if (layer.gamma) {
-        const m = z.length;
-        const mean = layer.b.map((_, j) => z.reduce((s, r) => s + r[j], 0) / m);
-        const variance = layer.b.map((_, j) =>
-          z.reduce((s, r) => s + (r[j] - mean[j]) ** 2, 0) / m
-        );
+        let mean: number[];
+        let variance: number[];
+        if (mode === "eval") {
+          if (!layer.runMean || !layer.runVar) throw new Error("evaluation needs runMean, runVar");
+          [mean, variance] = [layer.runMean, layer.runVar];
+        } else {
+          const m = z.length;
+          const mu = layer.b.map((_, j) => z.reduce((s, r) => s + r[j], 0) / m);
+          mean = mu;
+          variance = layer.b.map((_, j) => z.reduce((s, r) => s + (r[j] - mu[j]) ** 2, 0) / m);
+          onBatchStats?.(index, mean, variance);
+        }
         z = z.map((r) =>
           r.map((v, j) =>
             layer.gamma![j] * (v - mean[j]) / Math.sqrt(variance[j] + 1e-6) + layer.beta![j]
@@ -129,14 +178,5 @@ export function referenceCost(
       });
     }
   }
-  let total = 0;
-  a.forEach((out, e) => {
-    const label = labels[e];
-    if (cost === "quadratic") {
-      total += out.reduce((s, v, j) => s + 0.5 * (v - (j === label ? 1 : 0)) ** 2, 0);
-    } else if (cost === "cross-entropy") {
-      total -= out.reduce((s, v, j) => s + (j === label ? Math.log(v) : Math.log(1 - v)), 0);
-    } else total -= Math.log(out[label]);
-  });
-  return total / xs.length;
+  return a;
 }

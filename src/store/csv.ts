@@ -16,7 +16,8 @@ function cell(v: unknown): string {
   if (v === undefined || v === null) return "";
   if (typeof v === "number") return Number.isFinite(v) ? String(v) : "";
   const s = settingText(v);
-  return /[",\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
+  // RFC 4180: a bare CR ends a row for most readers, as LF does.
+  return /[",\r\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
 }
 
 /** Seconds to the microsecond: the timer's noise is far above that. */

@@ -95,7 +95,8 @@ export function planNetwork(spec: NetworkSpec): PlannedLayer[] {
       const isFirst = plan.length === 0;
       const hidden = i !== last;
       const dropout = s.dropout ?? (isFirst ? 0 : spec.dropout);
-      if (isFirst && dropout > 0 && inShape.length === 1) {
+      // The first layer reads pixels through the sparse input kernel, which has no dropout.
+      if (isFirst && dropout > 0) {
         throw new LayerShapeError(where, "dropout on the input pixels is not supported");
       }
       const inSize = sizeOf(inShape);
