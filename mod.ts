@@ -63,6 +63,7 @@ export {
   type EtaSchedule,
   type Init,
   INITS,
+  LAYER_FIELDS,
   type LayerSpec,
   METRIC_INFO,
   type MetricInfo,
@@ -109,6 +110,8 @@ export {
   parseExperiment,
   parseShard,
   type Prune,
+  PRUNE_FIELDS,
+  SCHEDULE_FIELDS,
   selectShard,
   type Setting,
   SETTING_FIELDS,
@@ -116,6 +119,7 @@ export {
   settingText,
   type Shard,
   shardFromEnv,
+  TOP_FIELDS,
   type Trial,
 } from "./src/experiment/mod.ts";
 

@@ -17,8 +17,8 @@ import {
 } from "../experiment/mod.ts";
 import {
   identifyTrials,
-  inputShape,
   loadExperiment,
+  networkOptions,
   progressReporter,
   runSweep,
 } from "../sweep/mod.ts";
@@ -96,15 +96,9 @@ runMain(async () => {
       const key = JSON.stringify([s.sizes, s.layers, s.activation, s.cost, s.batchNorm, s.dropout]);
       if (!shown.has(key)) {
         shown.add(key);
-        const net = new Network({
-          sizes: s.layers ? undefined : s.sizes,
-          layers: s.layers ?? undefined,
-          inputShape: inputShape(s, { imageShape: [28, 28], inputSize: s.sizes[0] ?? 784 }),
-          activation: s.activation,
-          cost: s.cost,
-          batchNorm: s.batchNorm,
-          dropout: s.dropout,
-        });
+        const net = new Network(
+          networkOptions(s, { imageShape: [28, 28], inputSize: s.sizes[0] ?? 784 }),
+        );
         console.log(`network (${net.parameterCount.toLocaleString("en-US")} parameters):`);
         for (const line of net.summary()) console.log(`    ${line}`);
       }

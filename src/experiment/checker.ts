@@ -10,8 +10,10 @@ import { LAYER_FIELDS, type LayerSpec } from "../vocabulary/mod.ts";
 import { suggest } from "./_suggest.ts";
 import {
   type Field,
+  layerField,
   MAX_WIDTH,
   METRIC_VALUES,
+  SCHEDULE_FIELDS,
   type Setting,
   SETTING_FIELDS,
   SETTING_KEYS,
@@ -53,6 +55,27 @@ export class Checker {
       }
     }
     return value as Record<string, unknown>;
+  }
+
+  /**
+   * An object of the `fields` table: unknown keys refused, `required` ones present, each value
+   * checked. Absent optional keys take their defaults.
+   */
+  fields<T>(
+    value: unknown,
+    path: string,
+    fields: Record<string, Field>,
+    required: readonly string[] = [],
+  ): T {
+    const o = this.object(value, path, Object.keys(fields));
+    const out: Record<string, unknown> = {};
+    for (const [k, f] of Object.entries(fields)) {
+      if (o[k] === undefined) {
+        if (required.includes(k)) this.fail(`${path}.${k}`, "is required");
+        out[k] = f.default;
+      } else out[k] = this.field(f, o[k], `${path}.${k}`);
+    }
+    return out as T;
   }
 
   #integer(
@@ -134,31 +157,9 @@ export class Checker {
           this.fail(path, `lists a metric twice: ${show(value)}`);
         }
         return value;
-      case "schedule": {
+      case "schedule":
         if (value === null) return null;
-        const o = this.object(value, path, ["patience", "factor", "stopAt"]);
-        for (const k of ["patience", "factor", "stopAt"]) {
-          if (o[k] === undefined) this.fail(`${path}.${k}`, "is required");
-        }
-        this.#integer(o.patience, `${path}.patience`, 1, 1_000_000);
-        this.field(
-          {
-            kind: "number",
-            exclusiveMinimum: 0,
-            exclusiveMaximum: 1,
-            default: 0.5,
-            description: "",
-          },
-          o.factor,
-          `${path}.factor`,
-        );
-        this.field(
-          { kind: "number", exclusiveMinimum: 0, maximum: 1, default: 0.5, description: "" },
-          o.stopAt,
-          `${path}.stopAt`,
-        );
-        return { patience: o.patience, factor: o.factor, stopAt: o.stopAt };
-      }
+        return this.fields(value, path, SCHEDULE_FIELDS, Object.keys(SCHEDULE_FIELDS));
       case "path":
         if (value !== null && typeof value !== "string") {
           this.fail(path, `must be a path or null, got ${show(value)}`);
@@ -191,13 +192,7 @@ export class Checker {
           if (f.required) this.fail(`${at}.${k}`, `is required for a ${type} layer`);
           continue;
         }
-        if (f.kind === "integer") {
-          this.#integer(o[k], `${at}.${k}`, f.minimum ?? 1, f.maximum ?? MAX_WIDTH);
-        } else {this.field(
-            { kind: "number", minimum: 0, exclusiveMaximum: 1, default: 0, description: "" },
-            o[k],
-            `${at}.${k}`,
-          );}
+        this.field(layerField(f), o[k], `${at}.${k}`);
       }
       return o as unknown as LayerSpec;
     });

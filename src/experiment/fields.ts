@@ -12,8 +12,10 @@ import {
   type EtaSchedule,
   INIT_DESCRIPTION,
   INITS,
+  type LayerField,
   type LayerSpec,
   MAX_BATCH,
+  METRIC_INFO,
   MONITOR_METRICS,
   type MonitorMetric,
   OPTIMIZER_NAMES,
@@ -368,3 +370,98 @@ export const SHAPING_KEYS: SettingKey[] = SETTING_KEYS.filter((k) => SETTING_FIE
 
 /** The monitorable metrics, for the `metrics` field kind. */
 export const METRIC_VALUES: readonly MonitorMetric[] = MONITOR_METRICS;
+
+/** The metrics that `prune` may rank trials by: accuracies and costs. */
+export const PRUNE_METRICS: readonly MonitorMetric[] = MONITOR_METRICS.filter((m) =>
+  METRIC_INFO[m].kind === "accuracy" || METRIC_INFO[m].kind === "cost"
+);
+
+/** The fields of an `etaSchedule` object (all required). */
+export const SCHEDULE_FIELDS = {
+  patience: {
+    kind: "integer",
+    minimum: 1,
+    maximum: MAX_EPOCHS,
+    default: 10,
+    description: "Epochs without a better monitored accuracy before eta changes.",
+  },
+  factor: {
+    kind: "number",
+    exclusiveMinimum: 0,
+    exclusiveMaximum: 1,
+    default: 0.5,
+    description: "What eta is multiplied by.",
+  },
+  stopAt: {
+    kind: "number",
+    exclusiveMinimum: 0,
+    maximum: 1,
+    default: 0.0078125,
+    description: "Stop once eta has fallen to this fraction of its start (1/128 in the book).",
+  },
+} as const satisfies Record<string, Field>;
+
+/** The fields of a `prune` object (each optional, with its default). */
+export const PRUNE_FIELDS = {
+  metric: {
+    kind: "enum",
+    values: PRUNE_METRICS,
+    default: "validationAccuracy",
+    description: "The accuracy or cost trials are ranked by at each rung (they must monitor it).",
+  },
+  minEpochs: {
+    kind: "integer",
+    minimum: 1,
+    maximum: MAX_EPOCHS,
+    default: 1,
+    description: "Epochs of the first rung.",
+  },
+  factor: {
+    kind: "integer",
+    minimum: 2,
+    maximum: 1000,
+    default: 3,
+    description: "Each rung keeps the best 1/factor of the trials and is factor times longer.",
+  },
+} as const satisfies Record<string, Field>;
+
+/** The numbers at an experiment's top level. */
+export const TOP_FIELDS = {
+  trials: {
+    kind: "integer",
+    minimum: 1,
+    maximum: 1_000_000,
+    default: 1,
+    description: "Draws of the sample block (required with one).",
+  },
+  repeats: {
+    kind: "integer",
+    minimum: 1,
+    maximum: 100_000,
+    default: 1,
+    description: "Seeds per setting.",
+  },
+  seed: {
+    kind: "integer",
+    minimum: 0,
+    maximum: 0xffffffff,
+    default: 1,
+    description: "Experiment seed.",
+  },
+} as const satisfies Record<string, Field>;
+
+/** What an experiment's `name` may be (it names its results folder). */
+export const NAME_PATTERN = "^[A-Za-z0-9][A-Za-z0-9._-]*$";
+
+/** A layer spec's field as a {@linkcode Field} (a probability is a number in [0, 1)). */
+export function layerField(f: LayerField): Field {
+  return f.kind === "integer"
+    ? {
+      kind: "integer",
+      minimum: f.minimum ?? 1,
+      maximum: f.maximum ?? MAX_WIDTH,
+      default: null,
+      description: f.description,
+    }
+    : { kind: "number", minimum: 0, exclusiveMaximum: 1, default: 0, description: f.description };
+}

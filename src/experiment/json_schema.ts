@@ -1,43 +1,64 @@
 /**
  * The JSON Schema of experiment files (`experiments/schema.json`, for editors' completion),
- * generated from the same field tables the validator uses, so the two cannot drift.
+ * generated from the tables the checker reads (fields.ts, the layer fields, the
+ * distributions): every bound, default, enum and required key comes from there, and
+ * tests/schema_test.ts feeds generated experiments to both this schema (with Ajv) and the
+ * checker, which must agree.
  *
  * @module
  */
 import { LAYER_FIELDS } from "../vocabulary/mod.ts";
-import { DATASET_FIELDS, type Field, METRIC_VALUES, SETTING_FIELDS } from "./fields.ts";
+import {
+  DATASET_FIELDS,
+  type Field,
+  layerField,
+  MAX_WIDTH,
+  METRIC_VALUES,
+  NAME_PATTERN,
+  PRUNE_FIELDS,
+  SCHEDULE_FIELDS,
+  SETTING_FIELDS,
+  TOP_FIELDS,
+} from "./fields.ts";
 import { DISTRIBUTION_NAMES } from "./distributions.ts";
 
-function pick(o: Record<string, unknown>, keys: string[]): Record<string, unknown> {
+type Schema = Record<string, unknown>;
+
+function pick(o: Record<string, unknown>, keys: string[]): Schema {
   return Object.fromEntries(keys.filter((k) => o[k] !== undefined).map((k) => [k, o[k]]));
 }
 
-const LAYER_SCHEMA = {
-  oneOf: Object.entries(LAYER_FIELDS).map(([type, fields]) => ({
+/** An object whose properties are a field table's. */
+function objectSchema(
+  fields: Record<string, Field>,
+  required: readonly string[] = [],
+  extra: Schema = {},
+): Schema {
+  return {
     type: "object",
     additionalProperties: false,
-    required: ["type", ...Object.entries(fields).filter(([, f]) => f.required).map(([k]) => k)],
-    properties: {
-      type: { const: type },
-      ...Object.fromEntries(
-        Object.entries(fields).map(([k, f]) => [
-          k,
-          f.kind === "integer"
-            ? {
-              type: "integer",
-              minimum: f.minimum ?? 1,
-              maximum: f.maximum,
-              description: f.description,
-            }
-            : { type: "number", minimum: 0, exclusiveMaximum: 1, description: f.description },
-        ]),
-      ),
-    },
-  })),
+    ...(required.length ? { required: [...required] } : {}),
+    properties: Object.fromEntries(Object.entries(fields).map(([k, f]) => [k, fieldSchema(f)])),
+    ...extra,
+  };
+}
+
+const LAYER_SCHEMA: Schema = {
+  oneOf: Object.entries(LAYER_FIELDS).map(([type, fields]) => {
+    const o = objectSchema(
+      Object.fromEntries(Object.entries(fields).map(([k, f]) => [k, layerField(f)])),
+      ["type", ...Object.entries(fields).filter(([, f]) => f.required).map(([k]) => k)],
+    );
+    (o.properties as Schema).type = { const: type };
+    return o;
+  }),
 };
 
-function fieldSchema(f: Field): Record<string, unknown> {
-  const base = { description: f.description, default: f.default };
+/** The schema of one field: the checker's `field()` accepts exactly what this accepts. */
+export function fieldSchema(f: Field): Schema {
+  const base = f.default === null && f.kind === "integer"
+    ? { description: f.description, default: null }
+    : { description: f.description, default: f.default };
   switch (f.kind) {
     case "number":
       return {
@@ -57,21 +78,20 @@ function fieldSchema(f: Field): Record<string, unknown> {
     case "boolean":
       return { type: "boolean", ...base };
     case "sizes":
-      return { type: "array", items: { type: "integer", minimum: 1 }, minItems: 2, ...base };
+      return {
+        type: "array",
+        items: { type: "integer", minimum: 1, maximum: MAX_WIDTH },
+        minItems: 2,
+        ...base,
+      };
     case "layers":
       return { type: ["array", "null"], items: LAYER_SCHEMA, minItems: 1, ...base };
     case "metrics":
       return { type: "array", items: { enum: METRIC_VALUES }, uniqueItems: true, ...base };
     case "schedule":
       return {
+        ...objectSchema(SCHEDULE_FIELDS, Object.keys(SCHEDULE_FIELDS)),
         type: ["object", "null"],
-        additionalProperties: false,
-        required: ["patience", "factor", "stopAt"],
-        properties: {
-          patience: { type: "integer", minimum: 1 },
-          factor: { type: "number", exclusiveMinimum: 0, exclusiveMaximum: 1 },
-          stopAt: { type: "number", exclusiveMinimum: 0, maximum: 1 },
-        },
         ...base,
       };
     case "path":
@@ -80,11 +100,9 @@ function fieldSchema(f: Field): Record<string, unknown> {
 }
 
 /** The JSON Schema of experiment files. */
-export function experimentJsonSchema(): Record<string, unknown> {
-  const settingProps = Object.fromEntries(
-    Object.entries(SETTING_FIELDS).map(([k, f]) => [k, fieldSchema(f as Field)]),
-  );
-  const setting = { type: "object", additionalProperties: false, properties: settingProps };
+export function experimentJsonSchema(): Schema {
+  const setting = objectSchema(SETTING_FIELDS as Record<string, Field>);
+  const settingProps = setting.properties as Record<string, Schema>;
   const range = { type: "array", items: { type: "number" }, minItems: 2, maxItems: 2 };
   const distribution = {
     type: "object",
@@ -95,6 +113,7 @@ export function experimentJsonSchema(): Record<string, unknown> {
       DISTRIBUTION_NAMES.map((d) => [d, d === "choice" ? { type: "array", minItems: 1 } : range]),
     ),
   };
+  const top = objectSchema(TOP_FIELDS).properties as Schema;
   return {
     $schema: "https://json-schema.org/draft/2020-12/schema",
     title: "netsweep experiment",
@@ -103,21 +122,13 @@ export function experimentJsonSchema(): Record<string, unknown> {
     type: "object",
     additionalProperties: false,
     required: ["name"],
+    // A sample block needs its number of draws, and draws need a sample block.
+    dependentRequired: { sample: ["trials"], trials: ["sample"] },
     properties: {
       $schema: { type: "string" },
-      name: {
-        type: "string",
-        pattern: "^[A-Za-z0-9][A-Za-z0-9._-]*$",
-        description: "Results go to <out>/<name>/.",
-      },
+      name: { type: "string", pattern: NAME_PATTERN, description: "Results go to <out>/<name>/." },
       description: { type: "string" },
-      dataset: {
-        type: "object",
-        additionalProperties: false,
-        properties: Object.fromEntries(
-          Object.entries(DATASET_FIELDS).map(([k, f]) => [k, fieldSchema(f as Field)]),
-        ),
-      },
+      dataset: objectSchema(DATASET_FIELDS as Record<string, Field>),
       base: { ...setting, description: "Every trial's parameters, over the defaults." },
       grid: {
         type: "object",
@@ -142,25 +153,12 @@ export function experimentJsonSchema(): Record<string, unknown> {
           "Settings drawn at random, `trials` times, each draw crossed with the cases and the grid.",
         properties: Object.fromEntries(Object.keys(settingProps).map((k) => [k, distribution])),
       },
-      trials: { type: "integer", minimum: 1, description: "Draws of the sample block." },
-      repeats: { type: "integer", minimum: 1, default: 1, description: "Seeds per setting." },
-      seed: {
-        type: "integer",
-        minimum: 0,
-        maximum: 4294967295,
-        default: 1,
-        description: "Experiment seed.",
-      },
+      ...top,
       prune: {
+        ...objectSchema(PRUNE_FIELDS),
         type: ["object", "null"],
-        additionalProperties: false,
         description:
           "Successive halving: at minEpochs, minEpochs·factor, ... epochs only the best 1/factor of the trials go on.",
-        properties: {
-          metric: { enum: METRIC_VALUES, default: "validationAccuracy" },
-          minEpochs: { type: "integer", minimum: 1, default: 1 },
-          factor: { type: "integer", minimum: 2, default: 3 },
-        },
       },
     },
   };

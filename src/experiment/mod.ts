@@ -21,10 +21,14 @@ export {
   DEFAULT_SETTING,
   type Field,
   type FieldType,
+  layerField,
+  PRUNE_FIELDS,
+  SCHEDULE_FIELDS,
   type Setting,
   SETTING_FIELDS,
   SETTING_KEYS,
   type SettingKey,
+  TOP_FIELDS,
 } from "./fields.ts";
 export { experimentJsonSchema } from "./json_schema.ts";
 export {

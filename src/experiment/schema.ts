@@ -5,17 +5,19 @@
  *
  * @module
  */
-import { type LayerSpec, METRIC_INFO, type MonitorMetric } from "../vocabulary/mod.ts";
+import type { LayerSpec, MonitorMetric } from "../vocabulary/mod.ts";
 import {
   DATASET_FIELDS,
   type DatasetSpec,
   DEFAULT_DATASET,
   DEFAULT_SETTING,
-  METRIC_VALUES,
+  NAME_PATTERN,
+  PRUNE_FIELDS,
   type Setting,
   SETTING_FIELDS,
   SETTING_KEYS,
   type SettingKey,
+  TOP_FIELDS,
 } from "./fields.ts";
 import type { Distribution } from "./distributions.ts";
 import { Checker, show } from "./checker.ts";
@@ -86,7 +88,7 @@ const TOP_KEYS = [
 export function parseExperiment(json: unknown, file: string): Experiment {
   const c: Checker = new Checker(file);
   const top = c.object(json, "$", TOP_KEYS);
-  if (typeof top.name !== "string" || !/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(top.name)) {
+  if (typeof top.name !== "string" || !new RegExp(NAME_PATTERN).test(top.name)) {
     c.fail("$.name", `must be a name of letters, digits, '.', '_' or '-', got ${show(top.name)}`);
   }
   if (top.description !== undefined && typeof top.description !== "string") {
@@ -157,33 +159,17 @@ export function parseExperiment(json: unknown, file: string): Experiment {
   if (!sampled && top.trials !== undefined) {
     c.fail("$.trials", "counts the draws of a sample block; there is none");
   }
-  const int = (v: unknown, path: string, min: number, max: number) =>
-    c.field(
-      { kind: "integer", minimum: min, maximum: max, default: 1, description: "" },
-      v,
-      path,
-    ) as number;
-  const trials = top.trials === undefined ? 1 : int(top.trials, "$.trials", 1, 1_000_000);
-  const repeats = top.repeats === undefined ? 1 : int(top.repeats, "$.repeats", 1, 100_000);
-  const seed = top.seed === undefined ? 1 : int(top.seed, "$.seed", 0, 0xffffffff);
-  let prune: Prune | null = null;
-  if (top.prune !== undefined && top.prune !== null) {
-    const o = c.object(top.prune, "$.prune", ["metric", "minEpochs", "factor"]);
-    const metrics = METRIC_VALUES.filter((m) =>
-      METRIC_INFO[m].kind === "accuracy" || METRIC_INFO[m].kind === "cost"
-    );
-    prune = {
-      metric: c.field(
-        { kind: "enum", values: metrics, default: "validationAccuracy", description: "" },
-        o.metric ?? "validationAccuracy",
-        "$.prune.metric",
-      ) as MonitorMetric,
-      minEpochs: o.minEpochs === undefined
-        ? 1
-        : int(o.minEpochs, "$.prune.minEpochs", 1, 1_000_000),
-      factor: o.factor === undefined ? 3 : int(o.factor, "$.prune.factor", 2, 1000),
-    };
-  }
+  const top_ = c.fields<{ trials: number; repeats: number; seed: number }>(
+    Object.fromEntries(
+      Object.keys(TOP_FIELDS).filter((k) => top[k] !== undefined).map((k) => [k, top[k]]),
+    ),
+    "$",
+    TOP_FIELDS,
+  );
+  const { trials, repeats, seed } = top_;
+  const prune = top.prune === undefined || top.prune === null
+    ? null
+    : c.fields<Prune>(top.prune, "$.prune", PRUNE_FIELDS);
   return {
     name: top.name,
     description: (top.description as string | undefined) ?? "",

@@ -6,6 +6,7 @@
  * @module
  */
 export type { SweepEvent } from "./events.ts";
-export { identifyTrials, inputShape, loadExperiment } from "./plan.ts";
+export { identifyTrials, loadExperiment } from "./plan.ts";
+export { inputShape, networkOptions, trainOptions } from "./trial_network.ts";
 export { progressReporter } from "./progress.ts";
 export { runSweep, type SweepOptions, type SweepResult } from "./runner.ts";

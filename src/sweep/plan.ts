@@ -28,6 +28,7 @@ import {
   settingText,
   type Trial,
 } from "../experiment/mod.ts";
+import { networkOptions } from "./trial_network.ts";
 import { experimentHash, type ExperimentMeta } from "../store/mod.ts";
 
 /** The most kernel memory one trial's network may take. */
@@ -85,14 +86,6 @@ function where(t: Trial, keys: string[]): string {
   return `trial ${t.index}${parts.length ? ` (${parts.join(" ")})` : ""}`;
 }
 
-/** The shape of the network's input: images as one map for layered networks. */
-export function inputShape(
-  setting: Setting,
-  data: Pick<Dataset, "imageShape" | "inputSize">,
-): number[] {
-  return setting.layers ? [1, ...data.imageShape] : [data.inputSize];
-}
-
 /**
  * Checks a setting against the data: the layers fit the images, the output has one neuron
  * per class, trainSize is available, and the network's memory fits the limit.
@@ -107,15 +100,7 @@ export function checkFitsData(setting: Setting, data: Dataset, c: Checker, at: s
       );
     }
   }
-  const spec = networkSpec({
-    sizes: setting.layers ? undefined : setting.sizes,
-    layers: setting.layers ?? undefined,
-    inputShape: inputShape(setting, data),
-    activation: setting.activation,
-    cost: setting.cost,
-    batchNorm: setting.batchNorm,
-    dropout: setting.dropout,
-  });
+  const spec = networkSpec(networkOptions(setting, data));
   let plan;
   try {
     plan = planNetwork(spec);

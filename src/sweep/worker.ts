@@ -18,7 +18,7 @@ import {
   type TrialRecord,
 } from "../store/mod.ts";
 import { checkpointFile, readCheckpoint, writeCheckpoint } from "./checkpoints.ts";
-import { inputShape } from "./plan.ts";
+import { networkOptions, trainOptions } from "./trial_network.ts";
 import type { Task, ToMain, ToWorker } from "./_messages.ts";
 import { runningRecord } from "./_running.ts";
 
@@ -79,15 +79,7 @@ function run(task: Task): void {
   try {
     const all = data!;
     const trialData = s.trainSize === null ? all : limitTraining(all, s.trainSize);
-    const net = new Network({
-      sizes: s.layers ? undefined : s.sizes,
-      layers: s.layers ?? undefined,
-      inputShape: inputShape(s, all),
-      activation: s.activation,
-      cost: s.cost,
-      batchNorm: s.batchNorm,
-      dropout: s.dropout,
-    }).initialize(new Rng(t.seed), s.init, s.initStd);
+    const net = new Network(networkOptions(s, all)).initialize(new Rng(t.seed), s.init, s.initStd);
     // Checkpoints as often as they cost at most a twentieth of the training: every epoch,
     // unless the network is large and its epochs short. Before the first write, its cost is
     // estimated from the network's size.
@@ -97,31 +89,10 @@ function run(task: Task): void {
     let saved = from;
     let last: (() => TrainState) | null = null;
     let lastEpoch = from;
-    const monitor = Object.fromEntries(s.monitor.map((m) => [m, true]));
     const result = train(
       net,
       trialData,
-      {
-        eta: s.eta,
-        lmbda: s.lmbda,
-        l1: s.l1,
-        weightDecay: s.weightDecay,
-        miniBatchSize: s.miniBatchSize,
-        epochs: s.epochs,
-        sampling: s.sampling,
-        iterations: s.iterations ?? undefined,
-        earlyStopping: s.earlyStopping,
-        etaSchedule: s.etaSchedule,
-        monitorEvery: s.monitorEvery,
-        optimizer: s.optimizer,
-        momentum: s.momentum,
-        rmsDecay: s.rmsDecay,
-        beta1: s.beta1,
-        beta2: s.beta2,
-        kernel,
-        seed: deriveSeed(t.seed, "sgd"),
-        monitor: { testAccuracy: false, ...monitor },
-      },
+      trainOptions(s, deriveSeed(t.seed, "sgd"), kernel),
       (metrics) => {
         log.write(metrics);
         post({ type: "epoch", id: t.id, metrics });

@@ -12,6 +12,7 @@ export {
   type ConvSpec,
   type DenseSpec,
   LAYER_FIELDS,
+  type LayerField,
   type LayerSpec,
   MAX_BATCH,
   type PoolSpec,
