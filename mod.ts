@@ -64,6 +64,7 @@ export {
   type Init,
   INITS,
   LAYER_FIELDS,
+  type LayerField,
   type LayerSpec,
   METRIC_INFO,
   type MetricInfo,
@@ -77,10 +78,20 @@ export {
   type Sampling,
 } from "./src/vocabulary/mod.ts";
 export {
+  Engine,
+  type Kernels,
+  type Layer,
+  type LayerWork,
+  type Mode,
   Network,
   type NetworkJson,
   type NetworkOptions,
+  type Param,
+  type Pass,
   type Regularization,
+  type Source,
+  WasmArena,
+  type Workspace,
 } from "./src/model/mod.ts";
 export {
   decodeCheckpoint,

@@ -55,7 +55,7 @@ const LAYER_SCHEMA: Schema = {
 };
 
 /** The schema of one field: the checker's `field()` accepts exactly what this accepts. */
-export function fieldSchema(f: Field): Schema {
+export function fieldSchema(f: Field): Record<string, unknown> {
   const base = f.default === null && f.kind === "integer"
     ? { description: f.description, default: null }
     : { description: f.description, default: f.default };
@@ -100,7 +100,7 @@ export function fieldSchema(f: Field): Schema {
 }
 
 /** The JSON Schema of experiment files. */
-export function experimentJsonSchema(): Schema {
+export function experimentJsonSchema(): Record<string, unknown> {
   const setting = objectSchema(SETTING_FIELDS as Record<string, Field>);
   const settingProps = setting.properties as Record<string, Schema>;
   const range = { type: "array", items: { type: "number" }, minItems: 2, maxItems: 2 };

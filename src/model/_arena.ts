@@ -7,7 +7,9 @@ import { KERNELS_PLAIN_BASE64, KERNELS_RELAXED_BASE64 } from "./_kernels_wasm.ts
 
 /** The kernels' exports; pointers are byte offsets, sizes and strides are in elements. */
 export interface Kernels {
+  /** z += Σ over the listed pixels of val·w[idx] (z:(nOut), w rows of nOut): a sparse input layer's forward. */
   sparse_forward(z: number, w: number, nOut: number, idx: number, val: number, count: number): void;
+  /** w[idx] += step·val·δ over the listed pixels (BP4 for a sparse input layer). */
   sparse_update(
     w: number,
     nOut: number,
@@ -17,7 +19,9 @@ export interface Kernels {
     delta: number,
     step: number,
   ): void;
+  /** p[0..n) *= factor (network2.py's weight decay). */
   scale(p: number, n: number, factor: number): void;
+  /** C = alpha·A·B + accum·C; A read with strides (sam, sak), B and C row-major (ldb, ldc). */
   gemm_nn(
     c: number,
     a: number,
@@ -32,6 +36,7 @@ export interface Kernels {
     alpha: number,
     accum: number,
   ): void;
+  /** C = alpha·A·Bᵀ + accum·C, every matrix row-major (lda, ldb, ldc). */
   gemm_nt(
     c: number,
     a: number,
@@ -45,11 +50,17 @@ export interface Kernels {
     alpha: number,
     accum: number,
   ): void;
+  /** a = σ(z + bias[plane]) over `planes` planes of `per` values (bias 0: none). */
   act_sigmoid(z: number, a: number, planes: number, per: number, bias: number): void;
+  /** a = max(0, z + bias[plane]) over `planes` planes of `per` values. */
   act_relu(z: number, a: number, planes: number, per: number, bias: number): void;
+  /** δ *= a(1 - a) (σ'), tiny values flushed to zero. */
   back_sigmoid(a: number, delta: number, n: number): void;
+  /** δ *= [a > 0]. */
   back_relu(a: number, delta: number, n: number): void;
+  /** Max over non-overlapping s×s windows of each h×w plane. */
   maxpool(src: number, dst: number, planes: number, h: number, w: number, s: number): void;
+  /** Each window's δ to the first of its inputs equal to its maximum; zero elsewhere. */
   maxpool_back(
     src: number,
     pooled: number,
@@ -60,6 +71,7 @@ export interface Kernels {
     w: number,
     s: number,
   ): void;
+  /** maxpool_back for s = 2 and w a multiple of 4, two windows at a time. */
   maxpool2_back(
     src: number,
     pooled: number,
@@ -69,6 +81,7 @@ export interface Kernels {
     h: number,
     w: number,
   ): void;
+  /** The k×k patches of a C×H×W image as columns (valid convolution). */
   im2col(img: number, C: number, H: number, W: number, k: number, col: number): void;
   /** Adds the columns at `col` back onto the image at `img`. */
   col2im(img: number, C: number, H: number, W: number, k: number, col: number): void;
@@ -120,8 +133,11 @@ const SPARES = new Map<
 
 /** A bump allocator over one Network's WebAssembly memory. */
 export class WasmArena {
+  /** The shared WebAssembly memory every array of the network lives in. */
   readonly memory: WebAssembly.Memory;
+  /** The kernels, instantiated over that memory. */
   readonly kernels: Kernels;
+  /** The most the memory may grow to. */
   readonly maxBytes: number;
   #top = 16; // 0..15 stay zero: a kernel's "no bias" pointer reads zeros there
   /** Bytes below this may hold a recycled network's values: zeroed as they are handed out. */

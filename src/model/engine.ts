@@ -11,17 +11,21 @@ import type { SparseRows } from "../data/mod.ts";
 
 /** Buffers for mini-batches of up to `m` examples. */
 export interface Workspace {
+  /** The largest batch it holds. */
   m: number;
   /** The dataset rows of the current batch. */
   rows: Uint32Array;
   /** The batch's input rows, gathered for a first layer that is not a sparse dense layer. */
   input: Float32Array;
+  /** Each layer's buffers. */
   works: LayerWork[];
 }
 
 /** Where a batch's inputs come from. */
 export interface Source {
+  /** The split's images, row-major. */
   images: Float32Array;
+  /** The split's non-zero pixels, if found. */
   sparse?: SparseRows;
   /** List every pixel (the `dense` input kernel) instead of the non-zero ones. */
   all: boolean;
@@ -29,13 +33,21 @@ export interface Source {
 
 /** A network's layers and passes. */
 export class Engine {
+  /** The network's WebAssembly memory. */
   readonly arena: WasmArena;
+  /** The kernels over it. */
   readonly kernels: Kernels;
+  /** The layers, input side first. */
   readonly layers: Layer[];
+  /** Every layer's learnable arrays, in order. */
   readonly params: Param[];
+  /** Values per input. */
   readonly inputSize: number;
+  /** Outputs of the last layer. */
   readonly classes: number;
+  /** The cost, which fixes the output layer's function and δ^L. */
   readonly cost: Cost;
+  /** The batch used to evaluate whole splits. */
   readonly evalBatch: number;
   /** The first layer is dense and reads listed pixels. */
   readonly sparseFirst: boolean;
@@ -43,6 +55,7 @@ export class Engine {
   /** needDX[l]: some layer below l has parameters, so backprop continues below l. */
   readonly #needDX: boolean[];
 
+  /** Builds the layers of `plan` in a new (or recycled) arena. */
   constructor(plan: readonly PlannedLayer[], cost: Cost) {
     this.evalBatch = evalBatchFor(plan);
     // Address space for training batches up to MAX_BATCH; memory is committed only as used.

@@ -6,9 +6,9 @@
  *
  * @module
  */
-export { type Kernels, simdKind } from "./_arena.ts";
+export { type Kernels, simdKind, WasmArena } from "./_arena.ts";
 export { Engine, type Source, type Workspace } from "./engine.ts";
-export type { Param } from "./layers/_layer.ts";
+export type { Layer, LayerJson, LayerWork, Mode, Param, Pass } from "./layers/_layer.ts";
 export { evalBatchFor, LayerShapeError, memoryBytes, planNetwork } from "./layers/registry.ts";
 export {
   Network,

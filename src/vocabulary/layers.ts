@@ -35,10 +35,15 @@ export type LayerSpec = DenseSpec | ConvSpec | PoolSpec;
 
 /** A field of a layer spec: an integer (at least `minimum`) or a probability in [0, 1). */
 export interface LayerField {
+  /** An integer, or a probability in [0, 1). */
   kind: "integer" | "probability";
+  /** An integer's least value. */
   minimum?: number;
+  /** An integer's greatest value. */
   maximum?: number;
+  /** Whether every layer of the kind must give it. */
   required: boolean;
+  /** What it means. */
   description: string;
 }
 

@@ -19,7 +19,9 @@ export type Mode = "train" | "eval" | "probe";
 export interface Param {
   /** `w`, `b`, `gamma` or `beta`. */
   name: string;
+  /** Its values. */
   data: Float32Array;
+  /** Its gradient, when an optimiser needs one (plain SGD never writes it). */
   grad: Float32Array;
   /** Weights are regularised (L2, L1, weight decay); biases, gamma and beta are not. */
   regularize: boolean;
@@ -27,6 +29,7 @@ export interface Param {
 
 /** Per-batch state a pass shares with every layer. */
 export interface Pass {
+  /** What the pass is for. */
   mode: Mode;
   /** Dropout masks are drawn from it (train mode only). */
   rng: Rng;
@@ -34,6 +37,7 @@ export interface Pass {
 
 /** One layer's buffers for batches of up to `m` examples. */
 export interface LayerWork {
+  /** The largest batch it holds. */
   m: number;
   /** Outputs (m, outSize). */
   a: Float32Array;
@@ -44,17 +48,22 @@ export interface LayerWork {
 
 /** The JSON of one layer's parameters and state. */
 export interface LayerJson {
+  /** The layer kind. */
   type: string;
   [key: string]: unknown;
 }
 
 /** A layer of a Network. */
 export interface Layer {
+  /** The layer kind. */
   readonly type: "dense" | "conv" | "pool";
   /** Input shape: `[n]` for a vector, `[channels, height, width]` for maps. */
   readonly inShape: readonly number[];
+  /** Output shape. */
   readonly outShape: readonly number[];
+  /** Values per input. */
   readonly inSize: number;
+  /** Values per output. */
   readonly outSize: number;
   /** Learnable arrays, weights first. */
   readonly params: Param[];
