@@ -7,7 +7,8 @@ import { assert, assertEquals, assertMatch } from "./_assert.ts";
 import { tempDir, TESTDATA } from "./_testdata.ts";
 import { compareSweeps, formatComparison, readSweep, readSweeps, runSweep } from "../mod.ts";
 import { identifyTrials, loadExperiment, planSweep } from "../src/sweep/plan.ts";
-import { readRecords, writeRecord } from "../src/store/records.ts";
+import { readRecords } from "../src/store/record_files.ts";
+import { recordFile, recordText } from "../src/store/records.ts";
 import { SweepOutput } from "../src/sweep/output.ts";
 import { scheduler } from "../src/sweep/runner.ts";
 import { runningRecord } from "../src/sweep/_running.ts";
@@ -124,8 +125,12 @@ Deno.test("a damaged store is reported and rebuilt from the records", async () =
     formatComparison(compareSweeps([await readSweep(result.dir)]), "table", 300),
     /deno task plot/,
   );
-  // A build a killed process left behind is cleaned up by the next rebuild.
-  Deno.mkdirSync(`${result.dir}/sweep.zarr.building-999999999`);
+  // A build a killed run left behind (a minute ago, no heartbeat) is cleaned up by the next
+  // rebuild; one of a live run is not.
+  const left = `${result.dir}/sweep.zarr.building-00000000deadbeef`;
+  Deno.mkdirSync(left);
+  const minuteAgo = new Date(Date.now() - 61_000);
+  Deno.utimeSync(left, minuteAgo, minuteAgo);
   const plot = cli(["src/cli/plot.ts", result.dir]);
   assertEquals(plot.code, 0, text(plot.stderr));
   assertEquals(await storeValues(result.dir, "test_accuracy"), want);
@@ -254,15 +259,15 @@ Deno.test("a trial another process finished since this one read the records is n
     // Meanwhile another process trains the first trial to its end.
     const [first, second] = plan.trials;
     const done = runningRecord(
-      { trial: first, experiment: plan.meta.hash, planned: 3, until: 3 },
+      { trial: first, experiment: plan.meta.hash, planned: 3, until: 3, claim: "" },
       [0, 1, 2].map((epoch) => ({ epoch, eta: 1, trainSeconds: 0, evalSeconds: 0 })),
     );
     done.status = "done";
-    await writeRecord(`${dir.path}/twice`, done);
+    Deno.writeTextFileSync(recordFile(`${dir.path}/twice`, first.id), recordText(done));
     assertEquals((await sched.next(0))?.trial.id, second.id);
-    assertEquals(output.records.get(first.id)?.status, "done");
+    assertEquals(output.trials.get(first.id)?.status, "done");
   } finally {
-    output.claims.stop();
+    output.close();
   }
 });
 

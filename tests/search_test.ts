@@ -12,7 +12,9 @@ import { PruneScheduler } from "../src/sweep/prune.ts";
 import type { Task } from "../src/sweep/_messages.ts";
 import { planSweep } from "../src/sweep/plan.ts";
 import { Rng } from "../src/core/prng.ts";
-import type { TrialRecord } from "../src/store/records.ts";
+import { recordFile, recordText, type TrialRecord } from "../src/store/records.ts";
+import type { TrialStatus } from "../src/store/status.ts";
+import { runningRecord } from "../src/sweep/_running.ts";
 
 // ---------------------------------------------------------------- distributions and sampling
 
@@ -372,37 +374,50 @@ Deno.test("a pruned sweep killed with SIGKILL at random moments, then resumed, i
   }
 });
 
-Deno.test("a trial that starts and ends while the records are being read is not forgotten", async () => {
-  // Found as a shard running a pruned trial one epoch past its rung: the records read from
-  // disk while the trial ran replaced the one the worker had reported, halving saw the trial
-  // short of its rung and handed it out again.
-  using dir = tempDir();
-  const plan = planSweep(pruneFile(dir.path, "race", 2), [], {});
-  const output = await SweepOutput.open(`${dir.path}/out`, plan.meta);
-  try {
-    const [trial] = plan.trials;
-    const reading = output.reload();
-    const task = { trial, experiment: plan.meta.hash, planned: 9, until: 1 };
-    output.started(task, 0).epochs.push({
-      epoch: 0,
+/** Writes trial `task`'s record as its worker would, with these validation accuracies. */
+function writeTrial(dir: string, task: Task, accuracies: number[], status: TrialStatus): void {
+  const rec = runningRecord(
+    task,
+    accuracies.map((validationAccuracy, epoch) => ({
+      epoch,
       eta: 1,
       trainSeconds: 0.1,
       evalSeconds: 0.1,
-      validationAccuracy: 0.5,
+      validationAccuracy,
+    })),
+  );
+  rec.status = status;
+  Deno.writeTextFileSync(recordFile(dir, task.trial.id), recordText(rec));
+}
+
+Deno.test("a trial that starts and ends while the records are being read is not forgotten", async () => {
+  // Found as a shard running a pruned trial one epoch past its rung: the records read from
+  // disk while the trial ran replaced the ones read after it ended, halving saw the trial
+  // short of its rung and handed it out again. Interleaved deterministically: the folder scan
+  // reads the running record, then the trial ends and is read again, then the scan keeps
+  // what it read.
+  using dir = tempDir();
+  const plan = planSweep(pruneFile(dir.path, "race", 2), [], {});
+  const out = `${dir.path}/out`;
+  const output = await SweepOutput.open(out, plan.meta);
+  try {
+    const [trial] = plan.trials;
+    const task = { trial, experiment: plan.meta.hash, planned: 9, until: 1, claim: "" };
+    writeTrial(out, task, [], "running");
+    await output.trials.reload(() => {
+      writeTrial(out, task, [0.5], "paused");
+      output.trials.refresh(trial.id);
     });
-    output.records.get(trial.id)!.status = "paused";
-    output.finished(trial.id);
-    await reading;
-    assertEquals(output.records.get(trial.id)?.status, "paused");
-    assertEquals(output.records.get(trial.id)?.epochs.length, 1);
+    assertEquals(output.trials.get(trial.id)?.status, "paused");
+    assertEquals(output.trials.get(trial.id)?.epochs.length, 1);
     const state = successiveHalving(
       plan.trials.map((t) => ({ id: t.id, index: t.index, planned: 9 })),
-      output.records,
+      output.trials.records,
       plan.experiment.prune!,
     );
     assertEquals(state.actions.get(trial.id), { action: "wait" });
   } finally {
-    output.claims.stop();
+    output.close();
   }
 });
 
@@ -411,16 +426,12 @@ Deno.test("a trial that finishes while halving decides is not handed out again",
   // the verdict computed before an await was used after it, when the trial had finished.
   using dir = tempDir();
   const plan = planSweep(pruneFile(dir.path, "handed", 4), [], {});
-  const output = await SweepOutput.open(`${dir.path}/out`, plan.meta);
+  const out = `${dir.path}/out`;
+  const output = await SweepOutput.open(out, plan.meta);
   const sched = new PruneScheduler(plan, output, plan.trials);
   const finish = (task: Task, accuracies: number[]) => {
-    const rec = output.started(task, 0);
-    accuracies.forEach((validationAccuracy, epoch) =>
-      rec.epochs.push({ epoch, eta: 1, trainSeconds: 0, evalSeconds: 0, validationAccuracy })
-    );
-    rec.status = "paused";
-    output.finished(task.trial.id);
-    sched.done(task, rec);
+    writeTrial(out, task, accuracies, "paused");
+    sched.done(task, output.trials.refresh(task.trial.id));
   };
   try {
     const first = [];
@@ -443,6 +454,6 @@ Deno.test("a trial that finishes while halving decides is not handed out again",
     // `a` wins the rung and, alone, trains to its end: not `a` again to 2 epochs.
     assertEquals([task.trial.id, task.until], [a.trial.id, 9]);
   } finally {
-    output.claims.stop();
+    output.close();
   }
 });

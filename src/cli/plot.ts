@@ -10,7 +10,7 @@ import { parseArgs } from "./_args.ts";
 import { runMain, UsageError } from "./_main.ts";
 import { readSweep, writePlots, writeReport } from "../results/mod.ts";
 import { writeCsvs, writeStore } from "../store/mod.ts";
-import { withLock } from "../coordination/mod.ts";
+import { Coordinator } from "../coordination/mod.ts";
 
 const USAGE = "usage: deno task plot <results-dir> [<results-dir> ...]";
 
@@ -25,10 +25,16 @@ runMain(async () => {
   for (const dir of positionals) {
     const sweep = await readSweep(dir);
     if (sweep.trials.length > 0 && sweep.trials[0].format >= 2) {
-      await withLock(join(dir, ".lock"), async () => {
-        await writeCsvs(dir, sweep.trials);
-        await writeStore(join(dir, "sweep.zarr"), sweep.trials, sweep.metas);
-      });
+      // A run of its own in the folder: other processes see it alive while it holds the lock.
+      const coordinator = Coordinator.open(dir);
+      try {
+        await coordinator.withLock(async () => {
+          await writeCsvs(dir, sweep.trials);
+          await writeStore(join(dir, "sweep.zarr"), sweep.trials, sweep.metas);
+        });
+      } finally {
+        coordinator.close();
+      }
       console.log(`wrote ${dir}/trials.csv, epochs.csv, sweep.zarr`);
     }
     for (const path of await writePlots(sweep)) console.log(`wrote ${path}`);

@@ -1,8 +1,16 @@
-// Crash-safe file writes: write a temporary file beside the target, then rename it over the
-// target, so a reader (or a process killed mid-write) never sees half a file. A failed write
-// removes its temporary file and becomes one NetsweepError naming the path and the problem.
+/**
+ * Crash-safe file writes: a temporary file beside the target, renamed over it, so a reader (or
+ * a process killed mid-write) never sees half a file. Temporary names carry the writer's run
+ * id (`<name>.<run>.<n>.tmp`), so a clean-up removes only the temporaries of runs that are
+ * gone, on any host. A `durable` write also reaches the disk (fsync of the file, then of its
+ * folder) before it returns. A failed write removes its temporary file and becomes one
+ * NetsweepError naming the path and the problem.
+ *
+ * @module
+ */
 import { dirname } from "node:path";
 import { NetsweepError } from "../core/mod.ts";
+import { thisRun } from "./identity.ts";
 
 let counter = 0;
 
@@ -10,7 +18,7 @@ let counter = 0;
 export function ioError(path: string, err: unknown, doing = "cannot write"): NetsweepError {
   if (err instanceof NetsweepError) return err;
   const e = err as Error & { code?: string };
-  const why = e instanceof Deno.errors.PermissionDenied
+  const why = e instanceof Deno.errors.PermissionDenied || e instanceof Deno.errors.NotCapable
     ? "permission denied"
     : e.code === "ENOSPC" || /No space left/i.test(e.message)
     ? "no space left on the device"
@@ -20,18 +28,41 @@ export function ioError(path: string, err: unknown, doing = "cannot write"): Net
     ? "a file is in the way of its directory"
     : e.code === "EROFS" || /read-only file system/i.test(e.message)
     ? "read-only file system"
-    : (e.message ?? String(err)).split("\n")[0];
+    : (e.message ?? String(err)).split("\n")[0].replace(/, run again with.*$/, "");
   return new NetsweepError(path, `${doing} (${why})`, { cause: err });
 }
 
+/** A fresh temporary name beside `path`, naming this run. */
+export function tempPath(path: string): string {
+  return `${path}.${thisRun().run}.${counter++}.tmp`;
+}
+
+/** The run id in a temporary file's name, or null when it is not one. */
+export function tempOwner(name: string): string | null {
+  return /\.([0-9a-f]{16})\.\d+\.tmp$/.exec(name)?.[1] ?? null;
+}
+
+/** How a write reaches the disk. */
+export interface WriteOptions {
+  /** fsync the file before the rename and the folder after it (survives a power cut). */
+  durable?: boolean;
+}
+
 /** Writes `data` to `path` atomically, creating parent directories. */
-export async function writeFileAtomic(path: string, data: Uint8Array | string): Promise<void> {
-  const tmp = `${path}.${Deno.pid}.${counter++}.tmp`;
+export async function writeFileAtomic(
+  path: string,
+  data: Uint8Array | string,
+  options: WriteOptions = {},
+): Promise<void> {
+  const tmp = tempPath(path);
+  const bytes = typeof data === "string" ? new TextEncoder().encode(data) : data;
   try {
     await Deno.mkdir(dirname(path), { recursive: true });
-    if (typeof data === "string") await Deno.writeTextFile(tmp, data);
-    else await Deno.writeFile(tmp, data);
+    using file = await Deno.open(tmp, { write: true, createNew: true });
+    for (let done = 0; done < bytes.length;) done += await file.write(bytes.subarray(done));
+    if (options.durable) await file.syncData();
     await Deno.rename(tmp, path);
+    if (options.durable) syncDirectory(dirname(path));
   } catch (err) {
     await Deno.remove(tmp).catch(() => {});
     throw ioError(path, err);
@@ -39,11 +70,17 @@ export async function writeFileAtomic(path: string, data: Uint8Array | string): 
 }
 
 /** {@linkcode writeFileAtomic} for synchronous callers (a worker between epochs). */
-export function writeFileAtomicSync(path: string, data: Uint8Array | string): void {
-  const tmp = `${path}.${Deno.pid}.${counter++}.tmp`;
+export function writeFileAtomicSync(
+  path: string,
+  data: Uint8Array | string,
+  options: WriteOptions = {},
+): void {
+  const tmp = tempPath(path);
+  const bytes = typeof data === "string" ? new TextEncoder().encode(data) : data;
   const write = () => {
-    if (typeof data === "string") Deno.writeTextFileSync(tmp, data);
-    else Deno.writeFileSync(tmp, data);
+    using file = Deno.openSync(tmp, { write: true, createNew: true });
+    for (let done = 0; done < bytes.length;) done += file.writeSync(bytes.subarray(done));
+    if (options.durable) file.syncDataSync();
   };
   try {
     try {
@@ -55,6 +92,7 @@ export function writeFileAtomicSync(path: string, data: Uint8Array | string): vo
       write();
     }
     Deno.renameSync(tmp, path);
+    if (options.durable) syncDirectory(dirname(path));
   } catch (err) {
     try {
       Deno.removeSync(tmp);
@@ -63,24 +101,10 @@ export function writeFileAtomicSync(path: string, data: Uint8Array | string): vo
   }
 }
 
-/** This machine's name (for lock and claim owners). */
-export function hostname(): string {
+/** Makes a folder's entries (a rename into it) durable; a no-op where folders cannot sync. */
+export function syncDirectory(dir: string): void {
   try {
-    return Deno.hostname();
-  } catch {
-    return "unknown";
-  }
-}
-
-/** True when process `pid` of this host is gone or a zombie (Linux; elsewhere, never). */
-export function processGone(pid: number): boolean {
-  if (!Deno.build.os.startsWith("linux")) return false;
-  try {
-    // The state is the field after the parenthesised command name: `Z` for a dead process
-    // that its parent has not reaped yet.
-    const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
-    return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) === "Z";
-  } catch {
-    return true;
-  }
+    using d = Deno.openSync(dir, { read: true });
+    d.syncSync();
+  } catch { /* Windows, or a file system without directory fsync */ }
 }

@@ -5,6 +5,34 @@
  *
  * @module
  */
-export { Claims, heartbeatFresh } from "./claims.ts";
-export { hostname, ioError, processGone, writeFileAtomic, writeFileAtomicSync } from "./files.ts";
+export { claimFile, Claims, claimStillHeld } from "./claims.ts";
+export { removeLeftovers } from "./cleanup.ts";
+export { Coordinator } from "./coordinator.ts";
+export {
+  ioError,
+  syncDirectory,
+  tempOwner,
+  tempPath,
+  writeFileAtomic,
+  writeFileAtomicSync,
+  type WriteOptions,
+} from "./files.ts";
+export { adoptRun, type RunIdentity, thisRun } from "./identity.ts";
+export {
+  type LeaseHooks,
+  type LeaseOwner,
+  Leases,
+  type LeaseStep,
+  stillHeld,
+  type Taken,
+} from "./lease.ts";
+export {
+  aliveFile,
+  Heartbeat,
+  HEARTBEAT_MS,
+  LONG_DEAD_MS,
+  runAlive,
+  runIdentity,
+  STALE_MS,
+} from "./liveness.ts";
 export { withLock } from "./lock.ts";

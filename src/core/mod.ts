@@ -6,3 +6,4 @@
  */
 export { NetsweepError } from "./errors.ts";
 export { deriveSeed, Rng, type RngState } from "./prng.ts";
+export { crc32 } from "./crc32.ts";

@@ -1,10 +1,9 @@
 // Chunked file reading and fflate streaming decompression feeding a chunk parser. The
 // compressed file is read 64 KiB at a time and each inflated chunk is decoded as it arrives,
 // so no full copy of the decompressed archive is ever held.
+import { crc32, NetsweepError } from "../core/mod.ts";
 import { Gunzip, Inflate } from "fflate";
 import { ByteReader, type ChunkParser, ParserDriver } from "./_byte_reader.ts";
-import { NetsweepError } from "../core/mod.ts";
-import { crc32 } from "./_crc32.ts";
 import { decodeLimit, megabytes, tooLarge } from "./_limit.ts";
 
 /** What the archive says its decompressed data is: checked once the stream ends. */

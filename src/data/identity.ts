@@ -6,10 +6,9 @@
  *
  * @module
  */
+import { crc32, NetsweepError } from "../core/mod.ts";
 import { basename, join } from "node:path";
-import { crc32 } from "./_crc32.ts";
 import { DEFAULT_SOURCE } from "./mnist.ts";
-import { NetsweepError } from "../core/mod.ts";
 
 function fileIdentity(path: string, named: boolean): string {
   let file: Deno.FsFile;

@@ -7,7 +7,7 @@
  * @module
  */
 export { suggest } from "./_suggest.ts";
-export { Checker } from "./checker.ts";
+export { Checker, show } from "./checker.ts";
 export {
   type Distribution,
   type DistributionName,

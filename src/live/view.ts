@@ -8,7 +8,7 @@
 import { compareSweeps, comparisonNotes, type SweepData, tableHtml } from "../results/mod.ts";
 import { describeSetting, varyingKeys } from "../experiment/mod.ts";
 import { plannedEpochs } from "../vocabulary/mod.ts";
-import { heartbeatFresh } from "../coordination/mod.ts";
+import { runAlive } from "../coordination/mod.ts";
 import { isComplete, type TrialRecord, type TrialStatus } from "../store/mod.ts";
 
 /** A trial being trained (or whose process died while training it). */
@@ -89,8 +89,7 @@ export function liveView(key: string, sweep: SweepData): LiveView {
       epochs: t.epochs.length,
       planned: plan,
       eta: own === null ? null : own * Math.max(0, plan - t.epochs.length),
-      alive: t.host !== undefined && t.pid !== undefined &&
-        heartbeatFresh(sweep.dir, t.host, t.pid),
+      alive: t.run !== undefined && runAlive(sweep.dir, t.run),
     });
   }
   const live = running.filter((r) => r.alive).length;

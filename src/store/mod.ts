@@ -8,17 +8,34 @@
 export { writeCsvs } from "./csv.ts";
 export { experimentHash, type ExperimentMeta, readMetas, writeMeta } from "./meta.ts";
 export {
-  parseRecord,
+  appendStatus,
+  type Durability,
+  readRecordFile,
+  readRecordFileSync,
   readRecords,
-  RECORD_FORMAT,
   type RecordCache,
-  recordFile,
   RecordLog,
+  type RecordRead,
+  type RecordSet,
+} from "./record_files.ts";
+export {
+  parseRecord,
+  RECORD_FORMAT,
+  recordFile,
   recordsDir,
   recordText,
+  type StatusEvent,
   type TrialHeader,
   type TrialRecord,
 } from "./records.ts";
-export { isComplete, STATUS_INFO, STATUSES, type TrialStatus } from "./status.ts";
+export {
+  isComplete,
+  MAX_ATTEMPTS,
+  recordComplete,
+  STATUS_INFO,
+  STATUSES,
+  type TrialStatus,
+} from "./status.ts";
 export { trialSummary, valueAtBestValidation } from "./summary.ts";
+export { TrialTable } from "./trial_table.ts";
 export { recordsDigest, storeDigest, storeOrder, writeStore } from "./zarr_store.ts";

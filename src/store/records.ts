@@ -11,11 +11,11 @@
  *
  * @module
  */
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import type { EpochMetrics } from "../vocabulary/mod.ts";
-import { DEFAULT_SETTING, type Setting } from "../experiment/mod.ts";
+import { NetsweepError } from "../core/mod.ts";
+import { Checker, DEFAULT_SETTING, type Setting, show } from "../experiment/mod.ts";
 import { STATUS_INFO, type TrialStatus } from "./status.ts";
-import { ioError, writeFileAtomic } from "../coordination/mod.ts";
 
 /** The record format this version writes. */
 export const RECORD_FORMAT = 2;
@@ -54,10 +54,14 @@ export interface TrialRecord extends TrialHeader {
   error?: string;
   /** The input kernel the first layer used (`sparse` or `dense`). */
   kernel?: string;
-  /** The process that runs (or last ran) it. */
+  /** The run (coordination's run id) that runs, or last ran, it. */
+  run?: string;
+  /** That run's host and process id, for messages. */
   host?: string;
   /** The process's id. */
   pid?: number;
+  /** How many times a worker failed on it (see STATUS_INFO's attempt policy). */
+  attempts?: number;
   /** When the record last changed. */
   updatedAt?: string;
   /** Why part of its log was not used (a damaged line), if any. */
@@ -68,6 +72,8 @@ export interface TrialRecord extends TrialHeader {
 export interface StatusEvent {
   status: TrialStatus;
   at?: string;
+  run?: string;
+  attempts?: number;
   host?: string;
   pid?: number;
   /** The epoch a resumed run continues from. */
@@ -93,20 +99,26 @@ function header(rec: TrialHeader): TrialHeader {
   return { format, id, experiment, index, setting, repeat, seed, draw };
 }
 
+/** What a status event may carry besides its status and time. */
+const EVENT_FIELDS = [
+  "run",
+  "host",
+  "pid",
+  "attempts",
+  "divergedEpoch",
+  "stoppedBy",
+  "error",
+  "kernel",
+] as const;
+
 /** The log text of a record: header, epochs, and its status as one event. */
 export function recordText(rec: TrialRecord): string {
   const status: StatusEvent = { status: rec.status, at: rec.updatedAt ?? new Date().toISOString() };
-  for (const k of ["host", "pid", "divergedEpoch", "stoppedBy", "error", "kernel"] as const) {
+  for (const k of EVENT_FIELDS) {
     if (rec[k] !== undefined) (status as unknown as Record<string, unknown>)[k] = rec[k];
   }
   const lines = [header(rec), ...rec.epochs, status].map((l) => JSON.stringify(l));
   return lines.join("\n") + "\n";
-}
-
-/** Writes (or rewrites) a whole record atomically. */
-export async function writeRecord(resultsDir: string, rec: TrialRecord): Promise<void> {
-  rec.updatedAt = new Date().toISOString();
-  await writeFileAtomic(recordFile(resultsDir, rec.id), recordText(rec));
 }
 
 /** Applies one event line to a record; returns a problem, or null. */
@@ -115,14 +127,18 @@ function apply(rec: TrialRecord, line: Record<string, unknown>): string | null {
     if (line.epoch !== rec.epochs.length) {
       return `epoch ${line.epoch} follows ${rec.epochs.length} epochs`;
     }
+    const problem = epochProblem(line);
+    if (problem) return problem;
     rec.epochs.push(line as unknown as EpochMetrics);
     return null;
   }
   if (typeof line.status === "string" && line.status in STATUS_INFO) {
+    const problem = eventProblem(line);
+    if (problem) return problem;
     const e = line as unknown as StatusEvent;
     rec.status = e.status;
     rec.updatedAt = e.at ?? rec.updatedAt;
-    for (const k of ["host", "pid", "divergedEpoch", "stoppedBy", "error", "kernel"] as const) {
+    for (const k of EVENT_FIELDS) {
       if (e[k] !== undefined) (rec as unknown as Record<string, unknown>)[k] = e[k];
     }
     if (e.from !== undefined) rec.epochs.length = Math.min(rec.epochs.length, e.from);
@@ -131,8 +147,33 @@ function apply(rec: TrialRecord, line: Record<string, unknown>): string | null {
   return "neither an epoch nor a status";
 }
 
+/** What is wrong with an epoch line (each metric a number, gradient norms numbers), or null. */
+function epochProblem(line: Record<string, unknown>): string | null {
+  for (const [k, v] of Object.entries(line)) {
+    if (k === "gradientNorms") {
+      if (!Array.isArray(v) || !v.every((x) => typeof x === "number")) {
+        return "gradientNorms is not a list of numbers";
+      }
+    } else if (typeof v !== "number" && v !== null) return `${k} is not a number`;
+  }
+  return null;
+}
+
+/** What is wrong with a status event's fields, or null. */
+function eventProblem(line: Record<string, unknown>): string | null {
+  for (const k of ["run", "host", "stoppedBy", "error", "kernel", "at"]) {
+    if (line[k] !== undefined && typeof line[k] !== "string") return `${k} is not text`;
+  }
+  for (const k of ["pid", "attempts", "divergedEpoch", "from"]) {
+    if (line[k] !== undefined && !Number.isInteger(line[k])) return `${k} is not an integer`;
+  }
+  return null;
+}
+
 /**
- * Parses a log. Returns null when its first line is not a trial header (a foreign file).
+ * Parses a log. Returns null when its first line is not a trial header (a foreign file);
+ * throws a NetsweepError naming the file when the header's setting is not one netsweep could
+ * have written (a tampered record: its values would reach tables and CSV files).
  *
  * @example
  * ```ts
@@ -162,9 +203,15 @@ export function parseRecord(text: string, file: string): TrialRecord | null {
   ) {
     return null;
   }
+  const setting = new Checker(file).setting(head.setting, "$.setting");
+  for (const k of ["id", "experiment"] as const) {
+    if (typeof head[k] !== "string" || !/^[0-9a-f]*$/.test(head[k] as string)) {
+      throw new NetsweepError(file, `$.${k}: not a trial record's (${show(head[k])})`);
+    }
+  }
   const rec: TrialRecord = {
     ...(head as unknown as TrialHeader),
-    setting: { ...DEFAULT_SETTING, ...(head.setting as Partial<Setting>) },
+    setting: { ...DEFAULT_SETTING, ...setting },
     draw: (head.draw as number | null | undefined) ?? null,
     status: "pending",
     epochs: [],
@@ -187,7 +234,7 @@ export function parseRecord(text: string, file: string): TrialRecord | null {
 }
 
 /** A format-1 record (`trials/<id>.json`, netsweep 0.1), or null when it is not one. */
-function parseFormat1(text: string): TrialRecord | null {
+export function parseFormat1(text: string): TrialRecord | null {
   let r: Record<string, unknown>;
   try {
     r = JSON.parse(text);
@@ -215,146 +262,4 @@ function parseFormat1(text: string): TrialRecord | null {
       eta: e.eta ?? (r.setting as Setting).eta,
     })),
   };
-}
-
-/** A cache of parsed records by file, reused while a file's size and time are unchanged. */
-export type RecordCache = Map<string, { mtime: number; size: number; record: TrialRecord | null }>;
-
-/** What {@linkcode readRecords} found. */
-export interface RecordSet {
-  records: Map<string, TrialRecord>;
-  /** One line per file that is not a usable record (named, with why). */
-  skipped: string[];
-}
-
-/**
- * Reads every record of a results directory, by id (a missing directory is an empty set).
- * Files that are not records are named in `skipped`, never fatal.
- */
-export async function readRecords(resultsDir: string, cache?: RecordCache): Promise<RecordSet> {
-  const records = new Map<string, TrialRecord>();
-  const skipped: string[] = [];
-  const dir = recordsDir(resultsDir);
-  let entries: Deno.DirEntry[];
-  try {
-    entries = await Array.fromAsync(Deno.readDir(dir));
-  } catch (err) {
-    if (err instanceof Deno.errors.NotFound) return { records, skipped };
-    throw ioError(dir, err, "cannot read");
-  }
-  entries.sort((a, b) => a.name.localeCompare(b.name));
-  for (const entry of entries) {
-    const jsonl = entry.name.endsWith(".jsonl");
-    if (!entry.isFile || !(jsonl || entry.name.endsWith(".json"))) continue;
-    const path = join(dir, entry.name);
-    let record: TrialRecord | null;
-    try {
-      const info = await Deno.stat(path);
-      // An empty log is a trial starting this moment (its header not yet written), or one
-      // killed in that moment: not started, and nothing to report.
-      if (jsonl && info.size === 0) continue;
-      const mtime = info.mtime?.getTime() ?? 0;
-      const hit = cache?.get(path);
-      if (hit && hit.mtime === mtime && hit.size === info.size) record = hit.record;
-      else {
-        const text = await Deno.readTextFile(path);
-        record = jsonl ? parseRecord(text, path) : parseFormat1(text);
-        cache?.set(path, { mtime, size: info.size, record });
-      }
-    } catch (err) {
-      if (err instanceof Deno.errors.NotFound) continue; // rewritten meanwhile
-      skipped.push(`${path}: unreadable (${(err as Error).message.split("\n")[0]})`);
-      continue;
-    }
-    if (!record) {
-      skipped.push(`${path}: not a trial record (skipped)`);
-      continue;
-    }
-    if (record.damaged) skipped.push(record.damaged);
-    const other = records.get(record.id);
-    if (!other || other.format < record.format) records.set(record.id, record);
-  }
-  return { records, skipped };
-}
-
-/** Appends event lines to one trial's log, one write per line (synchronous: a worker's). */
-export class RecordLog {
-  readonly #file: Deno.FsFile;
-  readonly #encoder = new TextEncoder();
-
-  /** Appends to the log at `path` (which exists). */
-  constructor(readonly path: string, file?: Deno.FsFile) {
-    try {
-      this.#file = file ?? Deno.openSync(path, { append: true });
-    } catch (err) {
-      throw ioError(path, err);
-    }
-  }
-
-  /**
-   * Opens the log at `path`, made empty when missing (one system call where a trial starts
-   * for the first time, rather than a failed read and a write): what it holds, and the log,
-   * which writes after it.
-   */
-  static open(path: string): { text: string; log: RecordLog } {
-    const open = () => Deno.openSync(path, { read: true, write: true, create: true });
-    let file: Deno.FsFile;
-    try {
-      try {
-        file = open();
-      } catch (err) {
-        // The folder is made only when missing (as writeFileAtomicSync does).
-        if (!(err instanceof Deno.errors.NotFound)) throw err;
-        Deno.mkdirSync(dirname(path), { recursive: true });
-        file = open();
-      }
-    } catch (err) {
-      throw ioError(path, err);
-    }
-    const log = new RecordLog(path, file);
-    const chunks: Uint8Array[] = [];
-    let size = 0;
-    try {
-      for (;;) {
-        const buf = new Uint8Array(size === 0 ? 4096 : size);
-        const n = file.readSync(buf);
-        if (n === null || n === 0) break;
-        chunks.push(buf.subarray(0, n));
-        size += n;
-      }
-    } catch (err) {
-      log.close();
-      throw ioError(path, err);
-    }
-    const bytes = new Uint8Array(size);
-    for (let i = 0, at = 0; i < chunks.length; at += chunks[i].length, i++) {
-      bytes.set(chunks[i], at);
-    }
-    return { text: new TextDecoder().decode(bytes), log };
-  }
-
-  /** Writes `text` as it is (a new log's header). */
-  writeText(text: string): void {
-    this.#writeBytes(this.#encoder.encode(text));
-  }
-
-  /** Writes one line: an epoch's metrics or a status event. */
-  write(line: EpochMetrics | StatusEvent): void {
-    this.#writeBytes(this.#encoder.encode(JSON.stringify(line) + "\n"));
-  }
-
-  #writeBytes(bytes: Uint8Array): void {
-    try {
-      let done = 0;
-      while (done < bytes.length) done += this.#file.writeSync(bytes.subarray(done));
-    } catch (err) {
-      throw ioError(this.path, err);
-    }
-  }
-
-  close(): void {
-    try {
-      this.#file.close();
-    } catch { /* already closed */ }
-  }
 }

@@ -36,14 +36,36 @@ export const STATUS_INFO: Record<TrialStatus, { complete: boolean }> = {
   paused: { complete: false },
   /** Ctrl-C, SIGTERM or SIGHUP stopped it; re-running continues it. */
   interrupted: { complete: false },
-  /** Its worker threw; re-running tries again. */
+  /**
+   * Its worker threw, or died: tried again (in this run, and by re-runs) until it has failed
+   * {@linkcode MAX_ATTEMPTS} times; then it is complete, ranks last and blocks no rung.
+   */
   failed: { complete: false },
 };
+
+/** Failures after which a failed trial is not tried again. */
+export const MAX_ATTEMPTS = 3;
 
 /** Every status, in code order (the zarr `status` array stores the index). */
 export const STATUSES = Object.keys(STATUS_INFO) as TrialStatus[];
 
-/** True for statuses that a re-run skips. */
-export function isComplete(status: TrialStatus): boolean {
+/**
+ * True when a trial needs no more training: its status is final, or it failed `attempts`
+ * times, the most a trial is tried (schedulers, halving and tables all ask this).
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "../../tests/_assert.ts";
+ * import { isComplete } from "./status.ts";
+ * assertEquals([isComplete("done"), isComplete("failed", 1), isComplete("failed", 3)], [true, false, true]);
+ * ```
+ */
+export function isComplete(status: TrialStatus, attempts = 0): boolean {
+  if (status === "failed") return attempts >= MAX_ATTEMPTS;
   return STATUS_INFO[status]?.complete ?? false;
+}
+
+/** {@linkcode isComplete} for a record (its status and failures so far). */
+export function recordComplete(rec: { status: TrialStatus; attempts?: number }): boolean {
+  return isComplete(rec.status, rec.attempts ?? 0);
 }

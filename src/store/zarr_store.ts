@@ -15,7 +15,7 @@ import { createHash } from "node:crypto";
 import { dirname, join } from "node:path";
 import { METRIC_INFO, METRIC_NAMES } from "../vocabulary/mod.ts";
 import { SETTING_FIELDS, SETTING_KEYS, settingText } from "../experiment/mod.ts";
-import { ioError, processGone } from "../coordination/mod.ts";
+import { ioError, thisRun } from "../coordination/mod.ts";
 import type { TrialRecord } from "./records.ts";
 import { STATUSES } from "./status.ts";
 import { trialSummary } from "./summary.ts";
@@ -77,17 +77,17 @@ export function storeOrder(records: Iterable<TrialRecord>): TrialRecord[] {
 
 /**
  * Builds the store at `path` from `records`, in a new directory that replaces the old store
- * when complete. Leftovers of builds that a killed process left are removed.
+ * when complete (a killed build's leftovers are removed by coordination's clean-up).
  */
 export async function writeStore(
   path: string,
   records: readonly TrialRecord[],
   metas: ReadonlyMap<string, ExperimentMeta>,
 ): Promise<void> {
-  const tmp = `${path}.building-${Deno.pid}`;
-  const old = `${path}.old-${Deno.pid}`;
+  const run = thisRun().run;
+  const tmp = `${path}.building-${run}`;
+  const old = `${path}.old-${run}`;
   try {
-    await removeLeftovers(path);
     await Deno.remove(tmp, { recursive: true }).catch(() => {});
     await build(tmp, storeOrder(records), metas);
     await Deno.rename(path, old).catch(() => {});
@@ -96,22 +96,6 @@ export async function writeStore(
   } catch (err) {
     await Deno.remove(tmp, { recursive: true }).catch(() => {});
     throw ioError(path, err);
-  }
-}
-
-async function removeLeftovers(path: string): Promise<void> {
-  const base = path.slice(path.lastIndexOf("/") + 1);
-  let entries: Deno.DirEntry[];
-  try {
-    entries = await Array.fromAsync(Deno.readDir(dirname(path)));
-  } catch {
-    return;
-  }
-  for (const e of entries) {
-    const m = new RegExp(`^${base.replace(".", "\\.")}\\.(building|old)-(\\d+)$`).exec(e.name);
-    if (m && Number(m[2]) !== Deno.pid && processGone(Number(m[2]))) {
-      await Deno.remove(join(dirname(path), e.name), { recursive: true }).catch(() => {});
-    }
   }
 }
 

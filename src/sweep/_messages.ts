@@ -1,8 +1,11 @@
-// Messages between the sweep's main thread and its workers.
+// Messages between the sweep's main thread and its workers. The records on disk are the
+// trials' state; messages only say that one changed, and carry each epoch's metrics for the
+// progress lines.
 import type { Dataset } from "../data/mod.ts";
 import type { EpochMetrics } from "../vocabulary/mod.ts";
 import type { Trial } from "../experiment/mod.ts";
-import type { TrialStatus } from "../store/mod.ts";
+import type { Durability, TrialStatus } from "../store/mod.ts";
+import type { RunIdentity } from "../coordination/mod.ts";
 
 /** One trial to train, up to epoch `until` (its planned epochs, or a pruning rung). */
 export interface Task {
@@ -11,11 +14,20 @@ export interface Task {
   experiment: string;
   planned: number;
   until: number;
+  /** The nonce of this run's claim on the trial: the worker stops if the claim is lost. */
+  claim: string;
 }
 
 export type ToWorker =
-  /** The shared dataset (SharedArrayBuffer views: shared, not copied), the stop flag, the results dir. */
-  | { type: "init"; data: Dataset; stop: Int32Array; dir: string }
+  /** The shared dataset (SharedArrayBuffer views), the stop flag, the results dir. */
+  | {
+    type: "init";
+    data: Dataset;
+    stop: Int32Array;
+    dir: string;
+    run: RunIdentity;
+    durability: Durability;
+  }
   | { type: "run"; task: Task };
 
 export type ToMain =
@@ -30,5 +42,9 @@ export type ToMain =
     kernel: string;
   }
   | { type: "failed"; id: string; error: string }
+  /** Another run took the trial's claim (this one was judged dead): the worker stopped. */
+  | { type: "lost"; id: string }
+  /** Something the user should know, in one line (a damaged checkpoint). */
+  | { type: "note"; id: string; text: string }
   /** A write failed: the sweep stops, naming the file. */
   | { type: "io-error"; id: string; error: string };

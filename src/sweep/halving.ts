@@ -13,7 +13,7 @@
  * @module
  */
 import { METRIC_INFO, type MetricName, metricValue } from "../vocabulary/mod.ts";
-import type { TrialRecord } from "../store/mod.ts";
+import { recordComplete, type TrialRecord } from "../store/mod.ts";
 import type { Prune } from "../experiment/mod.ts";
 
 /** A trial as halving sees it. */
@@ -53,8 +53,13 @@ export function rungs(prune: Prune, planned: number): number[] {
   return out;
 }
 
-/** Statuses after which a trial trains no further. */
+/** Statuses after which a trial trains no further (and a failure tried as often as allowed). */
 const ENDED = new Set(["done", "diverged", "early-stopped"]);
+
+function hasEnded(rec: TrialRecord | undefined): boolean {
+  return rec !== undefined &&
+    (ENDED.has(rec.status) || (rec.status === "failed" && recordComplete(rec)));
+}
 
 /**
  * The trial's score at `epochs` epochs: the latest value of `metric` measured at or before,
@@ -62,7 +67,7 @@ const ENDED = new Set(["done", "diverged", "early-stopped"]);
  * change, so a rung's ranking is the same however far the trials have gone since.
  */
 function scoreAt(rec: TrialRecord | undefined, metric: MetricName, epochs: number): number {
-  if (!rec) return NaN;
+  if (!rec || rec.status === "failed") return NaN;
   if (rec.status === "diverged" && rec.epochs.length < epochs) return NaN;
   for (let e = Math.min(epochs, rec.epochs.length) - 1; e >= 0; e--) {
     const v = metricValue(rec.epochs[e], metric);
@@ -99,7 +104,7 @@ export function successiveHalving(
   const lower = METRIC_INFO[prune.metric].lowerIsBetter;
   const actions = new Map<string, HalvingAction>();
   let population = [...trials].sort((a, b) => a.index - b.index);
-  const ended = (t: HalvingTrial) => ENDED.has(records.get(t.id)?.status ?? "");
+  const ended = (t: HalvingTrial) => hasEnded(records.get(t.id));
   const done = (t: HalvingTrial) => records.get(t.id)?.epochs.length ?? 0;
   for (let rung = prune.minEpochs;; rung *= prune.factor) {
     const target = (t: HalvingTrial) => Math.min(rung, t.planned);

@@ -1,29 +1,28 @@
 /**
- * A running sweep's bookkeeping in its results directory: the trial records as they stand
- * (read once, then kept up to date from the workers' events and re-read from disk, where
- * other processes write theirs), the claims, and the derived files (`trials.csv`,
- * `epochs.csv`, `sweep.zarr`) rebuilt from the records at intervals that keep their cost under
- * a twentieth of the run, and at the end. Per trial, nothing here costs more than O(1).
+ * A running sweep's results folder: its trials as their records stand (a TrialTable: the
+ * records on disk are the one place a trial's state lives), this run's coordination with
+ * other processes (heartbeat, claims, the derived files' lock), the status changes the main
+ * thread makes (a trial failed, interrupted or pruned: one line appended to its record), and
+ * the derived files (`trials.csv`, `epochs.csv`, `sweep.zarr`), rebuilt from the records at
+ * intervals that keep their cost under a twentieth of the run, and at the end.
  *
  * @module
  */
 import { join } from "node:path";
+import { Coordinator, ioError, type LeaseHooks, writeFileAtomicSync } from "../coordination/mod.ts";
 import { NetsweepError } from "../core/mod.ts";
-import { Claims, ioError, processGone, withLock, writeFileAtomic } from "../coordination/mod.ts";
 import {
+  appendStatus,
+  type Durability,
   type ExperimentMeta,
-  isComplete,
-  parseRecord,
   readMetas,
-  readRecords,
-  type RecordCache,
   recordFile,
   recordsDigest,
   recordText,
   storeDigest,
-  storeOrder,
   type TrialRecord,
   type TrialStatus,
+  TrialTable,
   writeCsvs,
   writeMeta,
   writeStore,
@@ -34,159 +33,117 @@ import { runningRecord } from "./_running.ts";
 /** The derived files' share of a run's time, at most. */
 const REFRESH_SHARE = 20;
 
-/** The bookkeeping of one process's run of a sweep. */
+/** How a sweep's folder is opened. */
+export interface OutputOptions {
+  /** Least time between two rebuilds of the derived files; default 5 s. */
+  refreshMs?: number;
+  /** How records reach the disk (see {@linkcode Durability}); default `each`. */
+  durability?: Durability;
+  /** Test hooks for the claims' takeover protocol. */
+  leaseHooks?: LeaseHooks;
+}
+
+/** One run's view of a sweep's results folder. */
 export class SweepOutput {
-  readonly dir: string;
-  readonly claims: Claims;
-  /** Every trial record of the directory, by id, as last read or reported. */
-  records = new Map<string, TrialRecord>();
-  /** Files in `trials/` that are not usable records, named with why. */
-  skipped: string[] = [];
-  readonly #cache: RecordCache = new Map();
+  readonly trials: TrialTable;
+  readonly coordinator: Coordinator;
+  readonly durability: Durability;
   #metas = new Map<string, ExperimentMeta>();
   #last = 0;
   #cost = 0;
   readonly #minInterval: number;
 
-  private constructor(dir: string, minIntervalMs: number) {
-    this.dir = dir;
-    this.claims = new Claims(dir);
-    this.#minInterval = minIntervalMs;
+  private constructor(readonly dir: string, options: OutputOptions) {
+    this.trials = new TrialTable(dir);
+    this.coordinator = Coordinator.open(dir, options.leaseHooks);
+    this.durability = options.durability ?? "each";
+    this.#minInterval = options.refreshMs ?? 5000;
+  }
+
+  /** This run's claims on the folder's trials. */
+  get claims(): Coordinator["claims"] {
+    return this.coordinator.claims;
   }
 
   /**
    * Opens `dir` for a run of the experiment `meta` describes: reads its records, refuses
    * format-1 records (netsweep 0.1's), writes the experiment's file and starts the heartbeat.
    */
-  static async open(dir: string, meta: ExperimentMeta, minIntervalMs = 5000): Promise<SweepOutput> {
-    const out = new SweepOutput(dir, minIntervalMs);
+  static async open(
+    dir: string,
+    meta: ExperimentMeta,
+    options: OutputOptions = {},
+  ): Promise<SweepOutput> {
     try {
       await Deno.mkdir(join(dir, "trials"), { recursive: true });
     } catch (err) {
       throw ioError(join(dir, "trials"), err);
     }
-    await out.#read();
-    const old = [...out.records.values()].filter((r) => r.format < 2).length;
-    if (old > 0) {
-      throw new NetsweepError(
-        dir,
-        `holds ${old} trial records of netsweep 0.1 (format 1, trials/<id>.json), whose seeds depended on epochs and monitor; give another --out, or move ${
-          join(dir, "trials")
-        } aside (compare and plot still read them)`,
-      );
+    const out = new SweepOutput(dir, options);
+    try {
+      await out.reload();
+      const old = [...out.trials.records.values()].filter((r) => r.format < 2).length;
+      if (old > 0) {
+        throw new NetsweepError(
+          dir,
+          `holds ${old} trial records of netsweep 0.1 (format 1, trials/<id>.json), whose seeds depended on epochs and monitor; give another --out, or move ${
+            join(dir, "trials")
+          } aside (compare and plot still read them)`,
+        );
+      }
+      await writeMeta(dir, meta);
+    } catch (err) {
+      out.close();
+      throw err;
     }
-    await writeMeta(dir, meta);
-    out.claims.start();
     return out;
   }
 
-  async #read(): Promise<void> {
-    const since = this.#changes;
-    const { records, skipped } = await readRecords(this.dir, this.#cache);
-    // This process's running trials, and those it updated while the files were being read (a
-    // trial that started and ended meanwhile may be missing from, or older in, what was read):
-    // what the workers reported is at least as new.
-    for (const [id, change] of this.#changed) {
-      const mine = this.records.get(id);
-      if (mine && (change > since || this.#running.has(id))) records.set(id, mine);
-    }
-    this.records = records;
-    this.skipped = skipped;
+  /** Reads every record again (other processes' trials advance only on disk). */
+  async reload(): Promise<void> {
+    await this.trials.reload();
     this.#metas = await readMetas(this.dir);
   }
 
-  /** Reads the records again (other processes' trials advance only on disk). */
-  reload(): Promise<void> {
-    return this.#read();
-  }
-
-  readonly #running = new Set<string>();
-  /** Per trial this process updated, the count of updates at its last one. */
-  readonly #changed = new Map<string, number>();
-  #changes = 0;
-
-  #touch(id: string): void {
-    this.#changed.set(id, ++this.#changes);
-  }
-
-  /** A running trial of this process ended (its record on disk has its outcome). */
-  finished(id: string): void {
-    this.#running.delete(id);
-    this.#touch(id);
-  }
-
-  /** True when trial `id`'s record says it needs no more training. */
-
-  complete(id: string): boolean {
-    const r = this.records.get(id);
-    return r !== undefined && isComplete(r.status);
+  /** Files in `trials/` that are not usable records, named with why. */
+  get skipped(): string[] {
+    return this.trials.skipped;
   }
 
   /**
-   * Trial `id`'s record as it is on disk now, when it is further on than the one in memory
-   * (another process trained it since this one read the records), else the one in memory.
-   * Called after taking a trial's claim, before handing it to a worker.
+   * Sets a trial's status, one line appended to its record (a record is created for a trial
+   * that never started). Only a trial this run holds, with no worker on it, is marked.
    */
-  latest(id: string): TrialRecord | undefined {
-    const mine = this.records.get(id);
-    const path = recordFile(this.dir, id);
-    let disk: TrialRecord | null = null;
-    try {
-      disk = parseRecord(Deno.readTextFileSync(path), path);
-    } catch { /* not written yet */ }
-    const ahead = disk !== null && disk.format === 2 &&
-      (!mine || disk.epochs.length > mine.epochs.length ||
-        (isComplete(disk.status) && !isComplete(mine.status)));
-    if (!ahead) return mine;
-    this.records.set(id, disk!);
-    this.#touch(id);
-    return disk!;
-  }
-
-  /** A task started on a worker, continuing after `from` kept epochs. */
-  started(task: Task, from: number): TrialRecord {
-    const t = task.trial;
-    this.#running.add(t.id);
-    this.#touch(t.id);
-    const old = this.records.get(t.id);
-    const rec = runningRecord(task, old ? old.epochs.slice(0, from) : []);
-    rec.updatedAt = new Date().toISOString();
-    this.records.set(t.id, rec);
-    return rec;
-  }
-
-  /**
-   * Sets trial `id`'s status in its record file (read back from disk, the source of truth, so
-   * epochs a worker wrote but had not yet reported are kept).
-   */
-  async mark(id: string, status: TrialStatus, extra: Partial<TrialRecord> = {}): Promise<void> {
-    const path = recordFile(this.dir, id);
-    let rec: TrialRecord | null = null;
-    try {
-      rec = parseRecord(await Deno.readTextFile(path), path);
-    } catch { /* never written */ }
-    rec ??= this.records.get(id) ?? null;
-    if (!rec) return;
+  mark(task: Task, status: TrialStatus, extra: Partial<TrialRecord> = {}): TrialRecord | undefined {
+    const id = task.trial.id;
+    const now = this.trials.refresh(id);
     // A trial whose outcome reached its record first keeps it (it finished as the sweep stopped).
-    if (status === "interrupted" && isComplete(rec.status)) {
-      this.records.set(id, rec);
-      this.#touch(id);
-      return;
+    if (status === "interrupted" && now && now.status !== "running") return now;
+    const path = recordFile(this.dir, id);
+    const me = this.coordinator.me;
+    const event = {
+      status,
+      at: new Date().toISOString(),
+      run: me.run,
+      host: me.host,
+      pid: me.pid,
+      ...extra,
+    };
+    if (now) appendStatus(path, event, this.durability);
+    else {
+      const rec = runningRecord(task, []);
+      Object.assign(rec, event);
+      writeFileAtomicSync(path, recordText(rec), { durable: this.durability === "each" });
     }
-
-    Object.assign(rec, extra, { status, updatedAt: new Date().toISOString() });
-    delete rec.damaged;
-    await writeFileAtomic(path, recordText(rec));
-    this.records.set(id, rec);
-    this.#touch(id);
+    return this.trials.refresh(id);
   }
 
   /**
    * Rebuilds the CSV files and the zarr store from the records on disk when it is time (or
-   * `force`): at most every `minIntervalMs`, and spaced so that the rebuilds take at most a
-   * twentieth of the run. Several processes take turns under the directory's lock. The store
-   * is rebuilt when its digest differs from the records, or always with `rebuildStore` (the
-   * end of a run: a damaged chunk with a current digest is repaired too).
+   * `force`): at most every `refreshMs`, and spaced so that the rebuilds take at most a
+   * twentieth of the run. Several processes take turns under the folder's lock. The store is
+   * rebuilt when its digest differs from the records, or always with `rebuildStore` (the end
+   * of a run: a damaged chunk with a current digest is repaired too).
    */
   async refresh(force = false, rebuildStore = false): Promise<void> {
     if (force) await this.#pending;
@@ -195,15 +152,15 @@ export class SweepOutput {
       this.#failure = null;
       throw err;
     }
-    const now = Date.now();
-
-    if (!force && now - this.#last < Math.max(this.#minInterval, REFRESH_SHARE * this.#cost)) {
+    if (
+      !force && Date.now() - this.#last < Math.max(this.#minInterval, REFRESH_SHARE * this.#cost)
+    ) {
       return;
     }
     const start = performance.now();
-    await withLock(join(this.dir, ".lock"), async () => {
-      await this.#read();
-      const ordered = storeOrder(this.records.values());
+    await this.coordinator.withLock(async () => {
+      await this.reload();
+      const ordered = this.trials.ordered();
       await writeCsvs(this.dir, ordered);
       const store = join(this.dir, "sweep.zarr");
       if (rebuildStore || (await storeDigest(store)) !== recordsDigest(ordered)) {
@@ -226,20 +183,8 @@ export class SweepOutput {
     );
   }
 
-  /** Records in store order. */
-  ordered(): TrialRecord[] {
-    return storeOrder(this.records.values());
-  }
-
-  /** Removes temporary files that this process or a dead one left (a write cut short). */
-  async cleanUp(): Promise<void> {
-    try {
-      for await (const e of Deno.readDir(join(this.dir, "trials"))) {
-        const m = /\.(\d+)\.\d+\.tmp$/.exec(e.name);
-        if (m && (Number(m[1]) === Deno.pid || processGone(Number(m[1])))) {
-          await Deno.remove(join(this.dir, "trials", e.name)).catch(() => {});
-        }
-      }
-    } catch { /* no directory */ }
+  /** Releases this run's claims, removes what dead runs left, and ends the heartbeat. */
+  close(): void {
+    this.coordinator.close();
   }
 }

@@ -8,13 +8,16 @@
 import type { Dataset } from "../data/mod.ts";
 import type { EpochMetrics } from "../vocabulary/mod.ts";
 import type { Task, ToMain, ToWorker } from "./_messages.ts";
+import type { SweepOutput } from "./output.ts";
 
-/** How a task ended, as the worker says it (or `failed` when it threw or died). */
-export type Outcome = Extract<ToMain, { type: "done" }> | {
-  type: "failed";
-  id: string;
-  error: string;
-};
+/**
+ * How a task ended, as the worker says it (or `failed` when it threw or died; `lost` when
+ * another run took its claim).
+ */
+export type Outcome =
+  | Extract<ToMain, { type: "done" }>
+  | { type: "failed"; id: string; error: string }
+  | { type: "lost"; id: string };
 
 /** What the pool asks and reports while it runs. Handlers run one at a time, in order. */
 export interface PoolEvents {
@@ -23,6 +26,8 @@ export interface PoolEvents {
   onStart(task: Task, worker: number, from: number): void | Promise<void>;
   onEpoch(task: Task, metrics: EpochMetrics, worker: number): void | Promise<void>;
   onDone(task: Task, outcome: Outcome, worker: number): void | Promise<void>;
+  /** A worker's one-line note for the user. */
+  onNote(text: string): void;
 }
 
 const WORKER_URL = new URL("./worker.ts", import.meta.url);
@@ -50,7 +55,7 @@ export class PoolStopped extends Error {
  */
 export function runPool(
   data: Dataset,
-  dir: string,
+  output: SweepOutput,
   workers: number,
   events: PoolEvents,
   signal?: AbortSignal,
@@ -106,6 +111,14 @@ export function runPool(
       if (exhausted.every(Boolean) && queues.every((q) => q.length === 0)) end();
     };
 
+    const init: ToWorker = {
+      type: "init",
+      data,
+      stop,
+      dir: output.dir,
+      run: output.coordinator.me,
+      durability: output.durability,
+    };
     const count = Math.max(1, workers);
     for (let w = 0; w < count; w++) {
       queues.push([]);
@@ -119,6 +132,7 @@ export function runPool(
         const held = queues[w].find((q) => q.task.trial.id === msg.id);
         if (!held || finished) return;
         const task = held.task;
+        if (msg.type === "note") return serial(() => events.onNote(msg.text));
         if (msg.type === "start") {
           held.started = true;
           serial(() => events.onStart(task, w, msg.from)).then(() => fill(w));
@@ -144,7 +158,7 @@ export function runPool(
         const fresh = new Worker(WORKER_URL, { type: "module" });
         fresh.onmessage = worker.onmessage;
         fresh.onerror = worker.onerror;
-        fresh.postMessage({ type: "init", data, stop, dir } satisfies ToWorker);
+        fresh.postMessage(init);
         worker.terminate();
         pool[w] = fresh;
         chain.then(() => {
@@ -155,7 +169,7 @@ export function runPool(
           return fill(w);
         });
       };
-      worker.postMessage({ type: "init", data, stop, dir } satisfies ToWorker);
+      worker.postMessage(init);
       fill(w);
     }
   });

@@ -13,7 +13,7 @@ import type { Task } from "./_messages.ts";
 import type { SweepOutput } from "./output.ts";
 import type { SweepPlan } from "./plan.ts";
 import type { SweepEvent } from "./events.ts";
-import type { Scheduler } from "./schedule.ts";
+import { claimTask, type Scheduler } from "./schedule.ts";
 import { type HalvingState, type HalvingTrial, successiveHalving } from "./halving.ts";
 
 /** How often a waiting process reads other processes' records. */
@@ -49,7 +49,7 @@ export class PruneScheduler implements Scheduler {
   }
 
   #state(): HalvingState {
-    return successiveHalving(this.#all, this.output.records, this.plan.experiment.prune!);
+    return successiveHalving(this.#all, this.output.trials.records, this.plan.experiment.prune!);
   }
 
   async next(): Promise<Task | null> {
@@ -70,27 +70,27 @@ export class PruneScheduler implements Scheduler {
         }
         open = true;
         if (a.action !== "run" || this.#handed.has(id)) continue;
-        if (!this.output.claims.take(id)) {
+        // Another process (a second run into this folder) may have trained it since this one
+        // read the records: decide again from what is on disk.
+        const before = this.output.trials.get(id);
+        const task = claimTask(this.plan, this.output, trial, a.until);
+        if (task === "elsewhere") {
           this.#elsewhere.add(id);
           waitingOnOthers = true;
           continue;
         }
-        // Another process (a second run into this folder) may have trained it since this one
-        // read the records: decide again from what is on disk.
-        const before = this.output.records.get(id);
-        if (this.output.latest(id) !== before) {
-          this.output.claims.release(id);
+        const after = this.output.trials.get(id);
+        if (
+          task === null || after?.status !== before?.status ||
+          after?.epochs.length !== before?.epochs.length
+        ) {
+          if (task) this.output.claims.release(id);
           stale = true;
           break;
         }
         this.#elsewhere.delete(id);
         this.#handed.add(id);
-        return {
-          trial,
-          experiment: this.plan.meta.hash,
-          planned: this.plan.planned(trial.setting),
-          until: a.until,
-        };
+        return task;
       }
       if (stale) continue;
       // Nothing of this process's share is left to train or to decide.
@@ -110,14 +110,17 @@ export class PruneScheduler implements Scheduler {
   /** Marks this share's trials that halving pruned (claimed, so no one is running them). */
   async #markPruned(state: HalvingState): Promise<void> {
     for (const [id, a] of state.actions) {
-      if (a.action !== "pruned" || !this.#mine.has(id) || this.#handed.has(id)) continue;
-      const rec = this.output.records.get(id);
+      const trial = this.#mine.get(id);
+      if (a.action !== "pruned" || !trial || this.#handed.has(id)) continue;
+      const rec = this.output.trials.get(id);
       if (!rec || rec.status === "pruned" || !this.output.claims.take(id)) continue;
       try {
-        await this.output.mark(id, "pruned", { stoppedBy: `pruned at ${a.rung} epochs` });
+        const task = { trial, experiment: this.plan.meta.hash, planned: 0, until: 0, claim: "" };
+        this.output.mark(task, "pruned", { stoppedBy: `pruned at ${a.rung} epochs` });
       } finally {
         this.output.claims.release(id);
       }
+      await Promise.resolve(); // lets the pool's messages in between marks
     }
   }
 
@@ -132,7 +135,7 @@ export class PruneScheduler implements Scheduler {
     this.onEvent?.({ type: "waiting", what });
   }
 
-  done(task: Task, _record: TrialRecord): void {
+  done(task: Task, _record: TrialRecord | undefined): void {
     this.#handed.delete(task.trial.id);
     this.output.claims.release(task.trial.id);
     this.#said = "";

@@ -15,7 +15,8 @@ import {
   type Trial,
   varyingKeys,
 } from "../experiment/mod.ts";
-import type { TrialRecord } from "../store/mod.ts";
+import type { LeaseHooks } from "../coordination/mod.ts";
+import type { Durability, TrialRecord } from "../store/mod.ts";
 import { planSweep, type SweepPlan } from "./plan.ts";
 import { SweepOutput } from "./output.ts";
 import { PoolStopped, runPool } from "./pool.ts";
@@ -44,6 +45,10 @@ export interface SweepOptions {
   environment?: Record<string, unknown>;
   /** Least time between two rebuilds of the CSV files and the zarr store; default 5 s. */
   refreshMs?: number;
+  /** How records reach the disk; default `each` (a power cut loses no finished epoch). */
+  durability?: Durability;
+  /** Test hooks for the claims' takeover protocol. */
+  leaseHooks?: LeaseHooks;
 }
 
 /** What a finished (or stopped) sweep leaves. */
@@ -76,114 +81,118 @@ export async function runSweep(options: SweepOptions): Promise<SweepResult> {
   const plan = planSweep(options.file, options.sets ?? [], options.environment ?? environment());
   const { experiment } = plan;
   const dir = join(options.out ?? "results", experiment.name);
-  const interrupted = () => options.signal?.aborted ?? false;
-  const output = await SweepOutput.open(dir, plan.meta, options.refreshMs);
+  const output = await SweepOutput.open(dir, plan.meta, {
+    refreshMs: options.refreshMs,
+    durability: options.durability,
+    leaseHooks: options.leaseHooks,
+  });
   try {
     const mine = selectShard(plan.trials, options.shard);
-    const toRun = mine.filter((t) => !output.complete(t.id));
+    const toRun = mine.filter((t) => !output.trials.complete(t.id));
     const sched = scheduler(plan, output, toRun, options.onEvent, options.signal);
-
-    const workers = Math.max(
-      1,
-      Math.min(options.workers ?? navigator.hardwareConcurrency, toRun.length || 1),
-    );
+    const { workers, note } = workerCount(options.workers, toRun.length);
     options.onEvent?.({
       type: "start",
       experiment,
       total: plan.trials.length,
       toRun: toRun.length,
       epochs: toRun.reduce(
-        (s, t) => s + plan.planned(t.setting) - (output.records.get(t.id)?.epochs.length ?? 0),
+        (s, t) => s + plan.planned(t.setting) - (output.trials.get(t.id)?.epochs.length ?? 0),
         0,
       ),
       skipped: mine.length - toRun.length,
       workers,
+      ...(note ? { workersNote: note } : {}),
       dir,
       varying: varyingKeys(plan.trials),
     });
     await output.refresh(true);
-    if (toRun.length > 0 && !interrupted()) {
-      try {
-        await runPool(plan.data, dir, workers, {
-          next: (w) => sched.next(w),
-          onStart(task, worker, from) {
-            output.started(task, from);
-            options.onEvent?.({
-              type: "trial-start",
-              trial: task.trial,
-              worker,
-              epochs: task.planned,
-              from,
-            });
-          },
-          onEpoch(task, metrics, worker) {
-            output.records.get(task.trial.id)?.epochs.push(metrics);
-            options.onEvent?.({
-              type: "epoch",
-              trial: task.trial,
-              worker,
-              metrics,
-              epochs: task.planned,
-            });
-          },
-          async onDone(task, outcome, worker) {
-            const id = task.trial.id;
-            if (outcome.type === "failed") {
-              await output.mark(id, "failed", { error: outcome.error });
-            } else {
-              const rec = output.records.get(id)!;
-              Object.assign(rec, {
-                status: outcome.status,
-                kernel: outcome.kernel,
-                ...(outcome.divergedEpoch !== undefined
-                  ? { divergedEpoch: outcome.divergedEpoch }
-                  : {}),
-                ...(outcome.stoppedBy ? { stoppedBy: outcome.stoppedBy } : {}),
-              });
-            }
-            output.finished(id);
-            sched.done(task, output.records.get(id)!);
-            options.onEvent?.({
-              type: "trial-done",
-              trial: task.trial,
-              worker,
-              record: output.records.get(id)!,
-            });
-            // In the background: the worker's next trial does not wait for the CSV files.
-            output.refreshSoon();
-          },
-        }, options.signal);
-      } catch (err) {
-        if (!(err instanceof PoolStopped)) throw err;
-        // Every finished epoch is in the records; the running trials become "interrupted".
-        for (const task of err.running) {
-          output.finished(task.trial.id);
-          await output.mark(task.trial.id, "interrupted").catch(() => {});
-          output.claims.release(task.trial.id);
-        }
-        for (const task of err.queued) output.claims.release(task.trial.id);
-
-        if (err.reason === "io-error") {
-          await output.refresh(true).catch(() => {});
-          throw new NetsweepError(
-            err.message.split(": ")[0],
-            err.message.split(": ").slice(1).join(": "),
-          );
-        }
-      }
+    if (toRun.length > 0 && !options.signal?.aborted) {
+      await runTrials(plan, output, sched, workers, options);
     }
     await output.refresh(true, true);
     return {
       dir,
       experiment,
-      records: output.ordered(),
-      interrupted: interrupted(),
+      records: output.trials.ordered(),
+      interrupted: options.signal?.aborted ?? false,
       elsewhere: sched.elsewhere(),
       skipped: output.skipped,
     };
   } finally {
-    output.claims.stop();
-    await output.cleanUp();
+    output.close();
+  }
+}
+
+/**
+ * Workers to start: as asked (default one per core), but never more than the cores or the
+ * trials to run (more only share the cores and memory, and make each trial slower).
+ */
+export function workerCount(asked: number | undefined, trials: number): {
+  workers: number;
+  note?: string;
+} {
+  const cores = navigator.hardwareConcurrency;
+  const workers = Math.max(1, Math.min(asked ?? cores, cores, trials || 1));
+  if (asked === undefined || workers >= asked) return { workers };
+  const why = asked > cores && workers === cores
+    ? `${cores} cores`
+    : `${trials} trial${trials === 1 ? "" : "s"} to run`;
+  return { workers, note: `${workers} workers, not ${asked}: this machine has ${why}` };
+}
+
+/** Runs the trials `sched` hands out on a pool of workers until none is left or a stop. */
+async function runTrials(
+  plan: SweepPlan,
+  output: SweepOutput,
+  sched: Scheduler,
+  workers: number,
+  options: SweepOptions,
+): Promise<void> {
+  const emit = (e: SweepEvent) => options.onEvent?.(e);
+  try {
+    await runPool(plan.data, output, workers, {
+      next: (w) => sched.next(w),
+      onStart(task, worker, from) {
+        emit({ type: "trial-start", trial: task.trial, worker, epochs: task.planned, from });
+      },
+      onEpoch(task, metrics, worker) {
+        emit({ type: "epoch", trial: task.trial, worker, metrics, epochs: task.planned });
+      },
+      onNote: (text) => emit({ type: "note", text }),
+      onDone(task, outcome, worker) {
+        const id = task.trial.id;
+        if (outcome.type === "lost") {
+          sched.done(task, undefined);
+          return emit({ type: "trial-lost", trial: task.trial, worker });
+        }
+        const record = outcome.type === "failed"
+          ? output.mark(task, "failed", {
+            error: outcome.error.split("\n")[0].slice(0, 500),
+            attempts: (output.trials.refresh(id)?.attempts ?? 0) + 1,
+          })
+          : output.trials.refresh(id);
+        sched.done(task, record);
+        if (record) emit({ type: "trial-done", trial: task.trial, worker, record });
+        // In the background: the worker's next trial does not wait for the CSV files.
+        output.refreshSoon();
+      },
+    }, options.signal);
+  } catch (err) {
+    if (!(err instanceof PoolStopped)) throw err;
+    // Every finished epoch is in the records; the running trials become "interrupted".
+    for (const task of err.running) {
+      try {
+        output.mark(task, "interrupted");
+      } catch { /* the records stay as they are: a re-run continues from them */ }
+      output.claims.release(task.trial.id);
+    }
+    for (const task of err.queued) output.claims.release(task.trial.id);
+    if (err.reason === "io-error") {
+      await output.refresh(true).catch(() => {});
+      const [file, ...rest] = err.message.split(": ");
+      throw new NetsweepError(file, rest.join(": "));
+    }
   }
 }
 

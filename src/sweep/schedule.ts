@@ -1,12 +1,13 @@
 /**
  * Which task a free worker runs next. A plain sweep runs each trial of this process's share to
- * its planned epochs, claiming it first; a trial that another live process holds is left to it.
- * A pruned sweep (`prune`) runs successive halving (prune.ts).
+ * its planned epochs, claiming it first; a trial that another live process holds is left to
+ * it; a trial whose worker failed goes to the back of the queue until it has failed
+ * MAX_ATTEMPTS times. A pruned sweep runs successive halving instead (prune.ts).
  *
  * @module
  */
 import type { Trial } from "../experiment/mod.ts";
-import { isComplete, type TrialRecord } from "../store/mod.ts";
+import type { TrialRecord } from "../store/mod.ts";
 import type { Task } from "./_messages.ts";
 import type { SweepOutput } from "./output.ts";
 import type { SweepPlan } from "./plan.ts";
@@ -14,12 +15,37 @@ import type { SweepPlan } from "./plan.ts";
 /** What the pool asks a scheduler. */
 export interface Scheduler {
   next(worker: number): Promise<Task | null>;
-  /** A task's trial has its outcome in `record`. */
-  done(task: Task, record: TrialRecord): void;
+  /** A task's trial has its outcome in `record` (undefined: its claim was lost). */
+  done(task: Task, record: TrialRecord | undefined): void;
   /** Trials left to other live processes. */
   elsewhere(): number;
 }
 
+/** Claims trial `t` and makes its task, or null when it is complete or held elsewhere. */
+export function claimTask(
+  plan: SweepPlan,
+  output: SweepOutput,
+  t: Trial,
+  until: number,
+): Task | "elsewhere" | null {
+  if (!output.claims.take(t.id)) return "elsewhere";
+  // Another process may have finished it between this one's reading of the records and the
+  // claim: read its record again, now that no one else can change it.
+  output.trials.refresh(t.id);
+  if (output.trials.complete(t.id)) {
+    output.claims.release(t.id);
+    return null;
+  }
+  return {
+    trial: t,
+    experiment: plan.meta.hash,
+    planned: plan.planned(t.setting),
+    until,
+    claim: output.claims.nonce(t.id)!,
+  };
+}
+
+/** Every trial of this share to its end, in order. */
 export class PlainScheduler implements Scheduler {
   readonly #queue: Trial[];
   readonly #elsewhere = new Set<string>();
@@ -30,31 +56,24 @@ export class PlainScheduler implements Scheduler {
 
   next(): Promise<Task | null> {
     for (let t = this.#queue.shift(); t; t = this.#queue.shift()) {
-      if (this.output.complete(t.id)) continue;
-      if (!this.output.claims.take(t.id)) {
-        this.#elsewhere.add(t.id);
-        continue;
+      if (this.output.trials.complete(t.id)) continue;
+      const task = claimTask(this.plan, this.output, t, this.plan.planned(t.setting));
+      if (task === "elsewhere") this.#elsewhere.add(t.id);
+      else if (task) {
+        this.#elsewhere.delete(t.id);
+        return Promise.resolve(task);
       }
-      // Another process may have finished it between this one's reading of the records and
-      // the claim: trained twice otherwise.
-      const rec = this.output.latest(t.id);
-      if (rec && isComplete(rec.status)) {
-        this.output.claims.release(t.id);
-        continue;
-      }
-      const planned = this.plan.planned(t.setting);
-      return Promise.resolve({
-        trial: t,
-        experiment: this.plan.meta.hash,
-        planned,
-        until: planned,
-      });
     }
     return Promise.resolve(null);
   }
 
-  done(task: Task): void {
+  done(task: Task, record: TrialRecord | undefined): void {
     this.output.claims.release(task.trial.id);
+    if (!record) this.#elsewhere.add(task.trial.id);
+    // A failed trial with attempts left is tried again after the others.
+    else if (record.status === "failed" && !this.output.trials.complete(task.trial.id)) {
+      this.#queue.push(task.trial);
+    }
   }
 
   elsewhere(): number {

@@ -1,15 +1,14 @@
 // A sweep worker: receives the shared dataset once, then tasks. For each it resumes the trial
-// from its checkpoint (or starts it), appends every finished epoch to the trial's record and
-// writes checkpoints as it goes (so a killed process loses only the epoch in progress), and
-// posts each epoch to the main thread.
+// from its checkpoint (or starts it), appends every finished epoch to the trial's record,
+// writes checkpoints as it goes, and posts each epoch to the main thread. Between epochs it
+// checks that its run still holds the trial's claim, and stops at once when it does not.
 /// <reference lib="deno.worker" />
-import { type Dataset, limitTraining } from "../data/mod.ts";
+import { adoptRun, claimStillHeld, thisRun, writeFileAtomicSync } from "../coordination/mod.ts";
 import { deriveSeed, NetsweepError, Rng } from "../core/mod.ts";
+import { type Dataset, density, limitTraining } from "../data/mod.ts";
 import { Network } from "../model/mod.ts";
-import { train, type TrainState } from "../train/mod.ts";
-import { density } from "../data/mod.ts";
-import { hostname, writeFileAtomicSync } from "../coordination/mod.ts";
 import {
+  type Durability,
   parseRecord,
   RECORD_FORMAT,
   recordFile,
@@ -17,118 +16,157 @@ import {
   recordText,
   type TrialRecord,
 } from "../store/mod.ts";
-import { checkpointFile, readCheckpoint, writeCheckpoint } from "./checkpoints.ts";
-import { networkOptions, trainOptions } from "./trial_network.ts";
+import { train, type TrainState } from "../train/mod.ts";
+import type { EpochMetrics } from "../vocabulary/mod.ts";
 import type { Task, ToMain, ToWorker } from "./_messages.ts";
 import { runningRecord } from "./_running.ts";
+import { checkpointFile, checkpointFor, readCheckpoint, writeCheckpoint } from "./checkpoints.ts";
+import { networkOptions, trainOptions } from "./trial_network.ts";
 
 let data: Dataset | null = null;
 let stop: Int32Array | null = null;
 let dir = "";
+let durability: Durability = "none";
 /** The input kernel, chosen once for the shared dataset. */
 let kernel: "sparse" | "dense" = "sparse";
-const host = hostname();
 
 function post(msg: ToMain): void {
   self.postMessage(msg);
 }
 
-/** What the trial's files hold: its finished epochs and the state to continue from. */
-function resumePoint(task: Task, text: string): { record: TrialRecord; state: TrainState | null } {
+const stopped = () => Atomics.load(stop!, 0) !== 0;
+
+/**
+ * Where the trial continues: the epochs its record keeps (up to the task's end) and the
+ * checkpoint to resume from. Epochs between the checkpoint and the record's end are trained
+ * again without being written (the numbers are the same); without a usable checkpoint the
+ * run starts from the beginning, the record's epochs kept as they are.
+ */
+function resumePoint(
+  task: Task,
+  text: string,
+): { kept: EpochMetrics[]; state: TrainState | null; attempts?: number } {
   const t = task.trial;
   let existing: TrialRecord | null = null;
   try {
     if (text.length > 0) existing = parseRecord(text, recordFile(dir, t.id));
-  } catch { /* damaged: run again */ }
-  const state = existing && existing.format === RECORD_FORMAT
-    ? readCheckpoint(checkpointFile(dir, t.id))
-    : null;
-  // The checkpoint is usable when the log has every epoch before it (the log is written first).
-  const usable = state !== null && existing !== null && state.epoch <= existing.epochs.length;
-  const record = runningRecord(task, usable ? existing!.epochs.slice(0, state!.epoch) : []);
-  record.host = host;
-  record.pid = Deno.pid;
-  return { record, state: usable ? state : null };
+  } catch { /* not a record netsweep wrote: trained again from nothing */ }
+  if (!existing || existing.format !== RECORD_FORMAT) return { kept: [], state: null };
+  const kept = existing.epochs.slice(0, task.until);
+  const read = readCheckpoint(checkpointFile(dir, t.id), checkpointFor(t.id, t.seed));
+  if (read.state === null && read.problem !== null) {
+    post({
+      type: "note",
+      id: t.id,
+      text:
+        `${read.problem}; trial ${t.index} continues from the ${kept.length} epochs of its record`,
+    });
+  }
+  // The log is written before the checkpoint: a checkpoint past the log is not this log's.
+  const state = read.state && read.state.epoch <= kept.length ? read.state : null;
+  return { kept, state, attempts: existing.attempts };
+}
+
+/** Writes the record's restart (header, kept epochs, "running"); returns the open log. */
+function restart(task: Task, text: string, log: RecordLog, record: TrialRecord): RecordLog {
+  const path = recordFile(dir, task.trial.id);
+  const me = thisRun();
+  Object.assign(record, { run: me.run, host: me.host, pid: me.pid });
+  record.updatedAt = new Date().toISOString();
+  // A record that existed is rewritten atomically; a new one is written in place (a torn first
+  // line is an unstarted trial to every reader): a first start costs one open.
+  if (text.length === 0) {
+    log.writeText(recordText(record));
+    return log;
+  }
+  log.close();
+  writeFileAtomicSync(path, recordText(record), { durable: durability === "each" });
+  return new RecordLog(path, durability);
 }
 
 function run(task: Task): void {
   // A task queued before the sweep was stopped is not started.
-  if (Atomics.load(stop!, 0) !== 0) return;
+  if (stopped()) return;
   const began = performance.now();
   const t = task.trial;
-
   const s = t.setting;
-  const path = recordFile(dir, t.id);
-  let { text, log } = RecordLog.open(path);
-  const { record, state } = resumePoint(task, text);
-  const from = record.epochs.length;
-  // The record restarts from what is kept: header, kept epochs, "running". A record that
-  // existed is rewritten atomically; a new one is written in place (a torn first line is an
-  // unstarted trial to every reader): a trial's first start costs one open, not a failed read,
-  // a temporary file and a rename.
-  record.updatedAt = new Date().toISOString();
-  if (text.length > 0) {
-    log.close();
-    writeFileAtomicSync(path, recordText(record));
-    log = new RecordLog(path);
-  } else {
-    log.writeText(recordText(record));
-  }
-  post({ type: "start", id: t.id, from });
+  const opened = RecordLog.open(recordFile(dir, t.id), durability);
+  const { kept, state, attempts } = resumePoint(task, opened.text);
+  const record = runningRecord(task, kept);
+  if (attempts) record.attempts = attempts;
+  const log = restart(task, opened.text, opened.log, record);
+  post({ type: "start", id: t.id, from: kept.length });
   const ckpt = checkpointFile(dir, t.id);
+  const about = checkpointFor(t.id, t.seed);
+  const durable = durability === "each";
   try {
     const all = data!;
     const trialData = s.trainSize === null ? all : limitTraining(all, s.trainSize);
-    const net = new Network(networkOptions(s, all)).initialize(new Rng(t.seed), s.init, s.initStd);
+    const net = new Network(networkOptions(s, all)).initialize(
+      new Rng(t.seed),
+      s.init,
+      s.initStd,
+    );
     // Checkpoints as often as they cost at most a twentieth of the training: every epoch,
     // unless the network is large and its epochs short. Before the first write, its cost is
     // estimated from the network's size.
     let lastWrite = performance.now();
     let writeSeconds = 3e-4 + (12 * net.parameterCount) / 5e8;
-
-    let saved = from;
+    let saved = state?.epoch ?? 0;
     let last: (() => TrainState) | null = null;
-    let lastEpoch = from;
+    let lastEpoch = saved;
+    let lost = false;
     const result = train(
       net,
       trialData,
       trainOptions(s, deriveSeed(t.seed, "sgd"), kernel),
       (metrics) => {
-        log.write(metrics);
-        post({ type: "epoch", id: t.id, metrics });
-        return Atomics.load(stop!, 0) === 0 && metrics.epoch + 1 < task.until;
+        // Epochs before the record's end are in it already: trained again, not written.
+        if (metrics.epoch >= kept.length) {
+          if (!claimStillHeld(dir, t.id, task.claim)) {
+            lost = true;
+            return false;
+          }
+          log.write(metrics);
+          post({ type: "epoch", id: t.id, metrics });
+        }
+        return !stopped() && metrics.epoch + 1 < task.until;
       },
       {
         resume: state ?? undefined,
         checkpoint(snapshot, epoch) {
+          if (lost) return;
           last = snapshot;
           lastEpoch = epoch;
           const now = performance.now();
-          // The last epoch's state is written (or not) by the rule below, once sgd returns.
+          // The last epoch's state is written (or not) by the rule below, once train returns.
           if (epoch < task.until && (now - lastWrite) / 1000 >= 20 * writeSeconds) {
-            writeSeconds = writeCheckpoint(ckpt, snapshot());
+            writeSeconds = writeCheckpoint(ckpt, snapshot(), about, durable);
             lastWrite = performance.now();
             saved = epoch;
           }
         },
       },
     );
+    if (lost) return post({ type: "lost", id: t.id });
     // The state at the end: where a paused or stopped trial continues, and the trained network
     // (unless the trial was so short that writing it would cost more than 2% of it).
     const trialSeconds = (performance.now() - began) / 1000;
     const worth = result.status === "done" || result.status === "early-stopped"
       ? trialSeconds >= 50 * writeSeconds
       : result.status !== "diverged";
-    if (worth && last && saved !== lastEpoch) writeCheckpoint(ckpt, (last as () => TrainState)());
-    const stopped = Atomics.load(stop!, 0) !== 0;
+    if (worth && last && saved !== lastEpoch) {
+      writeCheckpoint(ckpt, (last as () => TrainState)(), about, durable);
+    }
     const status = result.status === "interrupted"
-      ? (stopped ? "interrupted" : "paused")
+      ? (stopped() ? "interrupted" : "paused")
       : result.status;
     log.write({
       status,
       at: new Date().toISOString(),
       ...(result.divergedEpoch !== undefined ? { divergedEpoch: result.divergedEpoch } : {}),
       ...(result.stoppedBy ? { stoppedBy: result.stoppedBy } : {}),
+      ...(record.attempts ? { attempts: record.attempts } : {}),
       kernel: result.kernel,
     });
     post({
@@ -149,7 +187,8 @@ function run(task: Task): void {
 self.onmessage = (e: MessageEvent<ToWorker>) => {
   const msg = e.data;
   if (msg.type === "init") {
-    ({ data, stop, dir } = msg);
+    ({ data, stop, dir, durability } = msg);
+    adoptRun(msg.run);
     kernel = density(data!.training) < 0.5 ? "sparse" : "dense";
     return;
   }

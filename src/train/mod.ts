@@ -6,6 +6,6 @@
  * @module
  */
 export type { TrainControl, TrainOptions, TrainResult, TrainStatus } from "./options.ts";
-export { decodeCheckpoint, encodeCheckpoint, type TrainState } from "./state.ts";
+export { checkpointAbout, decodeCheckpoint, encodeCheckpoint, type TrainState } from "./state.ts";
 export type { StoppedBy } from "./stopping.ts";
 export { sgd, train } from "./train.ts";

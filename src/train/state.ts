@@ -1,11 +1,13 @@
 /**
  * A training run's state as bytes, so that a run stopped after any epoch (Ctrl-C, a time
- * limit, kill -9) resumes with the same numbers: a JSON header (counters, generators,
- * shapes), then every array's float32 values, little-endian, and the shuffled order.
+ * limit, kill -9) resumes with the same numbers: the header's length and a CRC-32 of
+ * everything after them, a JSON header (what the state was written for, counters,
+ * generators, shapes), then every array's float32 values, little-endian, and the shuffled
+ * order. A flipped byte anywhere fails the checksum: a damaged checkpoint is never used.
  *
  * @module
  */
-import type { RngState } from "../core/mod.ts";
+import { crc32, type RngState } from "../core/mod.ts";
 
 /**
  * Everything a run needs to continue after `epoch` epochs exactly as if it had not stopped:
@@ -41,11 +43,13 @@ export interface TrainState {
 }
 
 const MAGIC = "netsweep-checkpoint";
-const VERSION = 1;
+const VERSION = 2;
 
 interface Header {
   magic: string;
   version: number;
+  /** What the state was written for (a trial's id and setting), checked by its reader. */
+  about: string;
   epoch: number;
   iterations: number;
   eta: number;
@@ -70,20 +74,24 @@ const back = (x: number | null, none: number) => (x === null ? none : x);
  *
  * @example
  * ```ts
- * import { assertEquals } from "../../tests/_assert.ts";
+ * import { assertEquals, assertThrows } from "../../tests/_assert.ts";
  * import { decodeCheckpoint, encodeCheckpoint } from "./state.ts";
  * const state = {
  *   epoch: 3, iterations: 0, eta: 0.5, rng: { s: [1, 2, 3, 4], spare: NaN }, dropoutRng: { s: [5, 6, 7, 8], spare: 0.25 },
  *   order: Uint32Array.of(2, 0, 1), best: -Infinity, bestEpoch: -1, scheduleBest: 0.9, scheduleBestEpoch: 2,
  *   params: [Float32Array.of(1, 2), Float32Array.of(3)], optimizer: [], optimizerScalars: [],
  * };
- * assertEquals(decodeCheckpoint(encodeCheckpoint(state), "x"), state);
+ * const bytes = encodeCheckpoint(state, "trial 1");
+ * assertEquals(decodeCheckpoint(bytes, "x"), state);
+ * bytes[bytes.length - 1] ^= 1; // one bit flipped
+ * assertThrows(() => decodeCheckpoint(bytes, "x"), /checksum/);
  * ```
  */
-export function encodeCheckpoint(state: TrainState): Uint8Array {
+export function encodeCheckpoint(state: TrainState, about = ""): Uint8Array {
   const header: Header = {
     magic: MAGIC,
     version: VERSION,
+    about,
     epoch: state.epoch,
     iterations: state.iterations,
     eta: state.eta,
@@ -113,7 +121,19 @@ export function encodeCheckpoint(state: TrainState): Uint8Array {
     out.set(new Uint8Array(a.buffer, a.byteOffset, a.byteLength), at);
     at += a.byteLength;
   }
+  view.setUint32(4, crc32(0, out.subarray(8)), true);
   return out;
+}
+
+/** What a checkpoint says it was written for, or null when it cannot be read. */
+export function checkpointAbout(bytes: Uint8Array): string | null {
+  try {
+    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    const h = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + view.getUint32(0, true))));
+    return typeof h.about === "string" ? h.about : null;
+  } catch {
+    return null;
+  }
 }
 
 /** Decodes bytes that {@linkcode encodeCheckpoint} wrote; throws naming `source` otherwise. */
@@ -125,6 +145,12 @@ export function decodeCheckpoint(bytes: Uint8Array, source: string): TrainState 
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const length = view.getUint32(0, true);
   if (length > bytes.length - 8) fail("truncated header");
+  const stored = view.getUint32(4, true);
+  const actual = crc32(0, bytes.subarray(8));
+  if (stored !== actual) {
+    const hex = (x: number) => `0x${x.toString(16).padStart(8, "0")}`;
+    fail(`checksum ${hex(actual)} does not match its ${hex(stored)}: damaged`);
+  }
   let h: Header;
   try {
     h = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + length)));

@@ -1,0 +1,212 @@
+/**
+ * Trial records on disk: reading one (cached while its file is unchanged) or a whole folder of
+ * them, and appending to one, a line at a time. Appends are the only writes a record gets
+ * after its first line, so a killed writer leaves at most a torn last line, which readers
+ * ignore.
+ *
+ * @module
+ */
+import { dirname, join } from "node:path";
+import { ioError } from "../coordination/mod.ts";
+import { NetsweepError } from "../core/mod.ts";
+import type { EpochMetrics } from "../vocabulary/mod.ts";
+import {
+  parseFormat1,
+  parseRecord,
+  recordsDir,
+  type StatusEvent,
+  type TrialRecord,
+} from "./records.ts";
+
+/** A cache of parsed records by file, reused while its inode, size and time are unchanged. */
+export type RecordCache = Map<
+  string,
+  { ino: number | null; mtime: number; size: number; record: TrialRecord | null; why?: string }
+>;
+
+/** One file's record: null for an empty log (a trial starting this instant) or a foreign file. */
+export interface RecordRead {
+  record: TrialRecord | null;
+  /** Why the file is not a usable record, or what part of it was not used. */
+  why?: string;
+}
+
+function parseFile(path: string, text: string): RecordRead {
+  try {
+    const record = path.endsWith(".jsonl") ? parseRecord(text, path) : parseFormat1(text);
+    if (!record) return { record: null, why: `${path}: not a trial record (skipped)` };
+    return { record, why: record.damaged };
+  } catch (err) {
+    if (!(err instanceof NetsweepError)) throw err;
+    return { record: null, why: `${err.message} (skipped)` };
+  }
+}
+
+/**
+ * The record in `path` (async), from `cache` while the file is unchanged. An empty log is a
+ * trial starting this moment (its header not yet written), or one killed in that moment.
+ */
+export async function readRecordFile(path: string, cache?: RecordCache): Promise<RecordRead> {
+  const info = await Deno.stat(path);
+  if (info.size === 0) return { record: null };
+  const hit = cache?.get(path);
+  const mtime = info.mtime?.getTime() ?? 0;
+  if (hit && hit.ino === info.ino && hit.mtime === mtime && hit.size === info.size) {
+    return { record: hit.record, why: hit.why };
+  }
+  const read = parseFile(path, await Deno.readTextFile(path));
+  cache?.set(path, { ino: info.ino, mtime, size: info.size, ...read });
+  return read;
+}
+
+/** {@linkcode readRecordFile}, synchronously (one trial's record, just after a change). */
+export function readRecordFileSync(path: string): RecordRead {
+  const text = Deno.readTextFileSync(path);
+  return text.length === 0 ? { record: null } : parseFile(path, text);
+}
+
+/** What {@linkcode readRecords} found. */
+export interface RecordSet {
+  records: Map<string, TrialRecord>;
+  /** One line per file that is not a usable record (named, with why). */
+  skipped: string[];
+}
+
+/**
+ * Reads every record of a results directory, by id (a missing directory is an empty set).
+ * Files that are not records are named in `skipped`, never fatal.
+ */
+export async function readRecords(resultsDir: string, cache?: RecordCache): Promise<RecordSet> {
+  const records = new Map<string, TrialRecord>();
+  const skipped: string[] = [];
+  for (const path of await recordPaths(resultsDir)) {
+    let read: RecordRead;
+    try {
+      read = await readRecordFile(path, cache);
+    } catch (err) {
+      if (err instanceof Deno.errors.NotFound) continue; // rewritten meanwhile
+      skipped.push(`${path}: unreadable (${(err as Error).message.split("\n")[0]})`);
+      continue;
+    }
+    if (read.why) skipped.push(read.why);
+    const record = read.record;
+    if (!record) continue;
+    const other = records.get(record.id);
+    if (!other || other.format < record.format) records.set(record.id, record);
+  }
+  return { records, skipped };
+}
+
+/** The record files of a results directory, sorted. */
+export async function recordPaths(resultsDir: string): Promise<string[]> {
+  const dir = recordsDir(resultsDir);
+  let entries: Deno.DirEntry[];
+  try {
+    entries = await Array.fromAsync(Deno.readDir(dir));
+  } catch (err) {
+    if (err instanceof Deno.errors.NotFound) return [];
+    throw ioError(dir, err, "cannot read");
+  }
+  return entries
+    .filter((e) => e.isFile && (e.name.endsWith(".jsonl") || e.name.endsWith(".json")))
+    .map((e) => join(dir, e.name))
+    .sort();
+}
+
+/**
+ * How appended lines reach the disk: `each` syncs after every line (a power cut loses no
+ * finished epoch), `none` leaves it to the OS (a killed process loses nothing either way).
+ */
+export type Durability = "each" | "none";
+
+/** Appends event lines to one trial's log, one write per line (synchronous: a worker's). */
+export class RecordLog {
+  readonly #file: Deno.FsFile;
+  readonly #encoder = new TextEncoder();
+
+  /** Appends to the log at `path` (which exists). */
+  constructor(
+    readonly path: string,
+    readonly durability: Durability = "none",
+    file?: Deno.FsFile,
+  ) {
+    try {
+      this.#file = file ?? Deno.openSync(path, { append: true });
+    } catch (err) {
+      throw ioError(path, err);
+    }
+  }
+
+  /**
+   * Opens the log at `path`, made empty when missing (one system call where a trial starts
+   * for the first time, rather than a failed read and a write): what it holds, and the log,
+   * which writes after it.
+   */
+  static open(path: string, durability: Durability = "none"): { text: string; log: RecordLog } {
+    const open = () => Deno.openSync(path, { read: true, write: true, create: true });
+    let file: Deno.FsFile;
+    try {
+      try {
+        file = open();
+      } catch (err) {
+        // The folder is made only when missing (as writeFileAtomicSync does).
+        if (!(err instanceof Deno.errors.NotFound)) throw err;
+        Deno.mkdirSync(dirname(path), { recursive: true });
+        file = open();
+      }
+    } catch (err) {
+      throw ioError(path, err);
+    }
+    const log = new RecordLog(path, durability, file);
+    try {
+      const size = file.statSync().size;
+      const bytes = new Uint8Array(size);
+      for (let at = 0; at < size;) {
+        const n = file.readSync(bytes.subarray(at));
+        if (n === null || n === 0) break;
+        at += n;
+      }
+      return { text: new TextDecoder().decode(bytes), log };
+    } catch (err) {
+      log.close();
+      throw ioError(path, err);
+    }
+  }
+
+  /** Writes `text` as it is (a new log's header). */
+  writeText(text: string): void {
+    this.#writeBytes(this.#encoder.encode(text));
+  }
+
+  /** Writes one line: an epoch's metrics or a status event. */
+  write(line: EpochMetrics | StatusEvent): void {
+    this.#writeBytes(this.#encoder.encode(JSON.stringify(line) + "\n"));
+  }
+
+  #writeBytes(bytes: Uint8Array): void {
+    try {
+      let done = 0;
+      while (done < bytes.length) done += this.#file.writeSync(bytes.subarray(done));
+      if (this.durability === "each") this.#file.syncDataSync();
+    } catch (err) {
+      throw ioError(this.path, err);
+    }
+  }
+
+  /** Closes the file. */
+  close(): void {
+    try {
+      this.#file.close();
+    } catch { /* already closed */ }
+  }
+}
+
+/** Appends one status event to an existing record (the main thread marking a trial). */
+export function appendStatus(path: string, event: StatusEvent, durability: Durability): void {
+  const log = new RecordLog(path, durability);
+  try {
+    log.write(event);
+  } finally {
+    log.close();
+  }
+}
