@@ -20,7 +20,7 @@
 import { createHash } from "node:crypto";
 import { dirname } from "node:path";
 import { ioError } from "./files.ts";
-import { thisRun } from "./identity.ts";
+import { type RunIdentity, thisRun } from "./identity.ts";
 import { runAlive, STALE_MS } from "./liveness.ts";
 
 /** What a lease file holds. */
@@ -108,9 +108,9 @@ function removeQuietly(path: string): void {
  * Whether the owner in `raw` is dead. A lease half-written by its creator (killed in that
  * instant) has no owner: it is dead once its file is older than a heartbeat's staleness.
  */
-function ownerDead(dir: string, path: string, raw: string): boolean {
+function ownerDead(dir: string, path: string, raw: string, me: RunIdentity): boolean {
   const owner = parseOwner(raw);
-  if (owner) return !runAlive(dir, owner.run);
+  if (owner) return owner.run !== me.run && !runAlive(dir, owner.run);
   try {
     return Date.now() - (Deno.statSync(path).mtime?.getTime() ?? 0) > STALE_MS;
   } catch {
@@ -120,17 +120,22 @@ function ownerDead(dir: string, path: string, raw: string): boolean {
 
 /** The leases of one results folder (`dir` holds the runs' heartbeats). */
 export class Leases {
-  constructor(readonly dir: string, readonly hooks: LeaseHooks = {}) {}
+  /** `me` is this run (tests give another identity, to play two runs in one process). */
+  constructor(
+    readonly dir: string,
+    readonly hooks: LeaseHooks = {},
+    readonly me: RunIdentity = thisRun(),
+  ) {}
 
   /** Takes the lease at `path`, taking it over from a dead owner. */
   take(path: string): Taken {
     for (let attempt = 0; attempt < 4; attempt++) {
-      const me = thisRun();
+      const me = this.me;
       const owner: LeaseOwner = { run: me.run, host: me.host, pid: me.pid, nonce: newNonce() };
       if (createExclusive(path, JSON.stringify(owner))) return { held: true, owner };
       const raw = readRaw(path);
       if (raw === null) continue; // released meanwhile: try again
-      if (!ownerDead(this.dir, path, raw)) return { held: false, holder: parseOwner(raw) };
+      if (!ownerDead(this.dir, path, raw, this.me)) return { held: false, holder: parseOwner(raw) };
       this.hooks.step?.("judged-dead", path);
       const taken = this.#takeOver(path, raw, owner);
       if (taken !== "retry") return taken;
@@ -140,16 +145,15 @@ export class Leases {
 
   /** The takeover protocol (see the module doc) for the lease at `path` holding `raw`. */
   #takeOver(path: string, raw: string, mine: LeaseOwner): Taken | "retry" {
-    const tag = createHash("sha256").update(raw).digest("hex").slice(0, 16);
     let token = "";
     const dead: string[] = [];
     for (let k = 0, tries = 0; k < MAX_TOKENS && !token && tries < 4 * MAX_TOKENS; tries++) {
-      const candidate = `${path}.takeover-${tag}-${k}`;
+      const candidate = tokenPath(path, raw, k);
       if (createExclusive(candidate, JSON.stringify(mine))) token = candidate;
       else {
         const other = readRaw(candidate);
         if (other === null) continue; // removed meanwhile: this generation is free again
-        if (!ownerDead(this.dir, candidate, other)) {
+        if (!ownerDead(this.dir, candidate, other, this.me)) {
           return { held: false, holder: parseOwner(raw) }; // a live taker is at it
         }
         dead.push(candidate);
@@ -176,7 +180,7 @@ export class Leases {
   holder(path: string): LeaseOwner | null {
     const raw = readRaw(path);
     if (raw === null) return null;
-    return ownerDead(this.dir, path, raw) ? null : parseOwner(raw);
+    return ownerDead(this.dir, path, raw, this.me) ? null : parseOwner(raw);
   }
 
   /** Gives up the lease at `path` if it is still `owner`'s. */
@@ -184,6 +188,12 @@ export class Leases {
     const raw = readRaw(path);
     if (raw !== null && parseOwner(raw)?.nonce === owner.nonce) removeQuietly(path);
   }
+}
+
+/** Where the k-th takeover token of the lease at `path`, judged dead holding `raw`, goes. */
+export function tokenPath(path: string, raw: string, k: number): string {
+  const tag = createHash("sha256").update(raw).digest("hex").slice(0, 16);
+  return `${path}.takeover-${tag}-${k}`;
 }
 
 /** True when the lease at `path` is still the one with `nonce` (its holder checking). */

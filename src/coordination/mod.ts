@@ -25,6 +25,7 @@ export {
   type LeaseStep,
   stillHeld,
   type Taken,
+  tokenPath,
 } from "./lease.ts";
 export {
   aliveFile,
