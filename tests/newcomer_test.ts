@@ -166,6 +166,24 @@ Deno.test("item 4: results on different data are ranked apart, each group saying
   assertEquals(csv.filter((l) => l.startsWith(`"${embedded}"`)).length, 2);
   const md = formatComparison(c, "md");
   assertEquals(md.match(/^\*\*dataset: /gm)?.length, 2);
+  // Hand-written: a dataset whose trials monitored no validation accuracy still gets its best,
+  // by test accuracy, while the other is ranked by validation.
+  const withVal = handSweep(
+    TEST_SET_FAVOURS_05.map((x) => ({
+      ...x,
+      setting: { ...x.setting, monitor: [...x.setting.monitor] },
+    })),
+  );
+  const testOnly = handSweep([
+    { setting: { eta: 0.5 }, epochs: [{ testAccuracy: 0.9 }] },
+    { setting: { eta: 3 }, epochs: [{ testAccuracy: 0.95 }] },
+  ], { name: "other", counts: { training: 50000, validation: null, test: 10000 } });
+  const mixed = compareSweeps([withVal, testOnly]);
+  assertEquals(mixed.datasets.length, 2);
+  assertEquals(
+    mixed.rows.map((r) => [r.experiment, r.params.eta, r.isBest]),
+    [["hand", 3, true], ["hand", 0.5, false], ["other", 3, true], ["other", 0.5, false]],
+  );
 });
 
 Deno.test("item 5: a folder of sweeps (`--out DIR`) is accepted wherever a sweep is", async (t) => {

@@ -274,7 +274,7 @@ export function compareSweeps(sweeps: SweepData[], options: CompareOptions = {})
   const varying = varyingKeys(all.map((a) => a.trial));
   const groups = new Map<string, Member[]>();
   for (const a of all) {
-    const key = JSON.stringify([a.dataset.key, a.name, varying.map((k) => a.trial.setting[k])]);
+    const key = JSON.stringify([a.dataset.text, a.name, varying.map((k) => a.trial.setting[k])]);
     groups.set(key, [...(groups.get(key) ?? []), a]);
   }
   const byValidation = metric !== "validationAccuracy" &&
@@ -282,17 +282,23 @@ export function compareSweeps(sweeps: SweepData[], options: CompareOptions = {})
   const sort = options.sort ?? (byValidation ? "validation" : "best");
   // Like with like: each dataset's rows ranked on their own, datasets in order of appearance.
   const order = [...new Set(all.map((a) => a.dataset.text))];
+  const notes: string[] = [rankingNote(sort, metric, byValidation)];
   const rows = order.flatMap((dataset) => {
     const own = [...groups.values()].filter((m) => m[0].dataset.text === dataset)
       .map((m) => settingRow(m, metric, varying));
-    sortRows(own, sort, lowerBetter);
-    markBest(own, byValidation, lowerBetter);
+    // A dataset none of whose trials monitored validation accuracy: ranked by the metric.
+    const validated = byValidation && own.some((r) => r.validation);
+    if (byValidation && !validated) {
+      notes.push(
+        `${dataset}: no validation accuracy monitored: ranked by ${METRIC_INFO[metric].column}`,
+      );
+    } else if (byValidation && own.some((r) => !r.validation)) {
+      notes.push("rows without validation accuracy come last: their trials did not monitor it");
+    }
+    sortRows(own, options.sort ?? (validated || !byValidation ? sort : "best"), lowerBetter);
+    markBest(own, validated, lowerBetter);
     return own;
   });
-  const notes: string[] = [rankingNote(sort, metric, byValidation)];
-  if (byValidation && rows.some((r) => !r.validation)) {
-    notes.push("rows without validation accuracy come last: their trials did not monitor it");
-  }
   for (const s of sweeps) {
     for (const line of s.skipped) notes.push(`skipped ${line}`);
     if (s.storeStale) {
@@ -315,7 +321,7 @@ export function compareSweeps(sweeps: SweepData[], options: CompareOptions = {})
     unfinished: all.filter((a) => !isComplete(a.trial.status)).length,
     experiments: names.length > 0 ? names : sweeps.map((s) => s.experiment.name),
     datasets: order.length > 1 ? order : [],
-    notes,
+    notes: [...new Set(notes)],
   };
 }
 
