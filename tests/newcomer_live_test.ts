@@ -261,6 +261,18 @@ Deno.test("item 10: refused permissions are one line in netsweep's words", async
     );
     assert(!/--allow-all|run again/.test(r.err), r.err);
   });
+  await t.step({
+    name: "compare /proc: refused, not 'no such directory'",
+    ignore: Deno.build.os !== "linux",
+    fn: () => {
+      const r = cli("compare.ts", ["/proc"]);
+      assertEquals(r.code, 1);
+      assertEquals(
+        r.err.trim(),
+        "error: /proc: cannot read (refused: /proc is a device or system path, which netsweep does not use; give a regular file or folder)",
+      );
+    },
+  });
   await t.step("Deno's other refusals, rephrased", () => {
     assertEquals(
       withoutPermissionAdvice(

@@ -74,8 +74,9 @@ export async function readSweep(
   let info: Deno.FileInfo;
   try {
     info = await Deno.stat(dir);
-  } catch {
-    throw new NetsweepError(dir, "no such directory");
+  } catch (err) {
+    if (err instanceof Deno.errors.NotFound) throw new NetsweepError(dir, "no such directory");
+    throw new NetsweepError(dir, `cannot read (${(err as Error).message.split("\n")[0]})`);
   }
   if (!info.isDirectory) {
     throw new NetsweepError(dir, "not a directory (give a results directory, like results/eta)");
