@@ -313,7 +313,7 @@ Deno.test("item 11: the command lines agree with each other", async (t) => {
     const help = cli("compare.ts", ["--help"]);
     assertMatch(
       help.out,
-      /--metric\s+as experiment files name it: testAccuracy, testCost, validationAccuracy/,
+      /--metric\s+as experiment files name it .*:\s+testAccuracy, testCost, validationAccuracy/,
     );
     const wrong = cli("compare.ts", [TESTDATA, "--metric", "validationAcuracy"]);
     assertEquals(wrong.code, 2);

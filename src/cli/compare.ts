@@ -25,8 +25,9 @@ const USAGE = `usage: deno task compare <results-dir> [<results-dir> ...] [--for
   results-dir  a sweep (results/eta), or a folder of sweeps (results, or the --out of a sweep)
   --sort       default: validation where validation accuracy was monitored (settings chosen on
                validation data, the metric shown at its best epoch), else best
-  --metric     as experiment files name it: ${SCALAR.join(", ")}
-               (the CSV column names, ${METRIC_INFO.testAccuracy.column} and so on, work too)`;
+  --metric     as experiment files name it (the CSV columns, like ${METRIC_INFO.testAccuracy.column}, work too):
+               ${SCALAR.slice(0, 6).join(", ")},
+               ${SCALAR.slice(6).join(", ")}`;
 
 /** The metric named as in experiment files (`testAccuracy`) or by its column (`test_accuracy`). */
 function metricNamed(text: string): MetricName {
