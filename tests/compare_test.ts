@@ -55,7 +55,9 @@ Deno.test("compareSweeps() aggregates repeats per setting, best first", async (t
       assertEquals([row.best.n, row.status.done], [2, 2]);
       assert(row.validation !== null);
     }
-    assert(c.rows[0].best.mean >= c.rows[1].best.mean);
+    // Validation accuracy is monitored: settings are ranked by it, never by the test set.
+    assertEquals(c.sort, "validation");
+    assert(c.rows[0].validation!.mean >= c.rows[1].validation!.mean);
     assert(c.rows[0].isBest && !c.rows[1].isBest);
     assertEquals(c.constant.epochs, 3);
   });
@@ -68,7 +70,10 @@ Deno.test("compareSweeps() aggregates repeats per setting, best first", async (t
     assert(narrow.split("\n").every((l) => l.length <= 40), "every line fits, notes wrapped");
     assertMatch(narrow, /^constant: sizes=784-12-10/m);
     const md = formatComparison(c, "md").split("\n");
-    assertMatch(md[0], /^\| {2}\| eta \| best test accuracy \|/);
+    assertMatch(
+      md[0],
+      /^\| {2}\| eta \| best validation \| epoch \| test accuracy at best val\. \|/,
+    );
     assertEquals(md[1].split("|").length, md[0].split("|").length);
     const csv = formatComparison(c, "csv").trim().split("\n");
     assertEquals(csv.length, 3);
@@ -79,19 +84,18 @@ Deno.test("compareSweeps() aggregates repeats per setting, best first", async (t
   await t.step("a single run shows Nielsen's count", () => {
     const single = compareSweeps([{ ...sweep, trials: sweep.trials.slice(0, 1) }]);
     const full = formatComparison(single, "table", 200);
-    assertMatch(full, /\d+\.\d\d% \(\d+ \/ 20\)\s+\d+\s+\d+\.\d\d% \(\d+ \/ 20\)/);
+    assertMatch(
+      full,
+      /\d+\.\d\d%\s+\d+\s+\d+\.\d\d% \(\d+ \/ 20\)\s+\d+\.\d\d% \(\d+ \/ 20\)/,
+    );
     // One column narrower than that: still a table, the final column without the count.
     const fullWidth = Math.max(
       ...full.split("\n").filter((l) => /^\*/.test(l)).map((l) => l.length),
     );
     const compact = formatComparison(single, "table", fullWidth - 1);
-    assertMatch(
-      compact,
-      /^\s+best\s+epoch\s+final\s+validation\s+test accuracy at best val\.\s+s\/epoch/m,
-    );
-
-    assertMatch(compact, /\d+\.\d\d% \(\d+ \/ 20\)\s+\d+\s+\d+\.\d\d%\s+\d/);
-    assertMatch(compact, /\(best and final: test accuracy\)/);
+    assertMatch(compact, /^\s+validation\s+epoch\s+at best val\.\s+final\s+s\/epoch/m);
+    assertMatch(compact, /\d+\.\d\d%\s+\d+\s+\d+\.\d\d% \(\d+ \/ 20\)\s+\d+\.\d\d%\s+\d/);
+    assertMatch(compact, /\(at best val\., final: test accuracy\)/);
   });
   await t.step("several experiments side by side", async () => {
     const other = await runSweep({
@@ -139,8 +143,10 @@ Deno.test("compare handles unfinished sweeps and refuses what is not a sweep", a
     },
   );
   await t.step("the command line says it in one line", () => {
+    // (dir.path itself is a folder of sweeps now, which compare accepts.)
+    Deno.mkdirSync(`${dir.path}/nothing`);
     const out = new Deno.Command(Deno.execPath(), {
-      args: ["run", "-A", "src/cli/compare.ts", dir.path],
+      args: ["run", "-A", "src/cli/compare.ts", `${dir.path}/nothing`],
       stdout: "piped",
       stderr: "piped",
     }).outputSync();

@@ -56,7 +56,7 @@ Deno.test("shards from a scheduler's environment", async (t) => {
   });
   await t.step("--shard -1/2 says what is wrong", () => {
     const r = cli("sweep.ts", [`${TESTDATA}experiments/tiny.json`, "--shard", "-1/2"]);
-    assertEquals(r.code, 1);
+    assertEquals(r.code, 2, "a wrong command line, like every other");
     assertMatch(r.err, /^error: --shard: expected i\/n with 0 <= i < n, got '-1\/2'$/m);
   });
 });

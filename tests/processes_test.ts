@@ -3,7 +3,7 @@
 // silently into "every other process is dead"), two then three processes, one killed with
 // SIGKILL and the sweep resumed, quietly and with CPU hogs beside them. Every epoch of every
 // trial is trained by exactly one process, and the numbers are those of one process alone.
-import { assert, assertEquals } from "./_assert.ts";
+import { assertEquals } from "./_assert.ts";
 import { quietAndBusy } from "./_hogs.ts";
 import { tempDir, TESTDATA } from "./_testdata.ts";
 import { readSweep } from "../mod.ts";

@@ -1,6 +1,7 @@
 /**
  * `deno task compare <results-dir> [<results-dir> ...] [--format table|md|csv|json]
- * [--sort <key>] [--metric <name>]`: one row per setting, best first.
+ * [--sort <key>] [--metric <name>]`: one row per setting, best first: by best validation
+ * accuracy where it was monitored, else by the metric.
  *
  * @module
  */
@@ -20,15 +21,19 @@ import { SETTING_KEYS, suggest } from "../experiment/mod.ts";
 const SCALAR = METRIC_NAMES.filter((m) => METRIC_INFO[m].kind !== "layers");
 const USAGE = `usage: deno task compare <results-dir> [<results-dir> ...] [--format ${
   FORMATS.join("|")
-}] [--sort ${SORT_KEYS.join("|")}|<param>] [--metric ${
-  SCALAR.map((m) => METRIC_INFO[m].column).join("|")
-}]`;
+}] [--sort ${SORT_KEYS.join("|")}|<param>] [--metric <metric>]
+  results-dir  a sweep (results/eta), or a folder of sweeps (results, or the --out of a sweep)
+  --sort       default: validation where validation accuracy was monitored (settings chosen on
+               validation data, the metric shown at its best epoch), else best
+  --metric     as experiment files name it (the CSV columns, like ${METRIC_INFO.testAccuracy.column}, work too):
+               ${SCALAR.slice(0, 6).join(", ")},
+               ${SCALAR.slice(6).join(", ")}`;
 
-/** The metric named by its column (`test_accuracy`) or its name (`testAccuracy`). */
+/** The metric named as in experiment files (`testAccuracy`) or by its column (`test_accuracy`). */
 function metricNamed(text: string): MetricName {
   const m = SCALAR.find((n) => n === text || METRIC_INFO[n].column === text);
   if (m) return m;
-  const near = suggest(text, SCALAR.map((n) => METRIC_INFO[n].column));
+  const near = suggest(text, SCALAR) ?? suggest(text, SCALAR.map((n) => METRIC_INFO[n].column));
   throw new UsageError(
     `unknown --metric '${text}'${near ? ` (did you mean '${near}'?)` : ""}`,
     USAGE,
@@ -38,7 +43,7 @@ function metricNamed(text: string): MetricName {
 runMain(async () => {
   const { values, positionals } = parseArgs(Deno.args, {
     format: { type: "string", default: "table" },
-    sort: { type: "string", default: "best" },
+    sort: { type: "string" },
     metric: { type: "string" },
     help: { type: "boolean", short: "h" },
   }, USAGE);
@@ -51,7 +56,7 @@ runMain(async () => {
     );
   }
   const sorts = [...SORT_KEYS, ...SETTING_KEYS];
-  if (!sorts.includes(values.sort!)) {
+  if (values.sort !== undefined && !sorts.includes(values.sort)) {
     const near = suggest(values.sort!, sorts);
     throw new UsageError(
       `unknown --sort '${values.sort}'${near ? ` (did you mean '${near}'?)` : ""}`,
@@ -61,4 +66,4 @@ runMain(async () => {
   const metric = values.metric === undefined ? undefined : metricNamed(values.metric);
   const comparison = compareSweeps(await readSweeps(positionals), { metric, sort: values.sort });
   console.log(formatComparison(comparison, values.format as Format, terminalWidth()).trimEnd());
-});
+}, USAGE);

@@ -1,15 +1,18 @@
 /**
  * `deno task serve [results-dir]`: the live view of a results folder (default `results/`) on
- * 127.0.0.1 at a free port (or `--port`), updating while sweeps run; Ctrl-C stops it.
+ * 127.0.0.1 at a free port (or `--port`), updating while sweeps run; Ctrl-C stops it. A folder
+ * that does not exist yet is waited for: sweeps appear when they start.
  *
  * @module
  */
 import { parseArgs } from "./_args.ts";
 import { runMain, UsageError } from "./_main.ts";
-
+import { NetsweepError } from "../core/mod.ts";
 import { serveResults } from "../live/mod.ts";
 
-const USAGE = "usage: deno task serve [results-dir] [--port N]";
+const USAGE = `usage: deno task serve [results-dir] [--port N]
+  results-dir  a sweep, or a folder of sweeps (default results, where deno task sweep writes);
+               one that does not exist yet is waited for`;
 
 runMain(async () => {
   const { values, positionals } = parseArgs(Deno.args, {
@@ -23,17 +26,24 @@ runMain(async () => {
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
     throw new UsageError(`--port must be a port number, got '${values.port}'`, USAGE);
   }
+  let info: Deno.FileInfo | null = null;
   try {
-    if (!(await Deno.stat(root)).isDirectory) {
-      throw new UsageError(`${root}: not a directory`, USAGE);
-    }
+    info = await Deno.stat(root);
   } catch (err) {
-    if (err instanceof UsageError) throw err;
-    throw new UsageError(`${root}: no such directory (run a sweep first)`, USAGE);
+    // Not there yet: sweeps create it when they start, so wait for it.
+    if (!(err instanceof Deno.errors.NotFound)) throw err;
   }
+  if (info && !info.isDirectory) {
+    throw new NetsweepError(root, "not a directory (give a results folder, like results)");
+  }
+  const exists = info !== null;
   const stop = new AbortController();
   for (const sig of ["SIGINT", "SIGTERM"] as const) Deno.addSignalListener(sig, () => stop.abort());
   const server = serveResults(root, { port, signal: stop.signal });
-  console.log(`netsweep live: ${server.url} (watching ${root}; Ctrl-C stops)`);
+  console.log(
+    `netsweep live: ${server.url} (${
+      exists ? `watching ${root}` : `${root} does not exist yet: waiting for it to appear`
+    }; sweeps show up when they start; Ctrl-C stops)`,
+  );
   await server.finished;
 });

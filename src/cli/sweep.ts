@@ -32,7 +32,9 @@ import {
 import { Network } from "../model/mod.ts";
 
 const USAGE =
-  "usage: deno task sweep <experiment.json> [--out DIR] [--workers N] [--set key=value ...] [--shard i/n] [--plan]";
+  `usage: deno task sweep <experiment.json> [--out DIR] [--workers N] [--set key=value ...] [--shard i/n] [--plan]
+  --out DIR   the parent folder of the results: they go to DIR/<experiment name> (default
+              results); compare, plot and serve take DIR itself or DIR/<name>`;
 
 const SIGNALS: [Deno.Signal, number][] = [["SIGINT", 130], ["SIGTERM", 143], ["SIGHUP", 129]];
 
@@ -138,4 +140,4 @@ runMain(async () => {
   console.log(`wrote ${written.map((p) => p.slice(result.dir.length + 1)).join(", ")}`);
   if (result.interrupted) return exitCode || 130;
   return result.records.some((r) => r.status === "failed") ? 1 : 0;
-});
+}, USAGE);

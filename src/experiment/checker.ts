@@ -7,17 +7,20 @@
  */
 import { NetsweepError } from "../core/mod.ts";
 import { LAYER_FIELDS, type LayerSpec } from "../vocabulary/mod.ts";
-import { suggest } from "./_suggest.ts";
+import { type KeySection, suggest, suggestKeys } from "./_suggest.ts";
 import {
+  DATASET_FIELDS,
   type Field,
   layerField,
   MAX_WIDTH,
   METRIC_VALUES,
+  PRUNE_FIELDS,
   SCHEDULE_FIELDS,
   type Setting,
   SETTING_FIELDS,
   SETTING_KEYS,
   type SettingKey,
+  TOP_FIELDS,
 } from "./fields.ts";
 import {
   type Distribution,
@@ -25,6 +28,24 @@ import {
   distributionOf,
   DISTRIBUTIONS,
 } from "./distributions.ts";
+
+/** The sections of an experiment file a key may belong in, for "did you mean" across them. */
+const SECTIONS: KeySection[] = [
+  { path: "$", keys: ["name", "description", ...Object.keys(TOP_FIELDS)] },
+  { path: "$.dataset", keys: Object.keys(DATASET_FIELDS) },
+  { path: "$.base", keys: SETTING_KEYS },
+  { path: "$.prune", keys: Object.keys(PRUNE_FIELDS) },
+];
+
+/**
+ * The sections other than the one at `path` (a setting in grid, a case or sample is one of
+ * `$.base`); none for a layer, a schedule or a distribution, whose keys are their own.
+ */
+function otherSections(path: string): KeySection[] {
+  const section = /^\$\.(grid|sample|cases\[\d+\])$/.test(path) ? "$.base" : path;
+  if (!SECTIONS.some((s) => s.path === section)) return [];
+  return SECTIONS.filter((s) => s.path !== section);
+}
 
 /** JSON text of a value for messages (JSON has no Infinity: a too-large number says so). */
 export function show(v: unknown): string {
@@ -47,10 +68,11 @@ export class Checker {
     }
     for (const key of Object.keys(value)) {
       if (!known.includes(key)) {
-        const near = suggest(key, known);
+        const near = suggestKeys(key, path, known, otherSections(path))
+          .map((s) => `'${s}'`).join(" or ");
         this.fail(
           `${path}.${key}`,
-          `unknown key '${key}'${near ? ` (did you mean '${near}'?)` : ""}`,
+          `unknown key '${key}'${near ? ` (did you mean ${near}?)` : ""}`,
         );
       }
     }

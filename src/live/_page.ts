@@ -15,6 +15,7 @@ nav h1 { font-size: 1.1rem; margin: 0 0 0.8rem; }
 nav a { display: block; padding: 0.35rem 0.5rem; border-radius: 4px; color: #124; text-decoration: none; }
 nav a.selected { background: #dde6f3; font-weight: 600; }
 nav a small { display: block; color: #667; font-weight: 400; }
+nav a small.path { font-family: ui-monospace, monospace; overflow-wrap: anywhere; }
 main { flex: 1; min-width: 0; padding: 1rem 2rem; max-width: 1200px; overflow-x: auto; }
 
 table { border-collapse: collapse; margin: 0.8rem 0; }
@@ -39,7 +40,7 @@ progress { width: 8rem; }
 <p id="summary" class="muted" data-epochs="0"></p>
 <div id="notes"></div>
 <h3>Running</h3>
-<table id="running"><thead><tr><th>trial</th><th>setting</th><th>epochs</th><th></th><th>ETA</th></tr></thead><tbody></tbody></table>
+<table id="running"><thead><tr><th>trial</th><th>setting</th><th>epochs</th><th></th><th>s/epoch</th><th>ETA</th></tr></thead><tbody></tbody></table>
 <h3>Settings</h3>
 <div id="table"></div>
 <h3>Learning curves</h3>
@@ -83,12 +84,15 @@ async function loadList() {
   nav.replaceChildren();
   if (list.error) return showError(list.error);
   if (list.sweeps.length === 0) {
-    nav.append(el("p", "No sweeps in " + list.root + " yet: they appear here when one starts.", "muted"));
+    nav.append(el("p", (list.rootExists ? "No sweeps in " : "Waiting for ") + list.root +
+      (list.rootExists ? " yet" : " to appear") + ": sweeps appear here when they start.", "muted"));
   }
   for (const s of list.sweeps) {
     const a = el("a", s.name || s.key);
     a.href = "#" + encodeURIComponent(s.key);
     a.dataset.key = s.key;
+    // Folders of one experiment name look alike: their path under the root tells them apart.
+    if (s.key !== s.name) a.append(el("small", s.key, "path"));
     a.append(el("small", s.error ? "unreadable" : s.trials + " trials: " + statusText(s.statuses)));
     if (s.key === shown.key) a.className = "selected";
     a.onclick = (ev) => { ev.preventDefault(); select(s.key); };
@@ -154,6 +158,7 @@ function render(v) {
     bar.max = Math.max(1, r.planned);
     bar.value = r.epochs;
     const cells = [el("td", String(r.index)), el("td", r.label), el("td", r.epochs + " / " + r.planned), el("td"),
+      el("td", r.secondsPerEpoch === null ? "-" : r.secondsPerEpoch.toFixed(2)),
       el("td", r.alive ? duration(r.eta) : "process gone: re-run to resume")];
     cells[3].append(bar);
     tr.append(...cells);

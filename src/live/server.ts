@@ -9,8 +9,8 @@
  *
  * @module
  */
-import { join, relative, resolve } from "node:path";
-import { readSweep, renderCharts } from "../results/mod.ts";
+import { relative, resolve } from "node:path";
+import { findSweeps, readSweep, renderCharts } from "../results/mod.ts";
 import type { RecordCache } from "../store/mod.ts";
 import { type LiveView, liveView } from "./view.ts";
 import { APP_JS, PAGE_HTML } from "./_page.ts";
@@ -55,32 +55,6 @@ interface Watched {
   viewAt: number;
 }
 
-/** Directories of `root` (and `root` itself) that hold a sweep: a `trials/` or `experiments/`. */
-async function findSweeps(root: string, depth = 2): Promise<string[]> {
-  const out: string[] = [];
-  const isSweep = async (d: string) => {
-    for (const sub of ["trials", "experiments"]) {
-      try {
-        if ((await Deno.stat(join(d, sub))).isDirectory) return true;
-      } catch { /* not this one */ }
-    }
-    return false;
-  };
-  const walk = async (d: string, left: number) => {
-    if (await isSweep(d)) return void out.push(d);
-    if (left === 0) return;
-    let entries: Deno.DirEntry[] = [];
-    try {
-      entries = await Array.fromAsync(Deno.readDir(d));
-    } catch { /* unreadable: nothing here */ }
-    for (const e of entries.sort((a, b) => a.name.localeCompare(b.name))) {
-      if (e.isDirectory && !e.name.startsWith(".")) await walk(join(d, e.name), left - 1);
-    }
-  };
-  await walk(root, depth);
-  return out;
-}
-
 /** A sweep's signature: the page's table changes exactly when it does. */
 function signatureOf(
   trials: { id: string; status: string; epochs: unknown[] }[],
@@ -120,7 +94,13 @@ export function serveResults(root: string, options: ServeOptions = {}): LiveServ
     }
   };
 
+  let rootExists = false;
   const discover = async () => {
+    try {
+      rootExists = (await Deno.stat(rootDir)).isDirectory;
+    } catch {
+      rootExists = false; // not yet: `deno task sweep --out` creates it
+    }
     const dirs = await findSweeps(rootDir);
     const keys = new Set<string>();
     for (const dir of dirs) {
@@ -243,6 +223,7 @@ export function serveResults(root: string, options: ServeOptions = {}): LiveServ
       if (path === "/api/sweeps") {
         return json({
           root: rootDir,
+          rootExists,
           version: listVersion,
           sweeps: [...watched.values()].map((w) => ({
             key: w.key,

@@ -5,7 +5,13 @@
  *
  * @module
  */
-import { compareSweeps, comparisonNotes, type SweepData, tableHtml } from "../results/mod.ts";
+import {
+  compareSweeps,
+  comparisonNotes,
+  epochSeconds,
+  type SweepData,
+  tableHtml,
+} from "../results/mod.ts";
 import { describeSetting, varyingKeys } from "../experiment/mod.ts";
 import { plannedEpochs } from "../vocabulary/mod.ts";
 import { runAlive } from "../coordination/mod.ts";
@@ -20,7 +26,9 @@ export interface RunningTrial {
   /** Epochs finished. */
   epochs: number;
   planned: number;
-  /** Seconds left, from its own epochs' median time. */
+  /** Median seconds its epochs take (training and evaluation, warm-up epoch left out). */
+  secondsPerEpoch: number | null;
+  /** Seconds left, from its own epochs' pace. */
   eta: number | null;
   /** False when its process's heartbeat has stopped (killed): re-running resumes it. */
   alive: boolean;
@@ -48,7 +56,8 @@ export interface LiveView {
 function median(xs: number[]): number | null {
   if (xs.length === 0) return null;
   const s = [...xs].sort((a, b) => a - b);
-  return s[s.length >> 1];
+  const mid = s.length >> 1;
+  return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
 }
 
 function planned(t: TrialRecord, training: number): number {
@@ -64,35 +73,62 @@ function planned(t: TrialRecord, training: number): number {
   );
 }
 
+/**
+ * Seconds the sweep still needs: the epochs left in every unfinished trial at that trial's own
+ * pace (a trial not started yet: its setting's pace, else the sweep's), shared by the `live`
+ * processes, but never less than the longest running trial's own ETA (the sweep ends after it).
+ */
+export function sweepEta(
+  left: { setting: string; pace: number | null; epochs: number }[],
+  runningEtas: number[],
+  live: number,
+): number | null {
+  const paces = new Map<string, number[]>();
+  for (const t of left) {
+    if (t.pace !== null) paces.set(t.setting, [...(paces.get(t.setting) ?? []), t.pace]);
+  }
+  const overall = median(left.flatMap((t) => t.pace === null ? [] : [t.pace]));
+  if (live === 0 || overall === null) return null;
+  let work = 0;
+  for (const t of left) {
+    work += (t.pace ?? median(paces.get(t.setting) ?? []) ?? overall) * t.epochs;
+  }
+  return Math.max(work / live, ...runningEtas);
+}
+
 /** The view of `sweep`, named `key` on the page. */
 export function liveView(key: string, sweep: SweepData): LiveView {
   const c = compareSweeps([sweep]);
   const keys = varyingKeys(sweep.trials);
   const training = sweep.counts?.training ?? 0;
   const statuses: Partial<Record<TrialStatus, number>> = {};
-  const seconds = (t: TrialRecord) => t.epochs.map((e) => e.trainSeconds + (e.evalSeconds ?? 0));
-  const pace = median(sweep.trials.flatMap(seconds));
   const running: RunningTrial[] = [];
+  const left: { setting: string; pace: number | null; epochs: number }[] = [];
   let remainingEpochs = 0;
   let epochsDone = 0;
   for (const t of sweep.trials) {
     epochsDone += t.epochs.length;
     statuses[t.status] = (statuses[t.status] ?? 0) + 1;
     const plan = planned(t, training);
-    if (!isComplete(t.status)) remainingEpochs += Math.max(0, plan - t.epochs.length);
+    const own = t.epochs.length > 0 ? epochSeconds(t) : null;
+    const setting = describeSetting(t.setting, keys);
+    // Finished trials count for the pace of their setting, with no epochs left.
+    const rest = isComplete(t.status) ? 0 : Math.max(0, plan - t.epochs.length);
+    left.push({ setting, pace: own, epochs: rest });
+    remainingEpochs += rest;
     if (t.status !== "running") continue;
-    const own = median(seconds(t)) ?? pace;
     running.push({
       id: t.id,
       index: t.index,
-      label: describeSetting(t.setting, keys) || `trial ${t.index}`,
+      label: setting || `trial ${t.index}`,
       epochs: t.epochs.length,
       planned: plan,
-      eta: own === null ? null : own * Math.max(0, plan - t.epochs.length),
+      secondsPerEpoch: own,
+      eta: own === null ? null : own * rest,
       alive: t.run !== undefined && runAlive(sweep.dir, t.run),
     });
   }
-  const live = running.filter((r) => r.alive).length;
+  const alive = running.filter((r) => r.alive);
   return {
     key,
     name: sweep.experiment.name,
@@ -105,7 +141,6 @@ export function liveView(key: string, sweep: SweepData): LiveView {
     running,
     epochsDone,
     remainingEpochs,
-
-    eta: pace === null || live === 0 ? null : (pace * remainingEpochs) / live,
+    eta: sweepEta(left, alive.flatMap((r) => r.eta === null ? [] : [r.eta]), alive.length),
   };
 }

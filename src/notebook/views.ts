@@ -66,7 +66,10 @@ export class SweepView {
     return this.sweeps.flatMap((s) => s.trials);
   }
 
-  /** The settings table (by test accuracy, or the first monitored accuracy). */
+  /**
+   * The settings table: ranked by validation accuracy where it was monitored (the test accuracy
+   * shown at its best epoch), else by test accuracy or the first monitored accuracy.
+   */
   table(options: CompareOptions = {}): ComparisonView {
     return new ComparisonView(compareSweeps(this.sweeps, options));
   }
@@ -97,12 +100,15 @@ export class SweepView {
   }
 }
 
-/** Reads finished (or running) sweeps from their results directories. */
+/** Reads finished (or running) sweeps from their results directories, or folders of them. */
 export async function loadSweep(...dirs: string[]): Promise<SweepView> {
   return new SweepView(await readSweeps(dirs));
 }
 
-/** The settings table of several sweeps together (directories or loaded sweeps). */
+/**
+ * The settings table of several sweeps together (directories, folders of sweeps, or loaded
+ * sweeps).
+ */
 export async function compare(
   sweeps: (string | SweepView)[],
   options: CompareOptions = {},

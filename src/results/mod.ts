@@ -13,7 +13,8 @@ export {
   SORT_KEYS,
   type Stat,
 } from "./compare.ts";
+export { epochSeconds } from "./_rows.ts";
 export { chartMetrics, curveSpec, renderCharts, writePlots } from "./plots.ts";
-export { readSweep, readSweeps, type SweepData } from "./read.ts";
+export { findSweeps, readSweep, readSweeps, type SweepData, sweepDirs } from "./read.ts";
 export { reportHtml, tableHtml, writeReport } from "./report.ts";
 export { comparisonNotes, type Format, formatComparison, FORMATS } from "./table.ts";

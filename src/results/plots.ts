@@ -13,7 +13,7 @@ import { settingText, varyingKeys } from "../experiment/mod.ts";
 import type { TrialRecord } from "../store/mod.ts";
 import { writeFileAtomic } from "../coordination/mod.ts";
 import type { SweepData } from "./read.ts";
-import { defaultMetric } from "./compare.ts";
+import { rankingMetric } from "./compare.ts";
 import { type ChartSpec, renderSvg } from "./chart.ts";
 import { BEST_CURVES, bestTrials, sampledKeys, scatterSpec } from "./search_plots.ts";
 
@@ -114,9 +114,12 @@ export function curveSpec(sweeps: SweepData[], metric: MetricName, note?: string
     field: "epoch",
     type: "quantitative" as const,
     title: "Epoch",
-    axis: { tickMinStep: 1 },
+    // Whole epochs: a one-epoch chart's single tick reads `0`, not `0.000000`.
+    axis: { tickMinStep: 1, format: "d" },
   };
   const scale = log ? { type: "log" as const } : { zero: false };
+  // Trailing zeros trimmed: one value (one epoch, or equal repeats) reads `90`, not `90.000000`.
+  const yAxis = log ? {} : { axis: { format: "~r" } };
   return {
     $schema: "https://vega.github.io/schema/vega-lite/v6.json",
     title: { text: `${yTitle.replace(/ \(%\)$/, "")} per epoch`, subtitle: names },
@@ -128,7 +131,7 @@ export function curveSpec(sweeps: SweepData[], metric: MetricName, note?: string
         mark: { type: "area", opacity: 0.2 },
         encoding: {
           x,
-          y: { field: "low", type: "quantitative", title: yTitle, scale },
+          y: { field: "low", type: "quantitative", title: yTitle, scale, ...yAxis },
           y2: { field: "high" },
           // The same color channel as the lines: one scale, one legend (a separate fill
           // channel with legend null would hide the lines' legend when they have no points).
@@ -139,7 +142,7 @@ export function curveSpec(sweeps: SweepData[], metric: MetricName, note?: string
         mark: { type: "line", point: data.length <= 200 },
         encoding: {
           x,
-          y: { field: "mean", type: "quantitative", title: yTitle, scale },
+          y: { field: "mean", type: "quantitative", title: yTitle, scale, ...yAxis },
           color,
           tooltip: [{ field: "setting" }, { field: "epoch" }, {
             field: "mean",
@@ -178,7 +181,8 @@ export function chartMetrics(sweeps: SweepData[]): MetricName[] {
 export async function renderCharts(sweeps: SweepData[]): Promise<[string, string][]> {
   const out: [string, string][] = [];
   const sampled = sampledKeys(sweeps);
-  const rankBy = defaultMetric(sweeps);
+  // Settings are chosen on validation data where there is some, never on the test set.
+  const rankBy = rankingMetric(sweeps);
   const many = sampled.length > 0 &&
     sweeps.reduce((n, s) => n + s.trials.length, 0) > 2 * BEST_CURVES;
   const shown = many ? bestTrials(sweeps, rankBy) : sweeps;

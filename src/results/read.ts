@@ -74,8 +74,9 @@ export async function readSweep(
   let info: Deno.FileInfo;
   try {
     info = await Deno.stat(dir);
-  } catch {
-    throw new NetsweepError(dir, "no such directory");
+  } catch (err) {
+    if (err instanceof Deno.errors.NotFound) throw new NetsweepError(dir, "no such directory");
+    throw new NetsweepError(dir, `cannot read (${(err as Error).message.split("\n")[0]})`);
   }
   if (!info.isDirectory) {
     throw new NetsweepError(dir, "not a directory (give a results directory, like results/eta)");
@@ -111,7 +112,7 @@ export async function readSweep(
   if (!primary) {
     throw new NetsweepError(
       dir,
-      "not a sweep result (no trial records or experiments in it; run `deno task sweep` first)",
+      "not a sweep result, nor a folder of them (no trial records or experiments in it or its subfolders; run `deno task sweep` first)",
     );
   }
   const digest = await storeDigest(join(dir, "sweep.zarr"));
@@ -127,16 +128,68 @@ export async function readSweep(
   };
 }
 
+/** True when `dir` holds a sweep: trial records, experiments, or a format-1 store. */
+async function isSweepDir(dir: string): Promise<boolean> {
+  for (const sub of ["trials", "experiments", "sweep.zarr"]) {
+    try {
+      if ((await Deno.stat(join(dir, sub))).isDirectory) return true;
+    } catch { /* not this one */ }
+  }
+  return false;
+}
+
 /**
- * Reads several results directories for one comparison: a directory given twice (`d` and
- * `d/`, or through a link) is read once, and a trial found in two directories (a copied
- * results folder) counts once.
+ * The sweeps in `root`: `root` itself when it is one, else the sweeps in its subfolders down to
+ * `depth` levels (hidden folders skipped), in name order. `deno task sweep --out DIR` writes
+ * into `DIR/<name>`, so `DIR` is a folder of sweeps.
+ *
+ * @example
+ * ```ts ignore
+ * import { findSweeps } from "./read.ts";
+ * console.log(await findSweeps("results")); // ["results/eta", "results/nielsen-ch1"]
+ * ```
+ */
+export async function findSweeps(root: string, depth = 2): Promise<string[]> {
+  const out: string[] = [];
+  const walk = async (d: string, left: number) => {
+    if (await isSweepDir(d)) return void out.push(d);
+    if (left === 0) return;
+    let entries: Deno.DirEntry[] = [];
+    try {
+      entries = await Array.fromAsync(Deno.readDir(d));
+    } catch { /* unreadable: nothing here */ }
+    for (const e of entries.sort((a, b) => a.name.localeCompare(b.name))) {
+      if (e.isDirectory && !e.name.startsWith(".")) await walk(join(d, e.name), left - 1);
+    }
+  };
+  await walk(root, depth);
+  return out;
+}
+
+/**
+ * The sweep directories that `dirs` name: each a sweep, or a folder of sweeps (as
+ * `deno task sweep --out DIR` makes). A directory with neither is left as it is, for
+ * {@linkcode readSweep} to say what it is not.
+ */
+export async function sweepDirs(dirs: string[]): Promise<string[]> {
+  const out: string[] = [];
+  for (const dir of dirs) {
+    const found = await findSweeps(dir);
+    out.push(...(found.length > 0 ? found : [dir]));
+  }
+  return out;
+}
+
+/**
+ * Reads several results directories for one comparison: each a sweep or a folder of sweeps; a
+ * directory given twice (`d` and `d/`, or through a link) is read once, and a trial found in
+ * two directories (a copied results folder) counts once.
  */
 export async function readSweeps(dirs: string[]): Promise<SweepData[]> {
   const seenDirs = new Set<string>();
   const seenTrials = new Set<string>();
   const out: SweepData[] = [];
-  for (const dir of dirs) {
+  for (const dir of await sweepDirs(dirs)) {
     let real: string;
     try {
       real = await Deno.realPath(dir);

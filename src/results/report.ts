@@ -8,7 +8,7 @@
 import { join } from "node:path";
 import type { SweepData } from "./read.ts";
 import { compareSweeps, type Comparison } from "./compare.ts";
-import { comparisonCells, comparisonNotes } from "./table.ts";
+import { comparisonCells, comparisonNotes, datasetParts } from "./table.ts";
 import { renderCharts } from "./plots.ts";
 import { writeFileAtomic } from "../coordination/mod.ts";
 
@@ -19,18 +19,25 @@ function esc(s: string): string {
   );
 }
 
-/** The settings table as an HTML `<table id="settings">`, the best row marked with ★. */
+/**
+ * The settings table as an HTML `<table id="settings">`, the best row marked with ★; rows on
+ * different datasets make one table each (class `settings`), each under its dataset's name.
+ */
 export function tableHtml(c: Comparison): string {
-  const { header, cells } = comparisonCells(c);
-  const head = header.map((h, i) => `<th>${i === 0 ? "best" : esc(h)}</th>`).join("");
-  const body = cells
-    .map((r, i) =>
-      `<tr${c.rows[i].isBest ? ' class="best"' : ""}>${
-        r.map((v, j) => `<td>${j === 0 && v === "*" ? "★" : esc(v)}</td>`).join("")
-      }</tr>`
-    )
-    .join("\n");
-  return `<table id="settings"><thead><tr>${head}</tr></thead><tbody>\n${body}\n</tbody></table>`;
+  return datasetParts(c).map(({ dataset, part }, i) => {
+    const { header, cells } = comparisonCells(part);
+    const head = header.map((h, j) => `<th>${j === 0 ? "best" : esc(h)}</th>`).join("");
+    const body = cells
+      .map((r, j) =>
+        `<tr${part.rows[j].isBest ? ' class="best"' : ""}>${
+          r.map((v, k) => `<td>${k === 0 && v === "*" ? "★" : esc(v)}</td>`).join("")
+        }</tr>`
+      )
+      .join("\n");
+    const title = dataset ? `<p class="dataset"><b>dataset:</b> ${esc(dataset)}</p>\n` : "";
+    const attributes = `${i === 0 ? ' id="settings"' : ""}${dataset ? ' class="settings"' : ""}`;
+    return `${title}<table${attributes}><thead><tr>${head}</tr></thead><tbody>\n${body}\n</tbody></table>`;
+  }).join("\n");
 }
 
 /** The report's HTML for one sweep. */

@@ -33,6 +33,7 @@ export { duration, epochText } from "./text.ts";
 export {
   type EtaSchedule,
   OPTIMIZER_NAMES,
+  OPTIMIZER_READS,
   type OptimizerName,
   plannedEpochs,
   type Sampling,
