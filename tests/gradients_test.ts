@@ -53,6 +53,18 @@ const CASES: Case[] = [
     zeros: 0.2,
   },
   {
+    name: "dropout 0.4 on the input pixels of an image network, with a fixed mask",
+    options: {
+      layers: [{ type: "dense", size: 7, dropout: 0.4 }, { type: "dense", size: 4 }],
+      inputShape: [1, 3, 4],
+      activation: "sigmoid",
+      cost: "cross-entropy",
+    },
+    init: "default",
+    batch: 3,
+    zeros: 0.3,
+  },
+  {
     name: "dropout 0.3 with a fixed mask",
     options: { sizes: [10, 9, 8, 4], activation: "relu", cost: "log-likelihood", dropout: 0.3 },
     // Non-zero biases: with zero biases, an example whose kept inputs are all zero puts a

@@ -3,9 +3,9 @@
 // the evaluation that uses them; dropout's evaluation scaling (1 - p) for a `sizes` network, a
 // layered one with per-layer p, and a conv network. The training loop's kinds are in
 // kinds_train_test.ts, the files' (CSV, pixel scale) in kinds_io_test.ts.
-import { assert, assertEquals, assertThrows } from "./_assert.ts";
+import { assert, assertEquals } from "./_assert.ts";
 import { referenceCost, referenceOutputs, type RefLayer } from "./_reference.ts";
-import { type Dataset, Network, type NetworkOptions, Rng, sgd } from "../mod.ts";
+import { type Dataset, Network, type NetworkOptions, Rng, sgd, train } from "../mod.ts";
 import type { Split } from "../src/data/split.ts";
 import { DenseLayer } from "../src/model/layers/dense.ts";
 import { ConvLayer } from "../src/model/layers/conv.ts";
@@ -183,6 +183,17 @@ Deno.test("dropout: evaluation scales each layer's inputs by 1 - p, as the float
       ps: [0, 0.6, 0.15],
     },
     {
+      name: "dropout on the input pixels of an image network (network3.py's first layer)",
+      options: {
+        layers: [{ type: "dense", size: 5, dropout: 0.4 }, { type: "dense", size: 3 }],
+        inputShape: [1, 2, 3],
+        activation: "sigmoid",
+        cost: "log-likelihood",
+      },
+      inputs: 6,
+      ps: [0.4, 0],
+    },
+    {
       name: "conv-pool, then dense layers with their own p (network3.py's)",
       options: {
         layers: [
@@ -223,18 +234,22 @@ Deno.test("dropout: evaluation scales each layer's inputs by 1 - p, as the float
   }
 });
 
-Deno.test("dropout on a network's input pixels is refused, whatever the input's shape", () => {
-  // The first dense layer reads pixels through the sparse input kernel, which has no dropout:
-  // with a (1, 2, 2) input the p was silently ignored, in training and evaluation.
+Deno.test("dropout on a network's input pixels drops them in training, whatever the input's shape", () => {
+  // Seen ignored: the first layer read its pixels through the sparse input kernel, which has
+  // no dropout, so two runs whose masks differed ended with identical weights.
+  const d = data(40, 4, 3, 8);
   for (const inputShape of [[4], [1, 2, 2]]) {
-    assertThrows(
-      () =>
-        new Network({
-          layers: [{ type: "dense", size: 3, dropout: 0.5 }, { type: "dense", size: 2 }],
-          inputShape,
-        }),
-      Error,
-      "layers[0] (dense 3): dropout on the input pixels is not supported",
-    );
+    const weights = (p: number, seed: number) => {
+      const net = new Network({
+        layers: [{ type: "dense", size: 3, dropout: p }, { type: "dense", size: 2 }],
+        inputShape,
+        cost: "log-likelihood",
+      }).initialize(new Rng(3), "default");
+      train(net, d, { eta: 0.5, miniBatchSize: 4, epochs: 2, seed, sampling: "sequential" });
+      return JSON.stringify(net.toJSON().weights);
+    };
+    assertEquals(weights(0, 1), weights(0, 2), "no dropout: the seed changes nothing");
+    assert(weights(0.5, 1) !== weights(0.5, 2), `${inputShape}: the masks change the weights`);
+    assert(weights(0.5, 1) !== weights(0, 1), `${inputShape}: dropout changes the weights`);
   }
 });

@@ -68,7 +68,8 @@ export class Engine {
     this.inputSize = this.layers[0].inSize;
     this.classes = this.layers[this.layers.length - 1].outSize;
     this.cost = cost;
-    this.sparseFirst = this.layers[0] instanceof DenseLayer;
+    const first = this.layers[0];
+    this.sparseFirst = first instanceof DenseLayer && first.options.sparseInput;
     let below = false;
     this.#needDX = this.layers.map((l) => {
       const need = below;

@@ -95,12 +95,10 @@ export function planNetwork(spec: NetworkSpec): PlannedLayer[] {
       const isFirst = plan.length === 0;
       const hidden = i !== last;
       const dropout = s.dropout ?? (isFirst ? 0 : spec.dropout);
-      // The first layer reads pixels through the sparse input kernel, which has no dropout.
-      if (isFirst && dropout > 0) {
-        throw new LayerShapeError(where, "dropout on the input pixels is not supported");
-      }
       const inSize = sizeOf(inShape);
-      const sparseInput = isFirst;
+      // The first layer lists each image's non-zero pixels for the sparse kernel; with
+      // dropout on the pixels it reads the gathered images instead, masks and all.
+      const sparseInput = isFirst && dropout === 0;
       const batchNorm = spec.batchNorm && hidden;
       const out = s.size;
       plan.push({
