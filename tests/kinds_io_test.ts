@@ -127,7 +127,13 @@ function hostileRecord(text: string, index: number): TrialRecord {
   };
 }
 
-Deno.test("trials.csv and epochs.csv give back every cell of hostile text", async () => {
+/**
+ * What a text cell reads back as: the text, with an apostrophe before text a spreadsheet would
+ * run as a formula (OWASP's list: =, +, -, @, tab, CR).
+ */
+const safe = (s: string) => (/^[=+\-@\t\r]/.test(s) ? `'${s}` : s);
+
+Deno.test("trials.csv and epochs.csv give back every cell of hostile text, formulas disarmed", async () => {
   using dir = tempDir();
   const records = HOSTILE.map(hostileRecord);
   await writeCsvs(dir.path, records);
@@ -136,17 +142,19 @@ Deno.test("trials.csv and epochs.csv give back every cell of hostile text", asyn
   );
   // Every column of trials.csv, as each record says it.
   const settingCell = (v: unknown) =>
-    v === null ? "" : Array.isArray(v) ? v.join(typeof v[0] === "number" ? "-" : " ") : String(v);
+    safe(
+      v === null ? "" : Array.isArray(v) ? v.join(typeof v[0] === "number" ? "-" : " ") : String(v),
+    );
   assertEquals(trials.length, records.length + 1);
   records.forEach((r, i) => {
     const want: Record<string, string> = {
-      trial: r.id,
+      trial: safe(r.id),
       index: String(i),
       ...Object.fromEntries(SETTING_KEYS.map((k) => [k, settingCell(r.setting[k])])),
       repeat: "0",
       seed: String(r.seed),
       draw: "",
-      status: r.status,
+      status: safe(r.status),
       epochs_done: "3",
       best_test_accuracy: "0.9",
       best_epoch: "1",
@@ -162,7 +170,7 @@ Deno.test("trials.csv and epochs.csv give back every cell of hostile text", asyn
     trials[0].forEach((column, c) =>
       assertEquals(row[c], want[column], `${JSON.stringify(r.id)}: ${column}`)
     );
-    assertEquals(row[trials[0].indexOf("activation")], HOSTILE[i]);
+    assertEquals(row[trials[0].indexOf("activation")], safe(HOSTILE[i]));
   });
   // Every cell of epochs.csv: the id, and each number exactly (none when not finite).
   const columns: Record<string, (e: EpochMetrics) => number | undefined> = {
@@ -186,7 +194,7 @@ Deno.test("trials.csv and epochs.csv give back every cell of hostile text", asyn
       const row = epochs[1 + 3 * i + k];
       assertEquals(row.length, epochs[0].length);
       epochs[0].forEach((column, c) => {
-        if (column === "trial") return assertEquals(row[c], HOSTILE[i]);
+        if (column === "trial") return assertEquals(row[c], safe(HOSTILE[i]));
         const v = columns[column](e);
         const what = `${JSON.stringify(r.id)} epoch ${k} ${column}: ${row[c]}`;
         if (v === undefined || !Number.isFinite(v)) assertEquals(row[c], "", what);

@@ -51,7 +51,14 @@ function otherSections(path: string): KeySection[] {
 export function show(v: unknown): string {
   if (v === undefined) return "nothing";
   if (typeof v === "number" && !Number.isFinite(v)) return `${v} (a number too large for a float)`;
-  return JSON.stringify(v);
+  let text: string;
+  try {
+    text = JSON.stringify(v) ?? String(v);
+  } catch {
+    text = Array.isArray(v) ? "[...]" : "{...}"; // nested too deep to print
+  }
+  // A message is one readable line: a huge value is quoted by its start.
+  return text.length > 80 ? `${text.slice(0, 60)}... (${text.length} characters)` : text;
 }
 
 /** Checks values against fields; every failure is a NetsweepError naming file and path. */

@@ -57,6 +57,9 @@ export type Field =
   | { kind: "schedule"; default: null; description: string; shapes?: boolean }
   | { kind: "path"; default: string | null; description: string; shapes?: boolean };
 
+/** The most trials one experiment may expand to (grid, cases, draws and repeats crossed). */
+export const MAX_TRIALS = 100_000;
+
 /** Largest layer width, and largest number of epochs a setting may ask for. */
 export const MAX_WIDTH = 1_000_000;
 export const MAX_EPOCHS = 1_000_000;

@@ -31,6 +31,7 @@ export {
   TOP_FIELDS,
 } from "./fields.ts";
 export { experimentJsonSchema } from "./json_schema.ts";
+export { duplicateKey, parseJson } from "./json_text.ts";
 export {
   checkSetting,
   describeSetting,

@@ -11,6 +11,7 @@ import {
   type DatasetSpec,
   DEFAULT_DATASET,
   DEFAULT_SETTING,
+  MAX_TRIALS,
   NAME_PATTERN,
   PRUNE_FIELDS,
   type Setting,
@@ -170,6 +171,24 @@ export function parseExperiment(json: unknown, file: string): Experiment {
   const prune = top.prune === undefined || top.prune === null
     ? null
     : c.fields<Prune>(top.prune, "$.prune", PRUNE_FIELDS);
+  // Counted before anything is enumerated: a grid's cross product grows fast.
+  const count = Object.values(grid).reduce((n, values) => n * values.length, 1) *
+    Math.max(1, cases.length) * trials * repeats;
+  if (count > MAX_TRIALS) {
+    const sizes = Object.entries(grid).map(([k, v]) => `${k}: ${v.length}`);
+    const parts = [
+      ...sizes,
+      ...(cases.length > 1 ? [`cases: ${cases.length}`] : []),
+      ...(trials > 1 ? [`trials: ${trials}`] : []),
+      ...(repeats > 1 ? [`repeats: ${repeats}`] : []),
+    ];
+    c.fail(
+      Object.keys(grid).length ? "$.grid" : "$",
+      `crosses to ${count.toLocaleString("en-US")} trials (${parts.join(" x ")}), more than the ${
+        MAX_TRIALS.toLocaleString("en-US")
+      } a sweep may hold`,
+    );
+  }
   return {
     name: top.name,
     description: (top.description as string | undefined) ?? "",

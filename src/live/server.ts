@@ -201,15 +201,20 @@ export function serveResults(root: string, options: ServeOptions = {}): LiveServ
     });
 
   const handler = (req: Request): Response => {
-    const url = new URL(req.url);
-    // Only this machine's names for the server (a page elsewhere cannot rebind a name to it).
+    // Only this machine's names for the server (a page elsewhere cannot rebind a name to it),
+    // checked before the URL is built from them: a malformed Host is refused, not a crash.
     const host = req.headers.get("host") ?? "";
     if (host !== `127.0.0.1:${port}` && host !== `localhost:${port}`) {
       return new Response("forbidden host\n", { status: 403 });
     }
     if (req.method !== "GET") return new Response("method not allowed\n", { status: 405 });
+    let path: string;
     try {
-      const path = url.pathname;
+      path = new URL(req.url).pathname;
+    } catch {
+      return new Response("bad request\n", { status: 400 });
+    }
+    try {
       if (path === "/") {
         return new Response(PAGE_HTML, {
           headers: { "content-type": "text/html; charset=utf-8" },
@@ -252,8 +257,14 @@ export function serveResults(root: string, options: ServeOptions = {}): LiveServ
         });
       }
       const m = /^\/api\/sweeps\/([^/]+)(\/charts)?$/.exec(path);
+      let key: string | undefined;
+      try {
+        key = m ? decodeURIComponent(m[1]) : undefined;
+      } catch {
+        return new Response("bad request: a malformed % escape\n", { status: 400 });
+      }
       // Keys are looked up, never joined into a path: `..` or a absolute name is just unknown.
-      const w = m ? watched.get(decodeURIComponent(m[1])) : undefined;
+      const w = key === undefined ? undefined : watched.get(key);
       if (m && w) {
         return m[2]
           ? json({ key: w.key, chartsVersion: w.chartsVersion, charts: w.charts })

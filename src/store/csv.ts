@@ -12,10 +12,15 @@ import type { TrialRecord } from "./records.ts";
 import { trialSummary } from "./summary.ts";
 import { writeFileAtomic } from "../coordination/mod.ts";
 
-function cell(v: unknown): string {
+/**
+ * One CSV cell. Text that a spreadsheet would run as a formula (starting with =, +, -, @, a
+ * tab or a CR: OWASP's list) gets a leading apostrophe, so opening the file runs nothing.
+ */
+export function cell(v: unknown): string {
   if (v === undefined || v === null) return "";
   if (typeof v === "number") return Number.isFinite(v) ? String(v) : "";
-  const s = settingText(v);
+  let s = settingText(v);
+  if (/^[=+\-@\t\r]/.test(s)) s = `'${s}`;
   // RFC 4180: a bare CR ends a row for most readers, as LF does.
   return /[",\r\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
 }

@@ -17,6 +17,7 @@ export {
   RecordLog,
   type RecordRead,
   type RecordSet,
+  Syncer,
 } from "./record_files.ts";
 export {
   parseRecord,

@@ -114,10 +114,50 @@ export async function recordPaths(resultsDir: string): Promise<string[]> {
 }
 
 /**
- * How appended lines reach the disk: `each` syncs after every line (a power cut loses no
- * finished epoch), `none` leaves it to the OS (a killed process loses nothing either way).
+ * How appended lines reach the disk. Every line is written before the next epoch starts, so a
+ * killed process loses nothing finished whatever the choice; a power cut is what it is for.
+ * - `each`: fdatasync after every line (a power cut loses only the epoch in progress).
+ * - `auto` (default): fdatasync every record written since the last sync once 20 times that
+ *   sync's cost has passed, so syncing costs at most 5% of the time (a power cut loses at most
+ *   that interval of finished epochs: about 0.07 s where a sync takes 3.3 ms).
+ * - `none`: left to the operating system's write-back (seconds).
  */
-export type Durability = "each" | "none";
+export type Durability = "each" | "auto" | "none";
+
+/** One thread's syncing of the records it writes (see {@linkcode Durability}). */
+export class Syncer {
+  readonly #dirty = new Set<string>();
+  #last = performance.now();
+  /** Seconds the last flush took; a first guess until one has been measured. */
+  #cost = 0.004;
+
+  constructor(readonly mode: Durability = "auto") {}
+
+  /** `file` (at `path`) has new lines. */
+  wrote(path: string, file: Deno.FsFile): void {
+    if (this.mode === "none") return;
+    if (this.mode === "each") return file.syncDataSync();
+    this.#dirty.add(path);
+    if (performance.now() - this.#last >= 20_000 * this.#cost) this.flush(file, path);
+  }
+
+  /** Syncs every record written since the last flush (`open`: one already open, at `path`). */
+  flush(open?: Deno.FsFile, path?: string): void {
+    const start = performance.now();
+    for (const p of this.#dirty) {
+      try {
+        if (p === path && open) open.syncDataSync();
+        else {
+          using f = Deno.openSync(p, { read: true });
+          f.syncDataSync();
+        }
+      } catch { /* rewritten or removed since: its new version is synced on its own */ }
+    }
+    this.#dirty.clear();
+    this.#last = performance.now();
+    this.#cost = Math.max(1e-5, (this.#last - start) / 1000);
+  }
+}
 
 /** Appends event lines to one trial's log, one write per line (synchronous: a worker's). */
 export class RecordLog {
@@ -127,7 +167,7 @@ export class RecordLog {
   /** Appends to the log at `path` (which exists). */
   constructor(
     readonly path: string,
-    readonly durability: Durability = "none",
+    readonly syncer: Syncer = new Syncer("none"),
     file?: Deno.FsFile,
   ) {
     try {
@@ -142,7 +182,7 @@ export class RecordLog {
    * for the first time, rather than a failed read and a write): what it holds, and the log,
    * which writes after it.
    */
-  static open(path: string, durability: Durability = "none"): { text: string; log: RecordLog } {
+  static open(path: string, syncer: Syncer = new Syncer("none")): { text: string; log: RecordLog } {
     const open = () => Deno.openSync(path, { read: true, write: true, create: true });
     let file: Deno.FsFile;
     try {
@@ -157,7 +197,7 @@ export class RecordLog {
     } catch (err) {
       throw ioError(path, err);
     }
-    const log = new RecordLog(path, durability, file);
+    const log = new RecordLog(path, syncer, file);
     try {
       const size = file.statSync().size;
       const bytes = new Uint8Array(size);
@@ -187,7 +227,7 @@ export class RecordLog {
     try {
       let done = 0;
       while (done < bytes.length) done += this.#file.writeSync(bytes.subarray(done));
-      if (this.durability === "each") this.#file.syncDataSync();
+      this.syncer.wrote(this.path, this.#file);
     } catch (err) {
       throw ioError(this.path, err);
     }
@@ -202,8 +242,8 @@ export class RecordLog {
 }
 
 /** Appends one status event to an existing record (the main thread marking a trial). */
-export function appendStatus(path: string, event: StatusEvent, durability: Durability): void {
-  const log = new RecordLog(path, durability);
+export function appendStatus(path: string, event: StatusEvent, syncer: Syncer): void {
+  const log = new RecordLog(path, syncer);
   try {
     log.write(event);
   } finally {

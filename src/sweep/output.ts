@@ -20,6 +20,7 @@ import {
   recordsDigest,
   recordText,
   storeDigest,
+  Syncer,
   type TrialRecord,
   type TrialStatus,
   TrialTable,
@@ -37,7 +38,7 @@ const REFRESH_SHARE = 20;
 export interface OutputOptions {
   /** Least time between two rebuilds of the derived files; default 5 s. */
   refreshMs?: number;
-  /** How records reach the disk (see {@linkcode Durability}); default `each`. */
+  /** How records reach the disk (see {@linkcode Durability}); default `auto`. */
   durability?: Durability;
   /** Test hooks for the claims' takeover protocol. */
   leaseHooks?: LeaseHooks;
@@ -48,6 +49,7 @@ export class SweepOutput {
   readonly trials: TrialTable;
   readonly coordinator: Coordinator;
   readonly durability: Durability;
+  readonly #syncer: Syncer;
   #metas = new Map<string, ExperimentMeta>();
   #last = 0;
   #cost = 0;
@@ -56,7 +58,8 @@ export class SweepOutput {
   private constructor(readonly dir: string, options: OutputOptions) {
     this.trials = new TrialTable(dir);
     this.coordinator = Coordinator.open(dir, options.leaseHooks);
-    this.durability = options.durability ?? "each";
+    this.durability = options.durability ?? "auto";
+    this.#syncer = new Syncer(this.durability);
     this.#minInterval = options.refreshMs ?? 5000;
   }
 
@@ -129,11 +132,11 @@ export class SweepOutput {
       pid: me.pid,
       ...extra,
     };
-    if (now) appendStatus(path, event, this.durability);
+    if (now) appendStatus(path, event, this.#syncer);
     else {
       const rec = runningRecord(task, []);
       Object.assign(rec, event);
-      writeFileAtomicSync(path, recordText(rec), { durable: this.durability === "each" });
+      writeFileAtomicSync(path, recordText(rec), { durable: this.durability !== "none" });
     }
     return this.trials.refresh(id);
   }
@@ -185,6 +188,7 @@ export class SweepOutput {
 
   /** Releases this run's claims, removes what dead runs left, and ends the heartbeat. */
   close(): void {
+    this.#syncer.flush();
     this.coordinator.close();
   }
 }

@@ -24,6 +24,7 @@ import {
   expandTrials,
   type Experiment,
   parseExperiment,
+  parseJson,
   type Setting,
   settingText,
   type Trial,
@@ -47,13 +48,7 @@ export function loadExperiment(file: string, sets: string[] = []): { experiment:
     throw new NetsweepError(file, `cannot read (${(err as Error).message.split("\n")[0]})`);
   }
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1); // a UTF-8 byte order mark
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (err) {
-    throw new NetsweepError(file, `invalid JSON (${(err as Error).message})`);
-  }
-  const experiment = parseExperiment(applyOverrides(json, sets), file);
+  const experiment = parseExperiment(applyOverrides(parseJson(text, file), sets), file);
   if (experiment.dataset.path !== null) {
     experiment.dataset.path = resolve(dirname(file), experiment.dataset.path);
   }

@@ -37,6 +37,13 @@ export function progressReporter(
     write(`${shown ? `\x1b[${shown}A` : ""}${body.map((l) => `\x1b[2K${l}\n`).join("")}`);
     shown = body.length;
   };
+  /** A line that stays: on a terminal, above the live lines, which are drawn again below. */
+  const say = (text: string) => {
+    if (!live) return write(`${text}\n`);
+    write(`${shown ? `\x1b[${shown}A` : ""}\x1b[2K${text}\n`);
+    shown = 0;
+    redraw();
+  };
   return (e) => {
     switch (e.type) {
       case "start":
@@ -48,6 +55,7 @@ export function progressReporter(
             e.skipped ? ` (${e.skipped} already complete)` : ""
           } on ${e.workers} worker${e.workers === 1 ? "" : "s"} -> ${e.dir}\n`,
         );
+        if (e.workersNote) write(`(${e.workersNote})\n`);
         break;
       case "trial-start":
         planned.set(e.trial.id, e.epochs);
@@ -99,6 +107,13 @@ export function progressReporter(
         waiting = e.what;
         if (live) redraw();
         else write(`waiting: ${e.what}\n`);
+        break;
+      case "note":
+        say(`note: ${e.text}`);
+        break;
+      case "trial-lost":
+        lines.delete(e.worker);
+        say(`${label(e.trial)}: another process took it over; it finishes there`);
         break;
     }
   };

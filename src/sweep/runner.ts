@@ -45,7 +45,7 @@ export interface SweepOptions {
   environment?: Record<string, unknown>;
   /** Least time between two rebuilds of the CSV files and the zarr store; default 5 s. */
   refreshMs?: number;
-  /** How records reach the disk; default `each` (a power cut loses no finished epoch). */
+  /** How records reach the disk (see Durability); default `auto`. */
   durability?: Durability;
   /** Test hooks for the claims' takeover protocol. */
   leaseHooks?: LeaseHooks;

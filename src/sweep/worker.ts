@@ -14,6 +14,7 @@ import {
   recordFile,
   RecordLog,
   recordText,
+  Syncer,
   type TrialRecord,
 } from "../store/mod.ts";
 import { train, type TrainState } from "../train/mod.ts";
@@ -26,7 +27,8 @@ import { networkOptions, trainOptions } from "./trial_network.ts";
 let data: Dataset | null = null;
 let stop: Int32Array | null = null;
 let dir = "";
-let durability: Durability = "none";
+let durability: Durability = "auto";
+let syncer = new Syncer("auto");
 /** The input kernel, chosen once for the shared dataset. */
 let kernel: "sparse" | "dense" = "sparse";
 
@@ -80,8 +82,9 @@ function restart(task: Task, text: string, log: RecordLog, record: TrialRecord):
     return log;
   }
   log.close();
-  writeFileAtomicSync(path, recordText(record), { durable: durability === "each" });
-  return new RecordLog(path, durability);
+  // A rewrite replaces the record: it reaches the disk before the rename makes it the record.
+  writeFileAtomicSync(path, recordText(record), { durable: durability !== "none" });
+  return new RecordLog(path, syncer);
 }
 
 function run(task: Task): void {
@@ -90,7 +93,7 @@ function run(task: Task): void {
   const began = performance.now();
   const t = task.trial;
   const s = t.setting;
-  const opened = RecordLog.open(recordFile(dir, t.id), durability);
+  const opened = RecordLog.open(recordFile(dir, t.id), syncer);
   const { kept, state, attempts } = resumePoint(task, opened.text);
   const record = runningRecord(task, kept);
   if (attempts) record.attempts = attempts;
@@ -188,6 +191,7 @@ self.onmessage = (e: MessageEvent<ToWorker>) => {
   const msg = e.data;
   if (msg.type === "init") {
     ({ data, stop, dir, durability } = msg);
+    syncer = new Syncer(durability);
     adoptRun(msg.run);
     kernel = density(data!.training) < 0.5 ? "sparse" : "dense";
     return;
