@@ -61,8 +61,10 @@ export function* readElements(
   dtype: Dtype,
   table: Float32Array,
 ): ChunkParser<DecodedArray> {
+  const bytes = elementCount(shape, reader.source) * DTYPE_SIZE[dtype];
+  reader.checkFits(bytes, `an array of shape [${shape}]`); // before its memory is allocated
   const { array, sink } = allocate(shape, dtype, table, reader.source);
-  yield* reader.stream(elementCount(shape, reader.source) * DTYPE_SIZE[dtype], sink);
+  yield* reader.stream(bytes, sink);
   return array;
 }
 

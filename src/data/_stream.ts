@@ -2,10 +2,11 @@
 // compressed file is read 64 KiB at a time and each inflated chunk is decoded as it arrives,
 // so no full copy of the decompressed archive is ever held.
 import { Gunzip, Inflate } from "fflate";
-import { ByteReader, type ChunkParser, ParserDriver } from "./_byte_reader.ts";
+import { ByteReader, type ChunkParser, ParserDriver, type StreamBounds } from "./_byte_reader.ts";
 import { NetsweepError } from "../errors.ts";
 import { crc32 } from "./_crc32.ts";
 import { decodeLimit, megabytes, tooLarge } from "./_limit.ts";
+import { fileError } from "./_file.ts";
 
 /** What the archive says its decompressed data is: checked once the stream ends. */
 export interface Expected {
@@ -14,9 +15,16 @@ export interface Expected {
   size: number;
 }
 
+// Deflate's densest code takes at least 2 bits for 258 bytes: at most 1032 bytes out per byte in.
+const MAX_INFLATE_RATIO = 1032;
+
 // 64 KiB pushes keep fflate's output chunks small enough to be recycled by the young-generation
 // GC; 1 MiB pushes made fresh output buffers (and page faults) and took twice as long.
 const CHUNK_BYTES = 1 << 16;
+
+// A compressed stream's first push is small: its header (and a hostile file's bogus sizes) is
+// checked after 4 MB of output at most, not after the 66 MB that 64 KiB of zeros inflate to.
+const FIRST_COMPRESSED_CHUNK = 1 << 12;
 
 /** Calls `fn` with successive chunks of `length` bytes of `file` from `start`. */
 export function readChunks(
@@ -24,12 +32,13 @@ export function readChunks(
   start: number,
   length: number,
   fn: (chunk: Uint8Array) => void,
+  firstChunk = CHUNK_BYTES,
 ): void {
   file.seekSync(start, Deno.SeekMode.Start);
   const buf = new Uint8Array(Math.min(CHUNK_BYTES, Math.max(length, 1)));
   let left = length;
-  while (left > 0) {
-    const n = file.readSync(buf.subarray(0, Math.min(buf.length, left)));
+  for (let want = firstChunk; left > 0; want = buf.length) {
+    const n = file.readSync(buf.subarray(0, Math.min(want, buf.length, left)));
     if (n === null || n === 0) break;
     fn(buf.subarray(0, n));
     left -= n;
@@ -62,7 +71,11 @@ export function peekHead(file: Deno.FsFile, source: string, size: number): Uint8
     if (inner.length < 8) inner = data.slice(0, 8);
   };
   try {
-    gz.push(head, head.length === size);
+    // 1 KiB at a time: a bomb's first 64 KiB would inflate to 66 MB for these 8 bytes.
+    for (let at = 0; at < head.length && inner.length < 8; at += 1024) {
+      const end = Math.min(at + 1024, head.length);
+      gz.push(head.subarray(at, end), end === size);
+    }
   } catch (err) {
     throw new NetsweepError(source, `corrupt gzip data (${(err as Error).message})`, {
       cause: err,
@@ -93,13 +106,34 @@ export function decodeStream<T>(
     const tv = new DataView(trailer.buffer, trailer.byteOffset, 8);
     expected = { crc32: tv.getUint32(0, true), size: tv.getUint32(4, true) };
   }
+  const bounds: StreamBounds = compression === "none"
+    ? { exact: length, atMost: length, lastMember: null, container: "the file" }
+    : {
+      exact: compression === "deflate" && expected ? expected.size : null,
+      atMost: length * MAX_INFLATE_RATIO,
+      lastMember: compression === "gzip" && expected ? expected.size : null,
+      container: compression === "gzip"
+        ? `the ${length}-byte gzip file`
+        : `the zip entry of ${length} compressed bytes`,
+    };
   let driver: ParserDriver<T> | null = null;
+  let reader: ByteReader | null = null;
+  const newReader = () => (reader = new ByteReader(source, bounds));
+  const pastDeclaredEnd = () => {
+    if (reader !== null && decoded > reader.declaredEnd) {
+      throw new NetsweepError(
+        source,
+        `data continues past the ${reader.declaredEnd} bytes that ${reader.declaredBy} declares`,
+      );
+    }
+  };
   let head = new Uint8Array(0);
   let crc = 0;
   let decoded = 0;
   let memberStart = 0; // a further gzip member restarts the trailer's count
   const feed = (chunk: Uint8Array) => {
     decoded += chunk.length;
+    pastDeclaredEnd();
     if (decoded > decodeLimit()) {
       throw tooLarge(source, `decompresses to more than ${megabytes(decodeLimit())}`);
     }
@@ -122,7 +156,7 @@ export function decodeStream<T>(
         head = joined;
         return;
       }
-      driver = new ParserDriver(choose(joined, new ByteReader(source)));
+      driver = new ParserDriver(choose(joined, newReader()));
       chunk = joined;
     }
     driver.push(chunk);
@@ -147,14 +181,19 @@ export function decodeStream<T>(
     }
     if (driver === null) {
       if (head.length === 0) throw new NetsweepError(source, "no data (empty stream)");
-      driver = new ParserDriver(choose(head, new ByteReader(source)));
+      driver = new ParserDriver(choose(head, newReader()));
       driver.push(head);
     }
+    pastDeclaredEnd();
     return driver.finish();
   };
 
   if (compression === "none") {
-    readChunks(file, start, length, feed);
+    try {
+      readChunks(file, start, length, feed);
+    } catch (err) {
+      throw fileError(source, err);
+    }
     return finish();
   }
   const inflater = compression === "gzip" ? new Gunzip() : new Inflate();
@@ -171,13 +210,18 @@ export function decodeStream<T>(
     readChunks(file, start, length, (chunk) => {
       pushed += chunk.length;
       inflater.push(chunk, pushed >= length);
-    });
+    }, FIRST_COMPRESSED_CHUNK);
     if (pushed < length) inflater.push(new Uint8Array(0), true);
   } catch (err) {
-    if (err instanceof NetsweepError) throw err;
+    // Only fflate's own errors (they carry a numeric code) say the compressed data is bad;
+    // anything else thrown here came from the parser or the converters and is named as it is.
+    if (err instanceof NetsweepError || typeof (err as { code?: unknown })?.code !== "number") {
+      throw fileError(source, err);
+    }
     const what = compression === "gzip" ? "gzip" : "deflate";
-    const detail = err instanceof Error ? err.message : String(err);
-    throw new NetsweepError(source, `corrupt ${what} data (${detail})`, { cause: err });
+    throw new NetsweepError(source, `corrupt ${what} data (${(err as Error).message})`, {
+      cause: err,
+    });
   }
   return finish();
 }

@@ -8,6 +8,7 @@
 import { dirname, resolve } from "node:path";
 import { type Dataset, loadDataset, withSparseRows } from "../data/dataset.ts";
 import { datasetIdentity } from "../data/identity.ts";
+import { checkRegularFile } from "../data/_file.ts";
 import { NetsweepError } from "../errors.ts";
 import { networkSpec } from "../network/network.ts";
 import {
@@ -35,12 +36,14 @@ export const TRIAL_MEMORY_LIMIT = 2 * 2 ** 30;
 export function loadExperiment(file: string, sets: string[] = []): { experiment: Experiment } {
   let text: string;
   try {
+    // Stat first: /dev/zero would be read without end, a FIFO would block the open.
+    const info = Deno.statSync(file);
+    if (info.isDirectory) throw new NetsweepError(file, "is a directory, not an experiment file");
+    checkRegularFile(file, info);
     text = Deno.readTextFileSync(file);
   } catch (err) {
+    if (err instanceof NetsweepError) throw err;
     if (err instanceof Deno.errors.NotFound) throw new NetsweepError(file, "no such file");
-    if (err instanceof Deno.errors.IsADirectory) {
-      throw new NetsweepError(file, "is a directory, not an experiment file");
-    }
     throw new NetsweepError(file, `cannot read (${(err as Error).message.split("\n")[0]})`);
   }
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1); // a UTF-8 byte order mark
