@@ -2,7 +2,7 @@
 // [0, 0, type, ndim] then ndim uint32 dimensions, then the uint8 data.
 import { join } from "node:path";
 import type { ByteReader, ChunkParser } from "./_byte_reader.ts";
-import { type DecodedArray, elementCount, readElements } from "./_array.ts";
+import { checkArrayLimit, type DecodedArray, elementCount, readElements } from "./_array.ts";
 import { fileError } from "./_file.ts";
 import { NetsweepError } from "../errors.ts";
 
@@ -33,6 +33,7 @@ export function* parseIdx(reader: ByteReader, table: Float32Array): ChunkParser<
   const shape: number[] = [];
   for (let i = 0; i < ndim; i++) shape.push(view.getUint32(4 * i, false));
   // The header says how long the file is: checked against the file before the data is read.
+  checkArrayLimit(shape, reader.source);
   const total = 4 + 4 * ndim + elementCount(shape, reader.source);
   reader.declareTotal(total, `its IDX header (shape [${shape}])`);
   return yield* readElements(reader, shape, "u1", table);

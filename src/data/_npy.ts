@@ -2,7 +2,7 @@
 // dict literal such as {'descr': '|u1', 'fortran_order': False, 'shape': (60000, 28, 28), }.
 // The header is matched with regular expressions, never evaluated.
 import type { ByteReader, ChunkParser } from "./_byte_reader.ts";
-import { type DecodedArray, elementCount, readElements } from "./_array.ts";
+import { checkArrayLimit, type DecodedArray, elementCount, readElements } from "./_array.ts";
 import { type Dtype, DTYPE_SIZE } from "./_convert.ts";
 import { inline } from "./_file.ts";
 import { NetsweepError } from "../errors.ts";
@@ -44,6 +44,7 @@ export function* parseNpy(reader: ByteReader, table: Float32Array): ChunkParser<
   }
   const dtype = parseDescr(descr, reader.source);
   const shape = shapeText.split(",").map((s) => s.trim()).filter((s) => s !== "").map(Number);
+  checkArrayLimit(shape, reader.source);
   const data = elementCount(shape, reader.source) * DTYPE_SIZE[dtype];
   reader.declareTotal(reader.offset + data, `its .npy header (shape [${shape}], ${descr})`);
   return yield* readElements(reader, shape, dtype, table);

@@ -22,23 +22,18 @@ const MAX_INFLATE_RATIO = 1032;
 // GC; 1 MiB pushes made fresh output buffers (and page faults) and took twice as long.
 const CHUNK_BYTES = 1 << 16;
 
-// A compressed stream's first push is small: its header (and a hostile file's bogus sizes) is
-// checked after 4 MB of output at most, not after the 66 MB that 64 KiB of zeros inflate to.
-const FIRST_COMPRESSED_CHUNK = 1 << 12;
-
 /** Calls `fn` with successive chunks of `length` bytes of `file` from `start`. */
 export function readChunks(
   file: Deno.FsFile,
   start: number,
   length: number,
   fn: (chunk: Uint8Array) => void,
-  firstChunk = CHUNK_BYTES,
 ): void {
   file.seekSync(start, Deno.SeekMode.Start);
   const buf = new Uint8Array(Math.min(CHUNK_BYTES, Math.max(length, 1)));
   let left = length;
-  for (let want = firstChunk; left > 0; want = buf.length) {
-    const n = file.readSync(buf.subarray(0, Math.min(want, buf.length, left)));
+  while (left > 0) {
+    const n = file.readSync(buf.subarray(0, Math.min(buf.length, left)));
     if (n === null || n === 0) break;
     fn(buf.subarray(0, n));
     left -= n;
@@ -162,6 +157,7 @@ export function decodeStream<T>(
     driver.push(chunk);
   };
   const finish = (): T => {
+    pastDeclaredEnd();
     if (expected) {
       if ((decoded - memberStart) % 2 ** 32 !== expected.size % 2 ** 32) {
         throw new NetsweepError(
@@ -184,7 +180,6 @@ export function decodeStream<T>(
       driver = new ParserDriver(choose(head, newReader()));
       driver.push(head);
     }
-    pastDeclaredEnd();
     return driver.finish();
   };
 
@@ -210,7 +205,7 @@ export function decodeStream<T>(
     readChunks(file, start, length, (chunk) => {
       pushed += chunk.length;
       inflater.push(chunk, pushed >= length);
-    }, FIRST_COMPRESSED_CHUNK);
+    });
     if (pushed < length) inflater.push(new Uint8Array(0), true);
   } catch (err) {
     // Only fflate's own errors (they carry a numeric code) say the compressed data is bad;
