@@ -343,6 +343,28 @@ Deno.test("NaN and infinite pixels are refused at load, naming the image", async
       );
     });
   }
+  await t.step("the last pixel of an odd-sized array, and finite extremes are kept", () => {
+    const pixels = new Float32Array(3 * 5 * 5).fill(-3.4028234663852886e38);
+    pixels[1] = 1e-45;
+    const f = `${dir.path}/ok.npz`;
+    const write = () =>
+      Deno.writeFileSync(
+        f,
+        zipSync({
+          "x_train.npy": npy("<f4", [3, 5, 5], new Uint8Array(pixels.buffer)),
+          "y_train.npy": npy("|u1", [3], new Uint8Array(3)),
+        }),
+      );
+    write();
+    assertEquals(readArchive(f).splits.train.images, pixels);
+    pixels[74] = Infinity;
+    write();
+    assertBadInput(
+      () => readArchive(f),
+      f,
+      /: train image 2 has a pixel that is Infinity \(pixel 24\)/,
+    );
+  });
   await t.step("in a pickle", () => {
     const images = new Float32Array(10 * 784);
     images[3 * 784 + 5] = NaN;
