@@ -218,11 +218,25 @@ Deno.test("readArchive() refuses bad input with one line naming the file", async
     assertBadInput(() => readArchive(f), f, /corrupt data: CRC-32 0x[0-9a-f]{8} does not match/);
   });
   await t.step("gzip data longer than its trailer says", () => {
+    // A pickle ends at STOP, so only the trailer can tell that more followed.
+    const raw = gunzipSync(pkl);
+    const longer = new Uint8Array(raw.length + 5);
+    longer.set(raw);
+    const bad = gzipSync(longer);
+    bad.set(pkl.subarray(pkl.length - 8), bad.length - 8);
+    const f = write("long.pkl.gz", bad);
+    assertBadInput(() => readArchive(f), f, /decompressed to \d+ bytes, the archive says \d+/);
+  });
+  await t.step("IDX data longer than its header says", () => {
     const raw = gunzipSync(idxImages);
     const longer = new Uint8Array(raw.length + 5);
     longer.set(raw);
     const f = underOriginalTrailer("long", longer);
-    assertBadInput(() => readArchive(f), f, /decompressed to \d+ bytes, the archive says \d+/);
+    assertBadInput(
+      () => readArchive(f),
+      f,
+      /data continues past the 94096 bytes that its IDX header \(shape \[120,28,28\]\) declares/,
+    );
   });
   await t.step("npz entry that fails its CRC-32", () => {
     const zip = zipSync({ "x_train.npy": npy("|u1", [2, 3], Uint8Array.of(1, 2, 3, 4, 5, 6)) });

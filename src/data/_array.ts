@@ -31,18 +31,23 @@ export function elementCount(shape: number[], source: string): number {
   return n;
 }
 
+/** Refuses an array whose decoded form (float32 images, uint8 labels) is past the limit. */
+export function checkArrayLimit(shape: number[], source: string): void {
+  const n = elementCount(shape, source);
+  const bytes = shape.length === 1 ? n : 4 * n;
+  if (bytes > decodeLimit()) {
+    throw tooLarge(source, `an array of shape [${shape}] needs ${megabytes(bytes)}`);
+  }
+}
+
 function allocate(
   shape: number[],
   dtype: Dtype,
   table: Float32Array,
   source: string,
 ): { array: DecodedArray; sink: ByteSink } {
+  checkArrayLimit(shape, source);
   const n = elementCount(shape, source);
-  // Decoded arrays are float32 images or uint8 labels: refuse what would not fit the limit.
-  const bytes = shape.length === 1 ? n : 4 * n;
-  if (bytes > decodeLimit()) {
-    throw tooLarge(source, `an array of shape [${shape}] needs ${megabytes(bytes)}`);
-  }
   if (shape.length === 0) {
     throw new NetsweepError(source, "a scalar is not an image or label array");
   }
@@ -61,8 +66,11 @@ export function* readElements(
   dtype: Dtype,
   table: Float32Array,
 ): ChunkParser<DecodedArray> {
+  const bytes = elementCount(shape, reader.source) * DTYPE_SIZE[dtype];
+  checkArrayLimit(shape, reader.source);
+  reader.checkFits(bytes, `an array of shape [${shape}]`); // before its memory is allocated
   const { array, sink } = allocate(shape, dtype, table, reader.source);
-  yield* reader.stream(elementCount(shape, reader.source) * DTYPE_SIZE[dtype], sink);
+  yield* reader.stream(bytes, sink);
   return array;
 }
 

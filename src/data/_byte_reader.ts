@@ -15,13 +15,63 @@ export interface ByteSink {
 
 const END = new Uint8Array(0);
 
+/** What a stream's container says about its decoded length, to check declared sizes against. */
+export interface StreamBounds {
+  /** The decoded length exactly (a plain file, a zip entry), or null when unknown. */
+  exact: number | null;
+  /** The most the stream can decode to: deflate inflates at most 1032-fold. */
+  atMost: number;
+  /** The gzip trailer's size: the last member's length mod 2^32, at most the whole. */
+  lastMember: number | null;
+  /** The container, for messages: `the file`, `the 3120-byte gzip file`. */
+  container: string;
+}
+
+const UNBOUNDED: StreamBounds = {
+  exact: null,
+  atMost: Infinity,
+  lastMember: null,
+  container: "the data",
+};
+
 export class ByteReader {
   #chunk: Uint8Array = END;
   #pos = 0;
   /** Bytes consumed so far, for error messages. */
   offset = 0;
+  /** Where the data ends by its own header (see {@linkcode declareTotal}). */
+  declaredEnd = Infinity;
+  /** What declared that end, for messages. */
+  declaredBy = "";
 
-  constructor(readonly source: string) {}
+  constructor(readonly source: string, readonly bounds: StreamBounds = UNBOUNDED) {}
+
+  /**
+   * Takes a header's word that the whole stream is `total` bytes: refused at once when past
+   * the load's limit or impossible for the container (a plain file of another length, a gzip
+   * file too small to inflate to it, a gzip trailer saying more), and data past it is refused
+   * as it arrives. So a hostile file is refused before it is inflated, not after 2 GB.
+   */
+  declareTotal(total: number, by: string): void {
+    this.checkSize(total, by);
+    const b = this.bounds;
+    const says = `${by} declares ${total} bytes`;
+    if (b.exact !== null && total !== b.exact) {
+      throw new NetsweepError(this.source, `${says}, but ${b.container} holds ${b.exact}`);
+    }
+    if (total > b.atMost) {
+      throw new NetsweepError(this.source, `${says}, more than ${b.container} can inflate to`);
+    }
+    // A file of several gzip members has a trailer for the last one only: less than the whole.
+    if (b.lastMember !== null && total < 2 ** 32 && b.lastMember > total) {
+      throw new NetsweepError(
+        this.source,
+        `${says}, but the gzip trailer says the data is ${b.lastMember}`,
+      );
+    }
+    this.declaredEnd = total;
+    this.declaredBy = by;
+  }
 
   *#more(): Generator<void, void, Uint8Array> {
     const next: Uint8Array = yield;
@@ -39,9 +89,23 @@ export class ByteReader {
     }
   }
 
+  /** Refuses `n` bytes from here that would pass the end the container allows. */
+  checkFits(n: number, what: string): void {
+    const b = this.bounds;
+    const end = b.exact ?? b.atMost;
+    if (this.offset + n > end) {
+      const verb = b.exact === null ? "can inflate to" : "holds";
+      throw new NetsweepError(
+        this.source,
+        `${what} declares ${n} bytes at byte ${this.offset}, past the ${end} bytes ${b.container} ${verb}`,
+      );
+    }
+  }
+
   /** Reads `n` bytes: a view when they lie in one chunk, else a copy. */
   *read(n: number): Generator<void, Uint8Array, Uint8Array> {
     this.checkSize(n, `a payload at byte ${this.offset}`);
+    this.checkFits(n, "a payload");
     while (this.#pos === this.#chunk.length) yield* this.#more();
     const available = this.#chunk.length - this.#pos;
     if (n <= available) {

@@ -64,15 +64,11 @@ export class PixelSink extends ElementSink {
     let pos = this.pos;
     if (this.#offload >= 0) {
       convertOffloaded(this.#offload, part, start, count, pos);
-    } else if (
-      this.dtype === "u1" || (this.dtype === "f4" && (part.byteOffset + start) % 4 === 0)
-    ) {
+    } else if (this.dtype === "u1" || this.dtype === "f4") {
       convertInto(part, start, count, dst, pos, this.table, this.dtype === "f4");
     } else {
       const view = new DataView(part.buffer, part.byteOffset + start, count * this.size);
-      if (this.dtype === "f4") {
-        for (let i = 0; i < count; i++) dst[pos + i] = view.getFloat32(i * 4, true);
-      } else if (this.dtype === "f8") {
+      if (this.dtype === "f8") {
         for (let i = 0; i < count; i++) dst[pos + i] = view.getFloat64(i * 8, true);
       } else {
         for (let i = 0; i < count; i++) dst[pos + i] = Number(view.getBigInt64(i * 8, true));

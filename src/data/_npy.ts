@@ -2,8 +2,9 @@
 // dict literal such as {'descr': '|u1', 'fortran_order': False, 'shape': (60000, 28, 28), }.
 // The header is matched with regular expressions, never evaluated.
 import type { ByteReader, ChunkParser } from "./_byte_reader.ts";
-import { type DecodedArray, readElements } from "./_array.ts";
+import { checkArrayLimit, type DecodedArray, elementCount, readElements } from "./_array.ts";
 import { type Dtype, DTYPE_SIZE } from "./_convert.ts";
+import { inline } from "./_file.ts";
 import { NetsweepError } from "../core/mod.ts";
 
 const SUPPORTED = "uint8, float32, float64 and int64, little-endian";
@@ -14,7 +15,10 @@ export function parseDescr(descr: string, source: string): Dtype {
   const code = m ? `${m[2]}${m[3]}` : "";
   const littleEndian = m !== null && (m[1] === "<" || m[1] === "|" || m[1] === "=");
   if (!m || !littleEndian || !(code in DTYPE_SIZE) || (m[1] === "|" && code !== "u1")) {
-    throw new NetsweepError(source, `unsupported dtype '${descr}' (netsweep reads ${SUPPORTED})`);
+    throw new NetsweepError(
+      source,
+      `unsupported dtype '${inline(descr)}' (netsweep reads ${SUPPORTED})`,
+    );
   }
   return code as Dtype;
 }
@@ -33,12 +37,15 @@ export function* parseNpy(reader: ByteReader, table: Float32Array): ChunkParser<
   const fortran = /'fortran_order':\s*(True|False)/.exec(header)?.[1];
   const shapeText = /'shape':\s*\(([^)]*)\)/.exec(header)?.[1];
   if (descr === undefined || fortran === undefined || shapeText === undefined) {
-    throw new NetsweepError(reader.source, `malformed .npy header ${JSON.stringify(header)}`);
+    throw new NetsweepError(reader.source, `malformed .npy header "${inline(header)}"`);
   }
   if (fortran === "True") {
     throw new NetsweepError(reader.source, "Fortran-ordered arrays are not supported (C order)");
   }
   const dtype = parseDescr(descr, reader.source);
   const shape = shapeText.split(",").map((s) => s.trim()).filter((s) => s !== "").map(Number);
+  checkArrayLimit(shape, reader.source);
+  const data = elementCount(shape, reader.source) * DTYPE_SIZE[dtype];
+  reader.declareTotal(reader.offset + data, `its .npy header (shape [${shape}], ${descr})`);
   return yield* readElements(reader, shape, dtype, table);
 }

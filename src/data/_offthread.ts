@@ -15,6 +15,9 @@ export type OffloadDtype = "u1" | "f4";
 const SLOTS = 16;
 const SLOT_BYTES = 1 << 18; // 256 KiB: a few fflate output chunks' worth, 4 MiB in all
 const MIN_ARRAY_BYTES = 4 << 20; // smaller arrays convert inline: not worth a round trip
+// Smaller parts convert inline: a slot is 256 KiB, and the parts that a chunk boundary leaves
+// (an element carried across it, the bytes before an array's payload) would each take one.
+const MIN_PART_BYTES = 1 << 14;
 
 // Control words (Int32Array indices).
 const PUBLISHED = 0; // slots published so far
@@ -35,9 +38,9 @@ interface Target {
 }
 
 /**
- * Converts `count` elements from `src` (bytes at `offset`, 4-aligned for floats) into `dst`
- * from element `pos`. The helper runs this same function (its source is sent to it), and so
- * does an inline load, so every path converts alike.
+ * Converts `count` elements from `src` (bytes at `offset`, any alignment) into `dst` from
+ * element `pos`. The helper runs this same function (its source is sent to it), and so does
+ * an inline load, so every path converts alike.
  */
 export function convertInto(
   src: Uint8Array,
@@ -49,7 +52,12 @@ export function convertInto(
   floats: boolean,
 ): void {
   if (floats) {
-    dst.set(new Float32Array(src.buffer, src.byteOffset + offset, count), pos);
+    // A byte copy into the destination's bytes, never a Float32Array over `src`: a part of an
+    // inflated stream starts wherever a chunk boundary split an element, so its floats are
+    // often not 4-aligned. The stored little-endian bytes are the host's float32 (every
+    // platform Deno runs on is little-endian), and a copy keeps every bit, NaN payloads too.
+    new Uint8Array(dst.buffer, dst.byteOffset + 4 * pos, 4 * count)
+      .set(src.subarray(offset, offset + 4 * count));
     return;
   }
   for (let i = 0; i < count; i++) dst[pos + i] = table[src[offset + i]];
@@ -86,9 +94,10 @@ function drainSlots(
       target.table,
       target.floats,
     );
+    // Counted before the slot is freed: a finished load's counts are then complete.
+    Atomics.add(ctrl, doneCounter, 1);
     Atomics.store(ctrl, meta, FREE);
     Atomics.notify(ctrl, meta);
-    Atomics.add(ctrl, doneCounter, 1);
   }
 }
 
@@ -159,13 +168,18 @@ export class OffthreadConverter {
   convert(id: number, part: Uint8Array, start: number, count: number, pos: number): void {
     const target = this.#targets[id];
     const size = target.floats ? 4 : 1;
+    if (count * size < MIN_PART_BYTES) {
+      convertInto(part, start, count, target.dst, pos, target.table, target.floats);
+      this.small++;
+      return;
+    }
     const perSlot = SLOT_BYTES / size;
     const ctrl = this.#ctrl;
     while (count > 0) {
       const take = Math.min(count, perSlot);
       const index = Atomics.load(ctrl, PUBLISHED);
       const meta = META + (index % SLOTS) * META_WORDS;
-      if (Atomics.load(ctrl, meta) !== FREE) {
+      if (ringFullForTests || Atomics.load(ctrl, meta) !== FREE) {
         // Ring full: the helper is behind, so this thread converts the part itself.
         convertInto(part, start, count, target.dst, pos, target.table, target.floats);
         this.inline++;
@@ -200,6 +214,9 @@ export class OffthreadConverter {
   /** Parts converted on this thread because the ring was full. */
   inline = 0;
 
+  /** Parts converted on this thread because they were too small to be worth a slot. */
+  small = 0;
+
   /** What the load's conversions did: slots queued, converted by the helper, drained here. */
   stats(): OffloadStats {
     const ctrl = this.#ctrl;
@@ -208,6 +225,7 @@ export class OffthreadConverter {
       helper: Atomics.load(ctrl, HELPED),
       drained: Atomics.load(ctrl, DRAINED),
       inline: this.inline,
+      small: this.small,
     };
   }
 
@@ -227,6 +245,18 @@ export interface OffloadStats {
   drained: number;
   /** Parts converted on the main thread because the ring was full. */
   inline: number;
+  /** Parts under 16 KiB (a float carried across a chunk boundary) converted on the main thread. */
+  small: number;
+}
+
+let ringFullForTests = false;
+
+/**
+ * Test hook: while `on`, the ring counts as full for every part, so every part takes the
+ * main thread's fallback path (the one that a busy machine takes now and then).
+ */
+export function setRingFullForTests(on: boolean): void {
+  ringFullForTests = on;
 }
 
 let last: OffloadStats | null = null;

@@ -7,6 +7,7 @@ import type { ByteReader, ChunkParser } from "./_byte_reader.ts";
 import { type DecodedArray, decodeElements, elementCount, readElements } from "./_array.ts";
 import { type Dtype, DTYPE_SIZE } from "./_convert.ts";
 import { parseDescr } from "./_npy.ts";
+import { inline } from "./_file.ts";
 import { NetsweepError } from "../core/mod.ts";
 
 const ALLOWED_GLOBALS = new Set([
@@ -65,8 +66,21 @@ export type PickleTree = DecodedArray | PickleTree[] | null | number | string | 
 function text(v: PyValue, source: string): string {
   if (typeof v === "string") return v;
   if (v instanceof Utf8Text) return new TextDecoder().decode(v.bytes);
-  if (v instanceof Uint8Array) return String.fromCharCode(...v);
+  if (v instanceof Uint8Array) return latin1Text(v);
   throw new NetsweepError(source, `pickle: expected a string, found ${describe(v)}`);
+}
+
+/**
+ * A Python 2 str as text, byte for code point. In slices: `String.fromCharCode(...bytes)`
+ * passes every byte as an argument, and a 1 MiB string overflows the call stack.
+ */
+function latin1Text(bytes: Uint8Array): string {
+  const SLICE = 8192;
+  let out = "";
+  for (let i = 0; i < bytes.length; i += SLICE) {
+    out += String.fromCharCode.apply(null, bytes.subarray(i, i + SLICE) as unknown as number[]);
+  }
+  return out;
 }
 
 function describe(v: PyValue): string {
@@ -75,7 +89,7 @@ function describe(v: PyValue): string {
   if (v instanceof PyTuple) return "tuple";
   if (Array.isArray(v)) return "list";
   if (typeof v === "object") return v.constructor.name;
-  return JSON.stringify(v);
+  return typeof v === "string" ? `"${inline(v)}"` : JSON.stringify(v);
 }
 
 function dtypeOf(v: PyValue, source: string): Dtype {
@@ -87,7 +101,8 @@ function dtypeOf(v: PyValue, source: string): Dtype {
 
 function shapeOf(v: PyValue, source: string): number[] {
   const items = v instanceof PyTuple ? v.items : null;
-  if (!items || !items.every((d) => typeof d === "number")) {
+  // numpy arrays have at most 64 dimensions; more is no shape (and no message should list it).
+  if (!items || items.length > 64 || !items.every((d) => typeof d === "number")) {
     throw new NetsweepError(source, `pickle: expected an array shape, found ${describe(v)}`);
   }
   return items as number[];
@@ -312,7 +327,8 @@ export function* parsePickle(reader: ByteReader, table: Float32Array): ChunkPars
       }
       case 0x65: { // APPENDS
         const items = popMark();
-        listAt(top(), source).push(...items);
+        const list = listAt(top(), source);
+        for (const item of items) list.push(item); // not push(...items): a long list overflows
         break;
       }
       case 0x7d: // EMPTY_DICT
@@ -416,7 +432,9 @@ function allowGlobal(name: string, source: string): Global {
   if (!ALLOWED_GLOBALS.has(name)) {
     throw new NetsweepError(
       source,
-      `pickle refers to global '${name}', which is refused (only numpy array globals are allowed)`,
+      `pickle refers to global '${
+        inline(name)
+      }', which is refused (only numpy array globals are allowed)`,
     );
   }
   return new Global(name);

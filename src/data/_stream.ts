@@ -3,8 +3,9 @@
 // so no full copy of the decompressed archive is ever held.
 import { crc32, NetsweepError } from "../core/mod.ts";
 import { Gunzip, Inflate } from "fflate";
-import { ByteReader, type ChunkParser, ParserDriver } from "./_byte_reader.ts";
+import { ByteReader, type ChunkParser, ParserDriver, type StreamBounds } from "./_byte_reader.ts";
 import { decodeLimit, megabytes, tooLarge } from "./_limit.ts";
+import { fileError } from "./_file.ts";
 
 /** What the archive says its decompressed data is: checked once the stream ends. */
 export interface Expected {
@@ -12,6 +13,9 @@ export interface Expected {
   /** Bytes; compared modulo 2^32, all gzip records. */
   size: number;
 }
+
+// Deflate's densest code takes at least 2 bits for 258 bytes: at most 1032 bytes out per byte in.
+const MAX_INFLATE_RATIO = 1032;
 
 // 64 KiB pushes keep fflate's output chunks small enough to be recycled by the young-generation
 // GC; 1 MiB pushes made fresh output buffers (and page faults) and took twice as long.
@@ -61,7 +65,11 @@ export function peekHead(file: Deno.FsFile, source: string, size: number): Uint8
     if (inner.length < 8) inner = data.slice(0, 8);
   };
   try {
-    gz.push(head, head.length === size);
+    // 1 KiB at a time: a bomb's first 64 KiB would inflate to 66 MB for these 8 bytes.
+    for (let at = 0; at < head.length && inner.length < 8; at += 1024) {
+      const end = Math.min(at + 1024, head.length);
+      gz.push(head.subarray(at, end), end === size);
+    }
   } catch (err) {
     throw new NetsweepError(source, `corrupt gzip data (${(err as Error).message})`, {
       cause: err,
@@ -92,13 +100,34 @@ export function decodeStream<T>(
     const tv = new DataView(trailer.buffer, trailer.byteOffset, 8);
     expected = { crc32: tv.getUint32(0, true), size: tv.getUint32(4, true) };
   }
+  const bounds: StreamBounds = compression === "none"
+    ? { exact: length, atMost: length, lastMember: null, container: "the file" }
+    : {
+      exact: compression === "deflate" && expected ? expected.size : null,
+      atMost: length * MAX_INFLATE_RATIO,
+      lastMember: compression === "gzip" && expected ? expected.size : null,
+      container: compression === "gzip"
+        ? `the ${length}-byte gzip file`
+        : `the zip entry of ${length} compressed bytes`,
+    };
   let driver: ParserDriver<T> | null = null;
+  let reader: ByteReader | null = null;
+  const newReader = () => (reader = new ByteReader(source, bounds));
+  const pastDeclaredEnd = () => {
+    if (reader !== null && decoded > reader.declaredEnd) {
+      throw new NetsweepError(
+        source,
+        `data continues past the ${reader.declaredEnd} bytes that ${reader.declaredBy} declares`,
+      );
+    }
+  };
   let head = new Uint8Array(0);
   let crc = 0;
   let decoded = 0;
   let memberStart = 0; // a further gzip member restarts the trailer's count
   const feed = (chunk: Uint8Array) => {
     decoded += chunk.length;
+    pastDeclaredEnd();
     if (decoded > decodeLimit()) {
       throw tooLarge(source, `decompresses to more than ${megabytes(decodeLimit())}`);
     }
@@ -121,12 +150,13 @@ export function decodeStream<T>(
         head = joined;
         return;
       }
-      driver = new ParserDriver(choose(joined, new ByteReader(source)));
+      driver = new ParserDriver(choose(joined, newReader()));
       chunk = joined;
     }
     driver.push(chunk);
   };
   const finish = (): T => {
+    pastDeclaredEnd();
     if (expected) {
       if ((decoded - memberStart) % 2 ** 32 !== expected.size % 2 ** 32) {
         throw new NetsweepError(
@@ -146,14 +176,18 @@ export function decodeStream<T>(
     }
     if (driver === null) {
       if (head.length === 0) throw new NetsweepError(source, "no data (empty stream)");
-      driver = new ParserDriver(choose(head, new ByteReader(source)));
+      driver = new ParserDriver(choose(head, newReader()));
       driver.push(head);
     }
     return driver.finish();
   };
 
   if (compression === "none") {
-    readChunks(file, start, length, feed);
+    try {
+      readChunks(file, start, length, feed);
+    } catch (err) {
+      throw fileError(source, err);
+    }
     return finish();
   }
   const inflater = compression === "gzip" ? new Gunzip() : new Inflate();
@@ -173,10 +207,15 @@ export function decodeStream<T>(
     });
     if (pushed < length) inflater.push(new Uint8Array(0), true);
   } catch (err) {
-    if (err instanceof NetsweepError) throw err;
+    // Only fflate's own errors (they carry a numeric code) say the compressed data is bad;
+    // anything else thrown here came from the parser or the converters and is named as it is.
+    if (err instanceof NetsweepError || typeof (err as { code?: unknown })?.code !== "number") {
+      throw fileError(source, err);
+    }
     const what = compression === "gzip" ? "gzip" : "deflate";
-    const detail = err instanceof Error ? err.message : String(err);
-    throw new NetsweepError(source, `corrupt ${what} data (${detail})`, { cause: err });
+    throw new NetsweepError(source, `corrupt ${what} data (${(err as Error).message})`, {
+      cause: err,
+    });
   }
   return finish();
 }

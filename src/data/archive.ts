@@ -6,11 +6,11 @@
  *
  * @module
  */
-import { join } from "node:path";
 import type { DecodedArray } from "./_array.ts";
 import type { ByteReader, ChunkParser } from "./_byte_reader.ts";
 import { pixelTable } from "./_convert.ts";
-import { looksLikeIdx, parseIdx } from "./_idx.ts";
+import { IDX_NAME, idxFilesIn, looksLikeIdx, parseIdx, pickIdxFile } from "./_idx.ts";
+import { fileError, openRegularFile, statPath } from "./_file.ts";
 import { parseNpy } from "./_npy.ts";
 import { parsePickle, type PickleTree } from "./_pickle.ts";
 import { decodeStream, isGzip, peekHead, readAt } from "./_stream.ts";
@@ -64,7 +64,11 @@ export interface ReadOptions {
 }
 
 /**
- * Reads an archive file or an IDX directory into shared typed arrays.
+ * Reads an archive file or an IDX directory into shared typed arrays. Anything but a regular
+ * file (a device, a FIFO) is refused before it is read; symbolic links are followed. In an IDX
+ * directory each file must be there once: `x-idx3-ubyte` beside `x-idx3-ubyte.gz` is refused
+ * (naming both) rather than one of them being taken by directory order. Float pixels that are
+ * NaN or infinite are refused, naming the image.
  *
  * @example
  * ```ts
@@ -77,34 +81,33 @@ export interface ReadOptions {
  */
 export function readArchive(path: string, options: ReadOptions = {}): Archive {
   let complete = false;
+  let archive: Archive;
   try {
-    const archive = withDecodeLimit(
+    archive = withDecodeLimit(
       options.maxBytes ?? DEFAULT_DECODE_LIMIT,
       () => read(path, options),
     );
     complete = true;
-    return archive;
+  } catch (err) {
+    throw fileError(path, err); // whatever went wrong, one line naming the file
   } finally {
     endOffload(complete); // the helper thread's conversions finish before the arrays are returned
   }
+  refuseNonFinite(archive);
+  return archive;
 }
 
 function read(path: string, options: ReadOptions): Archive {
   const table = pixelTable(options.scale ?? 255);
-  let info: Deno.FileInfo;
-  try {
-    info = Deno.statSync(path);
-  } catch (err) {
-    if (err instanceof Deno.errors.NotFound) {
-      throw new NetsweepError(path, "no such file or directory");
-    }
-    throw new NetsweepError(path, `cannot read (${(err as Error).message})`);
+  // Stat before anything is opened: a FIFO would block the open, a device never ends.
+  const info = statPath(path);
+  if (info.isDirectory) {
+    startOffload(Infinity);
+    return readIdxDirectory(path, table);
   }
-  startOffload(info.isDirectory ? Infinity : info.size);
-  if (info.isDirectory) return readIdxDirectory(path, table);
-  const file = Deno.openSync(path);
+  const { file, size } = openRegularFile(path);
+  startOffload(size);
   try {
-    const size = info.size;
     if (size === 0) throw new NetsweepError(path, "empty file");
     const head = readAt(file, 0, 8);
     if (head[0] === 0x50 && head[1] === 0x4b) return readNpz(file, size, path, table);
@@ -129,6 +132,46 @@ function read(path: string, options: ReadOptions): Archive {
   } finally {
     file.close();
   }
+}
+
+/**
+ * Refuses NaN and infinite pixels, naming the image: they would train to "diverged" with no
+ * hint why. Only float data can hold them, so integer pixels (the IDX files) are not scanned.
+ */
+function refuseNonFinite(archive: Archive): void {
+  for (const [name, split] of Object.entries(archive.splits)) {
+    if (!split.floatPixels) continue;
+    const i = firstNonFinite(split.images);
+    if (i < 0) continue;
+    const size = split.images.length / split.count;
+    const image = Math.floor(i / size);
+    throw new NetsweepError(
+      archive.path,
+      `${name} image ${image} has a pixel that is ${split.images[i]} (pixel ${
+        i - image * size
+      }); float pixels must be finite numbers`,
+    );
+  }
+}
+
+/** The index of the first NaN or infinite value, or -1. */
+function firstNonFinite(values: Float32Array): number {
+  // v * 0 is 0 for every finite v and NaN for NaN and +-Infinity, and a NaN stays in a sum:
+  // four independent sums, with no branch, take half the time of a test of each value
+  // (50 ms for Nielsen's 55 million pixels). The slow search runs only on bad data.
+  let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+  const n = values.length;
+  const whole = n - (n % 4);
+  for (let i = 0; i < whole; i += 4) {
+    s0 += values[i] * 0;
+    s1 += values[i + 1] * 0;
+    s2 += values[i + 2] * 0;
+    s3 += values[i + 3] * 0;
+  }
+  for (let i = whole; i < n; i++) s0 += values[i] * 0;
+  if (s0 + s1 + s2 + s3 === 0) return -1;
+  for (let i = 0; i < n; i++) if (values[i] * 0 !== 0) return i;
+  return -1;
 }
 
 function readNpz(file: Deno.FsFile, size: number, path: string, table: Float32Array): Archive {
@@ -174,12 +217,9 @@ function readNpz(file: Deno.FsFile, size: number, path: string, table: Float32Ar
   return { path, format: "npz", splits };
 }
 
-const IDX_NAME = /^(.+)-(images|labels)-idx\d-ubyte(\.gz)?$/;
-
 function readIdxFile(path: string, table: Float32Array): { array: DecodedArray; gzip: boolean } {
-  const file = Deno.openSync(path);
+  const { file, size } = openRegularFile(path);
   try {
-    const size = file.statSync().size;
     if (size === 0) throw new NetsweepError(path, "empty file");
     const gzip = isGzip(readAt(file, 0, 2));
     const array = decodeStream(file, path, 0, size, gzip ? "gzip" : "none", parseIdxChooser(table));
@@ -204,18 +244,16 @@ function idxSplit(images: string, labels: string, table: Float32Array, prefix: s
 }
 
 function readIdxDirectory(dir: string, table: Float32Array): Archive {
-  const files = new Map<string, string>();
-  for (const entry of Deno.readDirSync(dir)) {
-    const m = IDX_NAME.exec(entry.name);
-    if (entry.isFile && m) files.set(`${m[1]}-${m[2]}`, join(dir, entry.name));
-  }
+  const files = idxFilesIn(dir);
+  const prefixes = new Set([...files.keys()].map((key) => key.replace(/-(images|labels)$/, "")));
   const splits: Record<string, ArchiveSplit> = {};
   let gzip = false;
-  for (const [key, images] of files) {
-    if (!key.endsWith("-images")) continue;
-    const prefix = key.slice(0, -"-images".length);
-    const labels = files.get(`${prefix}-labels`);
-    if (!labels) throw new NetsweepError(images, `no matching ${prefix}-labels file in ${dir}`);
+  for (const prefix of [...prefixes].sort()) {
+    const images = pickIdxFile(dir, files, `${prefix}-images`);
+    const labels = pickIdxFile(dir, files, `${prefix}-labels`);
+    // A split with one of its two files missing is refused, not dropped without a word.
+    if (!labels) throw new NetsweepError(images!, `no matching ${prefix}-labels file in ${dir}`);
+    if (!images) throw new NetsweepError(labels, `no matching ${prefix}-images file in ${dir}`);
     const r = idxSplit(images, labels, table, prefix);
     splits[prefix] = r.split;
     gzip ||= r.gzip;
@@ -241,12 +279,8 @@ function readIdxPair(path: string, table: Float32Array): Archive {
   }
   const other = m[2] === "images" ? "labels" : "images";
   const dir = slash >= 0 ? path.slice(0, slash) : ".";
-  const partner = [...Deno.readDirSync(dir)].find((e) => {
-    const p = IDX_NAME.exec(e.name);
-    return p && p[1] === m[1] && p[2] === other;
-  });
-  if (!partner) throw new NetsweepError(path, `no matching ${m[1]}-${other} file beside it`);
-  const partnerPath = join(dir, partner.name);
+  const partnerPath = pickIdxFile(dir, idxFilesIn(dir), `${m[1]}-${other}`);
+  if (!partnerPath) throw new NetsweepError(path, `no matching ${m[1]}-${other} file beside it`);
   const [images, labels] = m[2] === "images" ? [path, partnerPath] : [partnerPath, path];
   const r = idxSplit(images, labels, table, m[1]);
   return { path, format: r.gzip ? "idx+gzip" : "idx", splits: { [m[1]]: r.split } };

@@ -6,20 +6,13 @@
  *
  * @module
  */
-import { crc32, NetsweepError } from "../core/mod.ts";
+import { crc32 } from "../core/mod.ts";
 import { basename, join } from "node:path";
 import { DEFAULT_SOURCE } from "./mnist.ts";
+import { fileError, openRegularFile, statPath } from "./_file.ts";
 
 function fileIdentity(path: string, named: boolean): string {
-  let file: Deno.FsFile;
-  try {
-    file = Deno.openSync(path);
-  } catch (err) {
-    if (err instanceof Deno.errors.NotFound) {
-      throw new NetsweepError(path, "no such file or directory");
-    }
-    throw new NetsweepError(path, `cannot read (${(err as Error).message})`);
-  }
+  const { file } = openRegularFile(path); // a device or FIFO would be read without end
   try {
     const buf = new Uint8Array(1 << 20);
     let crc = 0;
@@ -32,6 +25,8 @@ function fileIdentity(path: string, named: boolean): string {
     }
     const sum = `${size}:${crc.toString(16).padStart(8, "0")}`;
     return named ? `${basename(path)}:${sum}` : sum;
+  } catch (err) {
+    throw fileError(path, err);
   } finally {
     file.close();
   }
@@ -50,19 +45,18 @@ function fileIdentity(path: string, named: boolean): string {
  */
 export function datasetIdentity(path: string | null): string {
   if (path === null) return DEFAULT_SOURCE;
-  let info: Deno.FileInfo;
-  try {
-    info = Deno.statSync(path);
-  } catch (err) {
-    if (err instanceof Deno.errors.NotFound) {
-      throw new NetsweepError(path, "no such file or directory");
-    }
-    throw new NetsweepError(path, `cannot read (${(err as Error).message})`);
-  }
+  const info = statPath(path);
   // A file is its content; a directory's files are also their names (which say the splits).
   if (!info.isDirectory) return `file:${fileIdentity(path, false)}`;
-  const names = [...Deno.readDirSync(path)]
-    .filter((e) => e.isFile && /-idx\d-ubyte(\.gz)?$/.test(e.name))
+  // By name, as the loader picks them: a symbolic link to an IDX file is one (read through).
+  let entries: Deno.DirEntry[];
+  try {
+    entries = [...Deno.readDirSync(path)];
+  } catch (err) {
+    throw fileError(path, err);
+  }
+  const names = entries
+    .filter((e) => /-idx\d-ubyte(\.gz)?$/.test(e.name))
     .map((e) => e.name)
     .sort();
   return `idx:${names.map((n) => fileIdentity(join(path, n), true)).join(" ")}`;

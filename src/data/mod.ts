@@ -15,5 +15,6 @@ export {
 export { type DatasetOptions, limitTraining, loadDataset, withSparseRows } from "./dataset.ts";
 export { datasetIdentity } from "./identity.ts";
 export { type ArchiveSummary, inspectArchive, type SplitSummary } from "./inspect.ts";
+export { checkRegularFile } from "./_file.ts";
 export { density, sparseRows } from "./sparse.ts";
 export type { Dataset, SparseRows, Split, SplitScheme } from "./split.ts";

@@ -6,7 +6,13 @@
  * @module
  */
 import { dirname, resolve } from "node:path";
-import { type Dataset, datasetIdentity, loadDataset, withSparseRows } from "../data/mod.ts";
+import {
+  checkRegularFile,
+  type Dataset,
+  datasetIdentity,
+  loadDataset,
+  withSparseRows,
+} from "../data/mod.ts";
 import { NetsweepError } from "../core/mod.ts";
 import {
   evalBatchFor,
@@ -39,12 +45,14 @@ export const TRIAL_MEMORY_LIMIT = 2 * 2 ** 30;
 export function loadExperiment(file: string, sets: string[] = []): { experiment: Experiment } {
   let text: string;
   try {
+    // Stat first: /dev/zero would be read without end, a FIFO would block the open.
+    const info = Deno.statSync(file);
+    if (info.isDirectory) throw new NetsweepError(file, "is a directory, not an experiment file");
+    checkRegularFile(file, info);
     text = Deno.readTextFileSync(file);
   } catch (err) {
+    if (err instanceof NetsweepError) throw err;
     if (err instanceof Deno.errors.NotFound) throw new NetsweepError(file, "no such file");
-    if (err instanceof Deno.errors.IsADirectory) {
-      throw new NetsweepError(file, "is a directory, not an experiment file");
-    }
     throw new NetsweepError(file, `cannot read (${(err as Error).message.split("\n")[0]})`);
   }
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1); // a UTF-8 byte order mark
