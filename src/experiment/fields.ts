@@ -433,14 +433,14 @@ export const TOP_FIELDS = {
   trials: {
     kind: "integer",
     minimum: 1,
-    maximum: 1_000_000,
+    maximum: MAX_TRIALS,
     default: 1,
     description: "Draws of the sample block (required with one).",
   },
   repeats: {
     kind: "integer",
     minimum: 1,
-    maximum: 100_000,
+    maximum: MAX_TRIALS,
     default: 1,
     description: "Seeds per setting.",
   },
