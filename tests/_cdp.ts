@@ -137,11 +137,21 @@ export class Browser {
     const reader = this.child.stderr.pipeThrough(new TextDecoderStream()).getReader();
     let text = "";
     let endpoint: string | undefined;
-    while (!endpoint) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      text += value;
-      endpoint = /DevTools listening on (ws:\/\/\S+)/.exec(text)?.[1];
+    // A Chromium that never says where it listens is ended: its stderr then ends too.
+    const giveUp = setTimeout(() => {
+      try {
+        Deno.kill(-this.child.pid, "SIGKILL");
+      } catch { /* gone */ }
+    }, 120_000);
+    try {
+      while (!endpoint) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        text += value;
+        endpoint = /DevTools listening on (ws:\/\/\S+)/.exec(text)?.[1];
+      }
+    } finally {
+      clearTimeout(giveUp);
     }
     // Keep draining stderr so that Chromium never blocks on a full pipe.
     (async () => {
