@@ -26,6 +26,7 @@ import {
   compareSweeps,
   formatComparison,
   readSweep,
+  upTo,
   writePlots,
   writeReport,
 } from "../results/mod.ts";
@@ -154,7 +155,10 @@ runMain(async () => {
   for (const [signal, handler] of handlers) Deno.removeSignalListener(signal, handler);
   const sweep = await readSweep(result.dir);
   console.log(`\n${result.experiment.name}: results in ${result.dir}`);
-  console.log(formatComparison(compareSweeps([sweep]), "table", terminalWidth()).trimEnd());
+  // A run of fewer epochs than the folder holds shows the prefix of the longer run (the
+  // folder's plots and report show everything it holds).
+  const shown = upTo(sweep, result.planned);
+  console.log(formatComparison(compareSweeps([shown]), "table", terminalWidth()).trimEnd());
   if (result.elsewhere > 0) {
     console.log(
       `${result.elsewhere} trials are being run by other processes; their results will appear in ${result.dir}`,

@@ -2,8 +2,9 @@
  * From an experiment to its trials: each sample draw, crossed with the cases and the grid,
  * times the repeats. A trial's seed derives from the experiment seed and the fields that shape
  * its training (never from `epochs` or `monitor`, so a short run is the exact prefix of a long
- * one); its id from the dataset's identity, its whole setting and its seed. Neither depends on
- * the number of workers or shards, nor on where the files are.
+ * one); its id from the dataset's identity, its setting but `epochs` and its seed (so a longer
+ * run continues the same trial). Neither depends on the number of workers or shards, nor on
+ * where the files are.
  *
  * @module
  */
@@ -23,7 +24,7 @@ import { suggest } from "./_suggest.ts";
 
 /** One run of the sweep. */
 export interface Trial {
-  /** 12 hex digits of the SHA-256 of the dataset's identity, the setting and the seed. */
+  /** 12 hex digits of the SHA-256 of the dataset's identity, the setting (but epochs), the seed. */
   id: string;
   /** Position in the expansion (raising `trials` or adding grid values appends). */
   index: number;
@@ -61,8 +62,18 @@ export function datasetKey(spec: DatasetSpec, identity: string): string {
   return JSON.stringify({ identity, ...options });
 }
 
-/** The id of a trial of `setting` with `seed` on the dataset `key`. */
+/**
+ * The id of a trial of `setting` with `seed` on the dataset `key`: everything but how long it
+ * runs, so raising `epochs` continues each trial (records of format 3).
+ */
 export function trialId(key: string, setting: Setting, seed: number): string {
+  const { epochs: _length, ...identity } = canonicalSetting(setting);
+  const text = JSON.stringify({ dataset: key, setting: identity, seed });
+  return createHash("sha256").update(text).digest("hex").slice(0, 12);
+}
+
+/** A format-2 record's id (netsweep 0.2: the whole setting, `epochs` included). */
+export function trialIdFormat2(key: string, setting: Setting, seed: number): string {
   const text = JSON.stringify({ dataset: key, setting: canonicalSetting(setting), seed });
   return createHash("sha256").update(text).digest("hex").slice(0, 12);
 }

@@ -14,7 +14,14 @@ export {
   distributionOf,
   DISTRIBUTIONS,
 } from "./distributions.ts";
-export { applyOverrides, datasetKey, expandTrials, type Trial } from "./expand.ts";
+export {
+  applyOverrides,
+  datasetKey,
+  expandTrials,
+  type Trial,
+  trialId,
+  trialIdFormat2,
+} from "./expand.ts";
 export {
   DATASET_FIELDS,
   type DatasetSpec,

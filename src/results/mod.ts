@@ -15,6 +15,6 @@ export {
 } from "./compare.ts";
 export { epochSeconds } from "./_rows.ts";
 export { chartMetrics, curveSpec, renderCharts, writePlots } from "./plots.ts";
-export { findSweeps, readSweep, readSweeps, type SweepData, sweepDirs } from "./read.ts";
+export { findSweeps, readSweep, readSweeps, type SweepData, sweepDirs, upTo } from "./read.ts";
 export { reportHtml, tableHtml, writeReport } from "./report.ts";
 export { comparisonNotes, type Format, formatComparison, FORMATS } from "./table.ts";
