@@ -18,7 +18,7 @@ import {
   type SettingKey,
   SHAPING_KEYS,
 } from "./fields.ts";
-import { type Experiment, parseExperiment } from "./schema.ts";
+import { type Experiment, parseExperiment } from "./parse.ts";
 import { drawFrom } from "./distributions.ts";
 import { suggest } from "./_suggest.ts";
 
@@ -101,7 +101,7 @@ export function sampleDraw(exp: Experiment, t: number): Partial<Setting> {
  * @example
  * ```ts
  * import { assertEquals } from "../../tests/_assert.ts";
- * import { parseExperiment } from "./schema.ts";
+ * import { parseExperiment } from "./parse.ts";
  * import { expandTrials } from "./expand.ts";
  * const exp = parseExperiment({ name: "x", grid: { eta: [0.1, 1] }, repeats: 2 }, "x.json");
  * const trials = expandTrials(exp);

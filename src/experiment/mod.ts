@@ -47,5 +47,5 @@ export {
   type Prune,
   settingText,
   varyingKeys,
-} from "./schema.ts";
+} from "./parse.ts";
 export { parseShard, selectShard, type Shard, shardFromEnv } from "./shard.ts";

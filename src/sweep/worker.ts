@@ -20,7 +20,7 @@ import {
 import { train, type TrainState } from "../train/mod.ts";
 import type { EpochMetrics } from "../vocabulary/mod.ts";
 import type { Task, ToMain, ToWorker } from "./_messages.ts";
-import { runningRecord } from "./_running.ts";
+import { runningRecord } from "./running_record.ts";
 import { checkpointFile, checkpointFor, readCheckpoint, writeCheckpoint } from "./checkpoints.ts";
 import { networkOptions, trainOptions } from "./trial_network.ts";
 
