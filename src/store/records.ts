@@ -205,7 +205,7 @@ export function parseRecord(text: string, file: string): TrialRecord | null {
   ) {
     return null;
   }
-  const setting = new Checker(file).setting(head.setting, "$.setting");
+  const setting = new Checker(file).resolvedSetting(head.setting, "$.setting");
   for (const k of ["id", "experiment"] as const) {
     if (typeof head[k] !== "string" || !/^[0-9a-f]*$/.test(head[k] as string)) {
       throw new NetsweepError(file, `$.${k}: not a trial record's (${show(head[k])})`);
