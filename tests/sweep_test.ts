@@ -534,3 +534,15 @@ Deno.test("progressReporter()'s ETA is never shorter than a running trial's own"
   report({ type: "waiting", what: "x" }); // redraws
   assertMatch(out.at(-1)!, /sweep: 10 epochs to go, ETA 18s/);
 });
+
+Deno.test("init auto: network.py's for sizes networks, network2.py's for layers, as given otherwise", () => {
+  const exp = parseExperiment({
+    name: "i",
+    cases: [
+      { sizes: [784, 30, 10] },
+      { layers: [{ type: "dense", size: 10 }] },
+      { layers: [{ type: "dense", size: 10 }], init: "network3" },
+    ],
+  }, "i.json");
+  assertEquals(expandTrials(exp).map((t) => t.setting.init), ["large", "default", "network3"]);
+});

@@ -18,6 +18,7 @@ export {
   applyOverrides,
   datasetKey,
   expandTrials,
+  resolvedInit,
   type Trial,
   trialId,
   trialIdFormat2,

@@ -15,6 +15,7 @@ import {
   varyingKeys,
 } from "../experiment/mod.ts";
 import { Network } from "../model/mod.ts";
+import { resolvedInit } from "../experiment/mod.ts";
 import { Rng } from "../core/mod.ts";
 import { train } from "../train/mod.ts";
 import { duration } from "../vocabulary/mod.ts";
@@ -34,7 +35,11 @@ const PROBE_SECONDS = 0.2;
 /** Measures a setting's network: a few mini-batches of training, then an evaluation. */
 export function probe(plan: SweepPlan, s: Setting): Probe {
   const data = plan.data;
-  const net = new Network(networkOptions(s, data)).initialize(new Rng(1), s.init, s.initStd);
+  const net = new Network(networkOptions(s, data)).initialize(
+    new Rng(1),
+    resolvedInit(s),
+    s.initStd,
+  );
   // Training alone: nothing monitored, no schedule, one pass over the probe's images.
   const options = {
     ...trainOptions({ ...s, epochs: 1, monitor: [] }, 1, "sparse"),

@@ -7,6 +7,7 @@ import { adoptRun, claimStillHeld, thisRun, writeFileAtomicSync } from "../coord
 import { deriveSeed, NetsweepError, Rng } from "../core/mod.ts";
 import { type Dataset, density, limitTraining } from "../data/mod.ts";
 import { Network } from "../model/mod.ts";
+import { resolvedInit } from "../experiment/mod.ts";
 import {
   type Durability,
   parseRecord,
@@ -107,7 +108,7 @@ function run(task: Task): void {
     const trialData = s.trainSize === null ? all : limitTraining(all, s.trainSize);
     const net = new Network(networkOptions(s, all)).initialize(
       new Rng(t.seed),
-      s.init,
+      resolvedInit(s),
       s.initStd,
     );
     // Checkpoints as often as they cost at most a twentieth of the training: every epoch,
