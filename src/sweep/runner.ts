@@ -150,7 +150,8 @@ export function workerCount(asked: number | undefined, trials: number): {
   const why = asked > cores && workers === cores
     ? `${cores} cores`
     : `${trials} trial${trials === 1 ? "" : "s"} to run`;
-  return { workers, note: `${workers} workers, not ${asked}: this machine has ${why}` };
+  const noun = workers === 1 ? "worker" : "workers";
+  return { workers, note: `${workers} ${noun}, not ${asked}: this machine has ${why}` };
 }
 
 /** Runs the trials `sched` hands out on a pool of workers until none is left or a stop. */
