@@ -96,7 +96,7 @@ Deno.test("workers are capped by the cores and the trials, and the sweep says so
     new RegExp(`${cores} workers?, not 48: this machine has ${cores} cores`),
   );
   assertEquals(workerCount(undefined, 1), { workers: 1 });
-  assertMatch(workerCount(2, 1).note!, /1 worker, not 2: this machine has 1 trial to run/);
+  assertMatch(workerCount(2, 1).note!, /1 worker, not 2: the sweep has 1 trial to run/);
 });
 
 Deno.test("the live server answers a malformed request with 400, not a crash", async () => {

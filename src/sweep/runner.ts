@@ -148,10 +148,10 @@ export function workerCount(asked: number | undefined, trials: number): {
   const workers = Math.max(1, Math.min(asked ?? cores, cores, trials || 1));
   if (asked === undefined || workers >= asked) return { workers };
   const why = asked > cores && workers === cores
-    ? `${cores} cores`
-    : `${trials} trial${trials === 1 ? "" : "s"} to run`;
+    ? `this machine has ${cores} cores`
+    : `the sweep has ${trials} trial${trials === 1 ? "" : "s"} to run`;
   const noun = workers === 1 ? "worker" : "workers";
-  return { workers, note: `${workers} ${noun}, not ${asked}: this machine has ${why}` };
+  return { workers, note: `${workers} ${noun}, not ${asked}: ${why}` };
 }
 
 /** Runs the trials `sched` hands out on a pool of workers until none is left or a stop. */
