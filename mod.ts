@@ -134,7 +134,10 @@ export {
   type Trial,
 } from "./src/experiment/mod.ts";
 
+export type { LeaseHooks, LeaseStep } from "./src/coordination/mod.ts";
+
 export {
+  type Durability,
   type ExperimentMeta,
   type RecordCache,
   STATUS_INFO,

@@ -89,7 +89,7 @@ export function gemmNT(
 export function activate(
   f: "sigmoid" | "relu",
   z: number[],
-  planes: number,
+  _planes: number,
   per: number,
   bias: number[] | null,
 ): number[] {
@@ -127,7 +127,7 @@ export function maxpool(src: number[], planes: number, h: number, w: number, s: 
 export function maxpoolBack(
   src: number[],
   delta: number[],
-  planes: number,
+  _planes: number,
   h: number,
   w: number,
   s: number,
