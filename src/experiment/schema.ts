@@ -106,6 +106,12 @@ export function parseExperiment(json: unknown, file: string): Experiment {
       `$.dataset.${key}`,
     );
   }
+  if (dataset.name !== null && dataset.path !== null) {
+    c.fail(
+      "$.dataset.name",
+      `give a name or a path, not both (name ${show(dataset.name)}, path ${show(dataset.path)})`,
+    );
+  }
   if (dataset.validationImages !== null && dataset.trainingImages === null) {
     c.fail(
       "$.dataset.validationImages",
