@@ -127,7 +127,7 @@ export function maxpool(src: number[], planes: number, h: number, w: number, s: 
 export function maxpoolBack(
   src: number[],
   delta: number[],
-  _planes: number,
+  planes: number,
   h: number,
   w: number,
   s: number,

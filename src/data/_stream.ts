@@ -200,12 +200,10 @@ export function decodeStream<T>(
   }
   inflater.ondata = (data: Uint8Array) => feed(data);
   try {
-    let pushed = 0;
-    readChunks(file, start, length, (chunk) => {
-      pushed += chunk.length;
-      inflater.push(chunk, pushed >= length);
-    });
-    if (pushed < length) inflater.push(new Uint8Array(0), true);
+    readChunks(file, start, length, (chunk) => inflater.push(chunk, false));
+    // The end on its own: a whole gzip member in the push marked final is dropped by fflate
+    // (the file's trailer then fails the CRC), as in small files of several members.
+    inflater.push(new Uint8Array(0), true);
   } catch (err) {
     // Only fflate's own errors (they carry a numeric code) say the compressed data is bad;
     // anything else thrown here came from the parser or the converters and is named as it is.

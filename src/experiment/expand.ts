@@ -70,7 +70,9 @@ export function trialSeed(experimentSeed: number, setting: Setting, repeat: numb
  * or the file's name, size and checksum (see the sweep's plan), with the split options.
  */
 export function datasetKey(spec: DatasetSpec, identity: string): string {
-  const { path: _path, decodeLimitMB: _limit, ...options } = spec;
+  // The identity says which named dataset it is; the name itself stays out, so that files
+  // without one (and `name: "mnist"`, the embedded MNIST's) keep their trial ids.
+  const { name: _name, path: _path, decodeLimitMB: _limit, ...options } = spec;
   return JSON.stringify({ identity, ...options });
 }
 

@@ -67,7 +67,7 @@ export function loadExperiment(file: string, sets: string[] = []): { experiment:
 export function identifyTrials(
   experiment: Experiment,
 ): { identity: string; key: string; trials: Trial[] } {
-  const identity = datasetIdentity(experiment.dataset.path);
+  const identity = datasetIdentity(experiment.dataset.path, experiment.dataset.name);
   const key = datasetKey(experiment.dataset, identity);
   return { identity, key, trials: expandTrials(experiment, key) };
 }
@@ -166,6 +166,7 @@ export function planSweep(
   for (const t of trials) checkSetting(t.setting, experiment.prune, c, where(t, varying));
   const d = experiment.dataset;
   const data = withSparseRows(loadDataset({
+    name: d.name ?? undefined,
     path: d.path ?? undefined,
     split: d.split,
     scale: d.scale,
