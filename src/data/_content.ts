@@ -4,7 +4,7 @@
 // the CRC-32 and size of the data: it is taken without inflating 26 MB when the IDX header
 // declares that same size (one gzip member holds the whole file, and the loader checks the
 // trailer against the data), and the data is inflated to be summed otherwise.
-import { Gunzip } from "fflate";
+import { Gunzip } from "npm:fflate@0.8.2";
 import { crc32, NetsweepError } from "../core/mod.ts";
 import { fileError, openRegularFile } from "./_file.ts";
 import { looksLikeIdx } from "./_idx.ts";

@@ -2,7 +2,7 @@
 // compressed file is read 64 KiB at a time and each inflated chunk is decoded as it arrives,
 // so no full copy of the decompressed archive is ever held.
 import { crc32, NetsweepError } from "../core/mod.ts";
-import { Gunzip, Inflate } from "fflate";
+import { Gunzip, Inflate } from "npm:fflate@0.8.2";
 import { ByteReader, type ChunkParser, ParserDriver, type StreamBounds } from "./_byte_reader.ts";
 import { decodeLimit, megabytes, tooLarge } from "./_limit.ts";
 import { fileError } from "./_file.ts";

@@ -42,7 +42,11 @@ import { experimentHash, type ExperimentMeta } from "../store/mod.ts";
 export const TRIAL_MEMORY_LIMIT = 2 * 2 ** 30;
 
 /** Reads, validates and expands an experiment file with its overrides (no data needed). */
-export function loadExperiment(file: string, sets: string[] = []): { experiment: Experiment } {
+export function loadExperiment(
+  file: string,
+  sets: string[] = [],
+  setsLabel = "--set",
+): { experiment: Experiment } {
   let text: string;
   try {
     // Stat first: /dev/zero would be read without end, a FIFO would block the open.
@@ -56,7 +60,8 @@ export function loadExperiment(file: string, sets: string[] = []): { experiment:
     throw new NetsweepError(file, `cannot read (${(err as Error).message.split("\n")[0]})`);
   }
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1); // a UTF-8 byte order mark
-  const experiment = parseExperiment(applyOverrides(parseJson(text, file), sets), file);
+  const json = applyOverrides(parseJson(text, file), sets, setsLabel);
+  const experiment = parseExperiment(json, file);
   if (experiment.dataset.path !== null) {
     experiment.dataset.path = resolve(dirname(file), experiment.dataset.path);
   }
@@ -154,8 +159,9 @@ export function planSweep(
   file: string,
   sets: string[],
   environment: Record<string, unknown>,
+  setsLabel = "--set",
 ): SweepPlan {
-  const { experiment } = loadExperiment(file, sets);
+  const { experiment } = loadExperiment(file, sets, setsLabel);
   const { identity, key, trials } = identifyTrials(experiment);
   const c: Checker = new Checker(file);
   const varying = Object.keys({
