@@ -1,8 +1,10 @@
 // Backprop of every layer kind against numerical gradients of an independent float64
 // reference (tests/_reference.ts): deep ReLU networks, batch norm, dropout with a fixed mask,
-// convolutions with several maps and odd sizes, a convolution after a pool, pooling layers.
+// convolutions with several maps and odd sizes, a convolution after a pool, pooling layers,
+// padded and strided convolutions, overlapping and strided pooling, dropout of the logits;
+// and the outputs of each network, in training and in evaluation, against the same reference.
 import { assert, assertEquals } from "./_assert.ts";
-import { referenceCost, type RefLayer } from "./_reference.ts";
+import { referenceCost, referenceOutputs, type RefLayer } from "./_reference.ts";
 import { Network, type NetworkOptions, Rng } from "../mod.ts";
 import { DenseLayer } from "../src/model/layers/dense.ts";
 import { ConvLayer } from "../src/model/layers/conv.ts";
@@ -16,6 +18,8 @@ interface Case {
   batch: number;
   /** Fraction of zero pixels in the inputs. */
   zeros: number;
+  /** The reference's conv-pool order (network3.py's pool-first by default). */
+  order?: "pool-first" | "activation-first";
 }
 
 const CASES: Case[] = [
@@ -97,10 +101,77 @@ const CASES: Case[] = [
     batch: 2,
     zeros: 0.2,
   },
+  {
+    // Saito's DeepConvNet in small: conv pad 1 - relu - conv pad 2 - relu - pool, dropout
+    // before the last affine and on its logits; the reference activates before it pools.
+    name: "pad 1 and 2, non-square, overlapping pool 3 stride 2, logit dropout, Saito's order",
+    options: {
+      layers: [
+        { type: "conv", maps: 3, kernel: 3, pad: 1 },
+        { type: "conv", maps: 4, kernel: 3, pad: 2 },
+        { type: "pool", size: 3, stride: 2 },
+        { type: "dense", size: 6 },
+        { type: "dense", size: 5, dropout: 0.5, logitDropout: 0.5 },
+      ],
+      inputShape: [1, 7, 9],
+      activation: "relu",
+      cost: "log-likelihood",
+    },
+    init: "default",
+    batch: 3,
+    zeros: 0.3,
+    order: "activation-first",
+  },
+  {
+    name: "stride 2 with pad 1, stride 2 without pad, pool 2 stride 1, sigmoid, Saito's order",
+    options: {
+      layers: [
+        { type: "conv", maps: 3, kernel: 3, pad: 1, stride: 2 },
+        { type: "conv", maps: 2, kernel: 3, stride: 2 },
+        { type: "pool", size: 2, stride: 1 },
+        { type: "dense", size: 4, logitDropout: 0.3 },
+      ],
+      inputShape: [2, 13, 9],
+      activation: "sigmoid",
+      cost: "cross-entropy",
+    },
+    init: "large",
+    batch: 2,
+    zeros: 0.2,
+    order: "activation-first",
+  },
+  {
+    name: "pool 1 stride 2 in a conv, pool layers 3 stride 1 and 2 stride 1, tanh",
+    options: {
+      layers: [
+        { type: "conv", maps: 2, kernel: 3, pad: 1 },
+        { type: "pool", size: 1, stride: 2 },
+        { type: "pool", size: 3, stride: 1 },
+        { type: "pool", size: 2, stride: 1 },
+        { type: "dense", size: 3 },
+      ],
+      inputShape: [1, 9, 7],
+      activation: "tanh",
+      cost: "quadratic",
+    },
+    init: "default",
+    batch: 2,
+    zeros: 0.2,
+  },
 ];
 
+/** Each layer's dropout masks of a training pass: of its inputs, and of its logits. */
+interface Masks {
+  inputs?: number[][];
+  logits?: number[][];
+}
+
 /** The network's parameters as the reference holds them (shared arrays: perturbing them perturbs the reference). */
-function referenceLayers(layers: Layer[], masks: (number[][] | undefined)[]): RefLayer[] {
+function referenceLayers(
+  layers: Layer[],
+  masks: Masks[],
+  order: Case["order"],
+): RefLayer[] {
   return layers.map((l, i) => {
     if (l instanceof DenseLayer) {
       const { inSize, outSize, wT } = l;
@@ -115,7 +186,12 @@ function referenceLayers(layers: Layer[], masks: (number[][] | undefined)[]): Re
         b: [...l.b],
         gamma: l.gamma ? [...l.gamma] : undefined,
         beta: l.beta ? [...l.beta] : undefined,
-        mask: masks[i],
+        runMean: l.runMean ? [...l.runMean] : undefined,
+        runVar: l.runVar ? [...l.runVar] : undefined,
+        mask: masks[i].inputs,
+        dropout: l.options.dropout,
+        logitMask: masks[i].logits,
+        logitDropout: l.options.logitDropout,
         output: i === layers.length - 1,
       };
     }
@@ -127,7 +203,11 @@ function referenceLayers(layers: Layer[], masks: (number[][] | undefined)[]): Re
         inShape: [...l.inShape],
         maps: l.options.maps,
         k,
+        pad: l.options.pad,
+        stride: l.options.stride,
         pool: l.options.pool,
+        poolStride: l.options.poolStride,
+        order,
         f: Array.from(
           { length: l.options.maps },
           (_, f) =>
@@ -142,7 +222,8 @@ function referenceLayers(layers: Layer[], masks: (number[][] | undefined)[]): Re
         b: [...l.b],
       };
     }
-    return { type: "pool", inShape: [...l.inShape], size: (l as PoolLayer).size };
+    const pool = l as PoolLayer;
+    return { type: "pool", inShape: [...l.inShape], size: pool.size, stride: pool.stride };
   });
 }
 
@@ -228,19 +309,27 @@ Deno.test("backprop of every layer kind matches numerical gradients of a float64
       engine.backward(ws, labels, m);
       engine.gradients(ws, m);
 
-      // The same dropout masks, drawn as the layers draw them: layer by layer, row-major.
+      // The same dropout masks, drawn as the layers draw them: layer by layer, row-major, a
+      // layer's inputs before its logits.
       const draw = Rng.fromState(dropSeed);
-      const masks = engine.layers.map((l) => {
-        const p = l instanceof DenseLayer ? l.options.dropout : 0;
+      const mask = (p: number, width: number) => {
         if (p === 0) return undefined;
         const threshold = Math.floor(p * 4294967296);
         return Array.from(
           { length: m },
-          () => Array.from({ length: l.inSize }, () => (draw.nextUint32() > threshold ? 1 : 0)),
+          () => Array.from({ length: width }, () => (draw.nextUint32() > threshold ? 1 : 0)),
         );
+      };
+      const masks = engine.layers.map((l): Masks => {
+        if (!(l instanceof DenseLayer)) return {};
+        const inputs = mask(l.options.dropout, l.inSize);
+        return { inputs, logits: mask(l.options.logitDropout, l.outSize) };
       });
-      const ref = referenceLayers(engine.layers, masks);
+      const ref = referenceLayers(engine.layers, masks, c.order);
       const xs = Array.from({ length: m }, (_, e) => [...images.subarray(e * n0, (e + 1) * n0)]);
+      const outputs = (mode: "train" | "eval") =>
+        referenceOutputs(ref, xs, net.activation, net.cost, mode).flat();
+      assertClose([...engine.output(ws).subarray(0, m * engine.classes)], outputs("train"));
       const cost = () => referenceCost(ref, xs, [...labels], net.activation, net.cost);
       const h = 1e-6;
       let checked = 0;
@@ -265,9 +354,23 @@ Deno.test("backprop of every layer kind matches numerical gradients of a float64
         }
       });
       assert(checked > 30, `checked ${checked} values`);
+
+      engine.forward(ws, { images, all: false }, m, { mode: "eval", rng: new Rng(1) });
+      assertClose([...engine.output(ws).subarray(0, m * engine.classes)], outputs("eval"));
     });
   }
 });
+
+/** Float32 outputs against float64 ones, to 1e-5 plus 1e-4 relative. */
+function assertClose(got: number[], want: number[]): void {
+  assertEquals(got.length, want.length);
+  got.forEach((v, i) =>
+    assert(
+      Math.abs(v - want[i]) <= 1e-5 + 1e-4 * Math.abs(want[i]),
+      `output ${i}: ${v} vs ${want[i]}`,
+    )
+  );
+}
 
 Deno.test("max-pooling sends each window's gradient to its first largest value", () => {
   // One 1x4x4 map of ties and a clear maximum; pooling 2 gives 2x2 windows.
@@ -283,4 +386,73 @@ Deno.test("max-pooling sends each window's gradient to its first largest value",
   const dX = arena.float32(16);
   layer.backward(arena.kernels, work, x, 1, dX);
   assertEquals([...dX], [10, 0, 0, 20, 0, 0, 0, 0, 30, 0, 40, 0, 0, 0, 0, 0]);
+});
+
+Deno.test("overlapping windows add their gradients; inputs between strided windows get zero", () => {
+  const net = new Network({ sizes: [2, 2] }); // only for its arena
+  const arena = net.engine.arena;
+  const k = arena.kernels;
+  const pass = { mode: "train" as const, rng: new Rng(1) };
+  const x = arena.float32(9);
+  x.set([1, 2, 0, 3, 9, 4, 0, 5, 1]); // the centre is every 2x2 window's maximum
+  const dX = arena.float32(9);
+
+  const overlapping = new PoolLayer([1, 3, 3], 2, 1);
+  const a = overlapping.allocate(arena, 1);
+  overlapping.forward(k, a, x, 1, pass);
+  assertEquals([...a.a], [9, 9, 9, 9]);
+  a.dA.set([1, 2, 3, 4]);
+  dX.fill(NaN);
+  overlapping.backward(k, a, x, 1, dX);
+  assertEquals([...dX], [0, 0, 0, 0, 10, 0, 0, 0, 0]);
+
+  const strided = new PoolLayer([1, 3, 3], 1, 2); // the four corners
+  const b = strided.allocate(arena, 1);
+  strided.forward(k, b, x, 1, pass);
+  assertEquals([...b.a], [1, 0, 0, 1]);
+  b.dA.set([1, 2, 3, 4]);
+  dX.fill(NaN);
+  strided.backward(k, b, x, 1, dX);
+  assertEquals([...dX], [1, 0, 2, 0, 0, 0, 3, 0, 4]);
+});
+
+Deno.test("im2col and col2im with padding and stride write and add every value", async (t) => {
+  // [C, H, W, k, pad, stride]: padded on every side, strided, rows of 7 (a vector and a tail).
+  const shapes = [[2, 7, 5, 3, 2, 2], [1, 3, 6, 2, 1, 1], [3, 6, 6, 3, 0, 3], [1, 5, 9, 3, 0, 1]];
+  for (const [C, H, W, k, pad, stride] of shapes) {
+    await t.step(`${C}x${H}x${W}, kernel ${k}, pad ${pad}, stride ${stride}`, () => {
+      const oh = (H + 2 * pad - k) / stride + 1;
+      const ow = (W + 2 * pad - k) / stride + 1;
+      const P = oh * ow;
+      const arena = new Network({ sizes: [2, 2] }).engine.arena;
+      const img = arena.float32(C * H * W);
+      for (let i = 0; i < img.length; i++) img[i] = i + 1;
+      const col = arena.float32(C * k * k * P).fill(NaN); // every value must be written
+      arena.kernels.im2col(img.byteOffset, C, H, W, k, pad, stride, col.byteOffset);
+      // Row (c, dy, dx), column (y, x): the pixel at (y·stride + dy - pad, x·stride + dx - pad).
+      const want: number[] = [];
+      const back = Array.from(img, (v) => -v); // col2im adds onto what is there
+      for (let c = 0; c < C; c++) {
+        for (let dy = 0; dy < k; dy++) {
+          for (let dx = 0; dx < k; dx++) {
+            for (let y = 0; y < oh; y++) {
+              for (let x = 0; x < ow; x++) {
+                const r = y * stride + dy - pad;
+                const q = x * stride + dx - pad;
+                const inside = r >= 0 && r < H && q >= 0 && q < W;
+                const v = inside ? img[c * H * W + r * W + q] : 0;
+                want.push(v);
+                if (inside) back[c * H * W + r * W + q] += 0.5 * v;
+              }
+            }
+          }
+        }
+      }
+      assertEquals([...col], want);
+      for (let i = 0; i < col.length; i++) col[i] *= 0.5;
+      for (let i = 0; i < img.length; i++) img[i] = -img[i];
+      arena.kernels.col2im(img.byteOffset, C, H, W, k, pad, stride, col.byteOffset);
+      assertEquals([...img], back);
+    });
+  }
 });
