@@ -14,7 +14,7 @@ import type { Activation, Cost } from "../../vocabulary/mod.ts";
 import type { Kernels, WasmArena } from "../_arena.ts";
 import { batchNormBackward, batchNormForward } from "./_batch_norm.ts";
 import { dropValues } from "./_dropout.ts";
-import type { SparseRows } from "../../data/mod.ts";
+import { type InputRows, listPixels } from "./_input_rows.ts";
 import {
   applyActivation,
   applyDerivative,
@@ -44,16 +44,7 @@ export interface DenseOptions {
   inShape?: readonly number[];
 }
 
-/** Where a sparse input layer finds its examples. */
-export interface InputRows {
-  images: Float32Array;
-  /** Dataset rows of the batch. */
-  rows: Uint32Array;
-  /** The split's non-zero pixels, found once; absent: scan each image. */
-  sparse?: SparseRows;
-  /** List every pixel, zero or not (the `dense` input kernel: same sums, no skipping). */
-  all: boolean;
-}
+export type { InputRows } from "./_input_rows.ts";
 
 interface DenseWork extends LayerWork {
   z: Float32Array;
@@ -172,45 +163,7 @@ export class DenseLayer implements Layer {
   /** Lists each example's input pixels for the sparse kernel (the non-zero ones, or all). */
   gather(work: LayerWork, input: InputRows, m: number): void {
     const w = work as DenseWork;
-    const n0 = this.inSize;
-    const nzIndex = w.nzIndex!;
-    const nzValue = w.nzValue!;
-    const images = input.images;
-    const rows = input.rows;
-    for (let e = 0; e < m; e++) {
-      const nzOff = e * n0;
-      let count = 0;
-      if (input.all) {
-        const xOff = rows[e] * n0;
-        for (let k = 0; k < n0; k++) {
-          nzIndex[nzOff + k] = k;
-          nzValue[nzOff + k] = images[xOff + k];
-        }
-        count = n0;
-      } else if (input.sparse) {
-        // Found once for the whole split: copy it into the kernel's memory (an indexed copy:
-        // subarray() and set() would allocate two views per example).
-        const s = input.sparse;
-        const start = s.rowStart[rows[e]];
-        count = s.rowStart[rows[e] + 1] - start;
-        const index = s.index;
-        const value = s.value;
-        for (let c = 0; c < count; c++) {
-          nzIndex[nzOff + c] = index[start + c];
-          nzValue[nzOff + c] = value[start + c];
-        }
-      } else {
-        const xOff = rows[e] * n0;
-        for (let k = 0; k < n0; k++) {
-          const v = images[xOff + k];
-          if (v === 0) continue;
-          nzIndex[nzOff + count] = k;
-          nzValue[nzOff + count] = v;
-          count++;
-        }
-      }
-      w.nzCount![e] = count;
-    }
+    listPixels(input, m, this.inSize, w.nzIndex!, w.nzValue!, w.nzCount!);
   }
 
   forward(k: Kernels, work: LayerWork, x: Float32Array, m: number, pass: Pass): void {
@@ -312,6 +265,8 @@ export class DenseLayer implements Layer {
       for (let i = 0; i < n; i++) delta[i] *= zMask[i];
     } else if (q > 0) k.scale(delta.byteOffset, n, 1 - q); // z was scaled by 1 - q
     if (this.options.batchNorm) this.#normBackward(w, m);
+    // An evaluation or probe pass multiplied w·x by 1 - p: so are both gradients through it.
+    const keep = this.options.dropout > 0 && !w.dropped ? 1 - this.options.dropout : 1;
     if (dX) {
       // (w^T δ): δ:(m,out) · w:(out,in) -> dX:(m,in); wT's rows are w's columns.
       k.gemm_nt(
@@ -324,7 +279,7 @@ export class DenseLayer implements Layer {
         outSize,
         outSize,
         inSize,
-        1,
+        keep,
         0,
       );
       if (w.dropped) {
@@ -402,6 +357,7 @@ export class DenseLayer implements Layer {
       return;
     }
     const input = w.dropped ? w.xDrop! : x;
+    const keep = this.options.dropout > 0 && !w.dropped ? 1 - this.options.dropout : 1;
     // x^T:(in,m) · δ:(m,out) -> (in,out), x read column-wise (stride in).
     k.gemm_nn(
       target.byteOffset,
@@ -414,7 +370,7 @@ export class DenseLayer implements Layer {
       inSize,
       outSize,
       outSize,
-      alpha,
+      alpha * keep,
       accumulate ? 1 : 0,
     );
   }
