@@ -194,8 +194,8 @@ export class ConvLayer implements Layer {
     applyDerivative(k, this.options.activation, w.a, w.dA, m * this.outSize);
     // δ of the convolution: each window's δ to the first largest value, zero elsewhere.
     if (this.pools) {
-      const [h, wd] = [this.convH, this.convW];
-      poolBackward(k, w.zc, w.zp, w.dA, w.dzc, m * maps, h, wd, pool, poolStride);
+      const { convH, convW } = this;
+      poolBackward(k, w.zc, w.zp, w.dA, w.dzc, m * maps, convH, convW, pool, poolStride);
     } else {
       const dzc = w.dzc;
       const delta = w.dA;
