@@ -6,8 +6,11 @@ same MNIST images with one CPU thread, for the seconds per epoch beside netsweep
 CASE is `nielsen-conv` (network3.py's one conv-pool network: 20 maps 5x5, pool 2, FC 100,
 softmax, sigmoid, SGD eta 0.1, mini-batch 10, 50,000 images in order) or `saito-convnet`
 (SimpleConvNet: 30 maps 5x5, ReLU, pool 2, Affine 100 ReLU, Affine 10, Adam 0.001, batches of
-100 sampled with replacement, 60,000 images) or `deep-mlp` (784-100x5-10 ReLU, softmax, SGD
-0.01, batch 128, 60,000 images). IMAGES trains on only the first IMAGES images (a shorter
+100 sampled with replacement, 60,000 images) or `saito-deep-convnet` (ch08's DeepConvNet:
+conv 3x3 16, 16, 32, 32 (pad 2), 64, 64 with ReLU, a 2x2 pool after every second, Affine 50
+ReLU, dropout 0.5, Affine 10, dropout 0.5; Adam 0.001, batches of 100 sampled with
+replacement, 60,000 images; PyTorch's dropout is the inverted one, the same work per batch)
+or `deep-mlp` (784-100x5-10 ReLU, softmax, SGD 0.01, batch 128, 60,000 images). IMAGES trains on only the first IMAGES images (a shorter
 epoch). Prints one JSON object: seconds of training per epoch.
 """
 import json
@@ -46,6 +49,17 @@ elif case == "saito-convnet":
     n, batch, sample = 60000, 100, "replacement"
     net = nn.Sequential(nn.Conv2d(1, 30, 5), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(),
                         nn.Linear(30 * 12 * 12, 100), nn.ReLU(), nn.Linear(100, 10))
+    opt = torch.optim.Adam(net.parameters(), lr=0.001)
+elif case == "saito-deep-convnet":
+    n, batch, sample = 60000, 100, "replacement"
+    layers = []
+    for i, (c_in, c_out, pad) in enumerate([(1, 16, 1), (16, 16, 1), (16, 32, 1), (32, 32, 2),
+                                            (32, 64, 1), (64, 64, 1)]):
+        layers += [nn.Conv2d(c_in, c_out, 3, padding=pad), nn.ReLU()]
+        if i % 2 == 1:
+            layers.append(nn.MaxPool2d(2, stride=2))
+    net = nn.Sequential(*layers, nn.Flatten(), nn.Linear(64 * 4 * 4, 50), nn.ReLU(),
+                        nn.Dropout(0.5), nn.Linear(50, 10), nn.Dropout(0.5))
     opt = torch.optim.Adam(net.parameters(), lr=0.001)
 elif case == "deep-mlp":
     n, batch, sample = 60000, 128, "replacement"

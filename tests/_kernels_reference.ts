@@ -104,16 +104,24 @@ export function derive(f: "sigmoid" | "relu", a: number[], delta: number[]): num
   return delta.map((d, i) => d * (f === "sigmoid" ? a[i] * (1 - a[i]) : a[i] > 0 ? 1 : 0));
 }
 
-/** The maximum of each s×s window of `planes` maps of h×w. */
-export function maxpool(src: number[], planes: number, h: number, w: number, s: number): number[] {
+/** The maximum of each s×s window, every `stride` positions, of `planes` maps of h×w. */
+export function maxpool(
+  src: number[],
+  planes: number,
+  h: number,
+  w: number,
+  s: number,
+  stride = s,
+): number[] {
+  const [oh, ow] = [(h - s) / stride + 1, (w - s) / stride + 1];
   const out: number[] = [];
   for (let p = 0; p < planes; p++) {
-    for (let y = 0; y < h / s; y++) {
-      for (let x = 0; x < w / s; x++) {
+    for (let y = 0; y < oh; y++) {
+      for (let x = 0; x < ow; x++) {
         let best = -Infinity;
         for (let dy = 0; dy < s; dy++) {
           for (let dx = 0; dx < s; dx++) {
-            best = Math.max(best, src[p * h * w + (y * s + dy) * w + x * s + dx]);
+            best = Math.max(best, src[p * h * w + (y * stride + dy) * w + x * stride + dx]);
           }
         }
         out.push(best);
@@ -123,7 +131,10 @@ export function maxpool(src: number[], planes: number, h: number, w: number, s: 
   return out;
 }
 
-/** Each window's δ to the first of its inputs (row order) equal to its maximum; 0 elsewhere. */
+/**
+ * Each window's δ to the first of its inputs (row order) equal to its maximum, summed where
+ * windows overlap; 0 elsewhere.
+ */
 export function maxpoolBack(
   src: number[],
   delta: number[],
@@ -131,31 +142,48 @@ export function maxpoolBack(
   h: number,
   w: number,
   s: number,
+  stride = s,
 ): number[] {
+  const [oh, ow] = [(h - s) / stride + 1, (w - s) / stride + 1];
   const out = new Array(src.length).fill(0);
   let o = 0;
   for (let p = 0; p < planes; p++) {
-    for (let y = 0; y < h / s; y++) {
-      for (let x = 0; x < w / s; x++, o++) {
+    for (let y = 0; y < oh; y++) {
+      for (let x = 0; x < ow; x++, o++) {
         let best = -Infinity;
         let at = -1;
         for (let dy = 0; dy < s; dy++) {
           for (let dx = 0; dx < s; dx++) {
-            const i = p * h * w + (y * s + dy) * w + x * s + dx;
+            const i = p * h * w + (y * stride + dy) * w + x * stride + dx;
             if (src[i] > best) [best, at] = [src[i], i];
           }
         }
-        out[at] = delta[o];
+        out[at] += delta[o];
       }
     }
   }
   return out;
 }
 
-/** An image (C,H,W) as columns (C·k·k rows, one column per output position, valid). */
-export function im2col(img: number[], C: number, H: number, W: number, k: number): number[] {
-  const oh = H - k + 1;
-  const ow = W - k + 1;
+/** The output height (or width) of a k-wide filter every `stride` over n padded by `pad`. */
+export function convOut(n: number, k: number, pad: number, stride: number): number {
+  return (n + 2 * pad - k) / stride + 1;
+}
+
+/**
+ * An image (C,H,W) padded by `pad` zeros as columns: C·k·k rows, one column per filter
+ * position every `stride`.
+ */
+export function im2col(
+  img: number[],
+  C: number,
+  H: number,
+  W: number,
+  k: number,
+  pad = 0,
+  stride = 1,
+): number[] {
+  const [oh, ow] = [convOut(H, k, pad, stride), convOut(W, k, pad, stride)];
   const P = oh * ow;
   const col = new Array(C * k * k * P).fill(0);
   for (let c = 0; c < C; c++) {
@@ -164,7 +192,9 @@ export function im2col(img: number[], C: number, H: number, W: number, k: number
         const row = (c * k + dy) * k + dx;
         for (let y = 0; y < oh; y++) {
           for (let x = 0; x < ow; x++) {
-            col[row * P + y * ow + x] = img[c * H * W + (y + dy) * W + x + dx];
+            const [iy, ix] = [y * stride + dy - pad, x * stride + dx - pad];
+            const inside = iy >= 0 && iy < H && ix >= 0 && ix < W;
+            col[row * P + y * ow + x] = inside ? img[c * H * W + iy * W + ix] : 0;
           }
         }
       }
@@ -173,7 +203,7 @@ export function im2col(img: number[], C: number, H: number, W: number, k: number
   return col;
 }
 
-/** Adds columns back onto an image: the adjoint of {@linkcode im2col}. */
+/** Adds columns back onto an image (the padding's share dropped): the adjoint of im2col. */
 export function col2im(
   img: number[],
   col: number[],
@@ -181,10 +211,11 @@ export function col2im(
   H: number,
   W: number,
   k: number,
+  pad = 0,
+  stride = 1,
 ): number[] {
   const out = [...img];
-  const oh = H - k + 1;
-  const ow = W - k + 1;
+  const [oh, ow] = [convOut(H, k, pad, stride), convOut(W, k, pad, stride)];
   const P = oh * ow;
   for (let c = 0; c < C; c++) {
     for (let dy = 0; dy < k; dy++) {
@@ -192,7 +223,9 @@ export function col2im(
         const row = (c * k + dy) * k + dx;
         for (let y = 0; y < oh; y++) {
           for (let x = 0; x < ow; x++) {
-            out[c * H * W + (y + dy) * W + x + dx] += col[row * P + y * ow + x];
+            const [iy, ix] = [y * stride + dy - pad, x * stride + dx - pad];
+            if (iy < 0 || iy >= H || ix < 0 || ix >= W) continue;
+            out[c * H * W + iy * W + ix] += col[row * P + y * ow + x];
           }
         }
       }

@@ -1,11 +1,15 @@
 // An independent float64 reference of a layered network's outputs and cost over a mini-batch,
 // written directly from the books' formulas with nested loops and no shared code with the
-// kernels: dense layers (batch norm, dropout), "valid" convolutions, max-pooling,
-// sigmoid/tanh/ReLU, sigmoid or softmax outputs. A training pass normalises with the batch's
-// mean and (biased, Saito's np.mean(xc**2)) variance and drops inputs by a given mask; an
-// evaluation pass normalises with the running statistics and multiplies each dense layer's
-// inputs by 1 - p (the books' non-inverted dropout). Tests differentiate it numerically and
-// compare with the engine's backprop, and compare its evaluation outputs with the network's.
+// kernels: dense layers (batch norm, dropout of inputs, dropout of the output layer's logits),
+// convolutions with zero padding and a stride (each output position sums the filter over the
+// input pixels it covers, a pixel outside the image counting as zero), max-pooling with any
+// window and stride, sigmoid/tanh/ReLU, sigmoid or softmax outputs. A conv-pool layer runs in
+// network3.py's order (pool, add the bias, activation) or in Saito's (add the bias,
+// activation, pool). A training pass normalises with the batch's mean and (biased, Saito's
+// np.mean(xc**2)) variance and drops values by given masks; an evaluation pass normalises with
+// the running statistics and multiplies each dense layer's inputs (and dropped logits) by
+// 1 - p (the books' non-inverted dropout). Tests differentiate it numerically and compare with
+// the engine's backprop, and compare its evaluation outputs with the network's.
 import type { Activation, Cost } from "../src/vocabulary/functions.ts";
 
 export type RefLayer =
@@ -25,6 +29,10 @@ export type RefLayer =
     /** Batch norm's running mean and variance of z (evaluation passes). */
     runMean?: number[];
     runVar?: number[];
+    /** Per example and output: 1 kept, 0 dropped, of z before the output function. */
+    logitMask?: number[][];
+    /** Logit dropout's probability: evaluation multiplies z by 1 - logitDropout. */
+    logitDropout?: number;
     output: boolean;
   }
   | {
@@ -32,12 +40,19 @@ export type RefLayer =
     inShape: number[];
     maps: number;
     k: number;
+    /** Zeros on each side (default 0) and the step between filter positions (default 1). */
+    pad?: number;
+    stride?: number;
+    /** Pooling window (1: none) and the step between windows (default: the window). */
     pool: number;
+    poolStride?: number;
+    /** `activation-first`: Saito's conv → activation → pool; default network3.py's order. */
+    order?: "pool-first" | "activation-first";
     /** f[map][c][dy][dx] */
     f: number[][][][];
     b: number[];
   }
-  | { type: "pool"; inShape: number[]; size: number };
+  | { type: "pool"; inShape: number[]; size: number; stride?: number };
 
 const act = (f: Activation, z: number) =>
   f === "sigmoid" ? 1 / (1 + Math.exp(-z)) : f === "tanh" ? Math.tanh(z) : Math.max(0, z);
@@ -110,6 +125,11 @@ export function referenceOutputs(
           )
         );
       }
+      const q = layer.logitDropout ?? 0;
+      if (mode === "eval" && q > 0) z = z.map((r) => r.map((v) => v * (1 - q)));
+      else if (mode === "train" && layer.logitMask) {
+        z = z.map((r, e) => r.map((v, j) => v * layer.logitMask![e][j]));
+      }
       if (!layer.output) a = z.map((r) => r.map((v) => act(activation, v)));
       else if (cost === "log-likelihood") {
         a = z.map((r) => {
@@ -122,9 +142,14 @@ export function referenceOutputs(
     } else if (layer.type === "conv") {
       const [C, H, W] = layer.inShape;
       const { k, maps, pool } = layer;
-      const oh = H - k + 1;
-      const ow = W - k + 1;
+      const pad = layer.pad ?? 0;
+      const stride = layer.stride ?? 1;
+      const oh = (H + 2 * pad - k) / stride + 1;
+      const ow = (W + 2 * pad - k) / stride + 1;
       a = a.map((x) => {
+        // The input pixel at row r, column c of map ch; zero in the padding.
+        const pixel = (ch: number, r: number, c: number) =>
+          r < 0 || r >= H || c < 0 || c >= W ? 0 : x[ch * H * W + r * W + c];
         const out: number[] = [];
         for (let f = 0; f < maps; f++) {
           const conv: number[][] = [];
@@ -135,23 +160,21 @@ export function referenceOutputs(
               for (let c = 0; c < C; c++) {
                 for (let dy = 0; dy < k; dy++) {
                   for (let dx = 0; dx < k; dx++) {
-                    s += layer.f[f][c][dy][dx] * x[c * H * W + (y + dy) * W + xx + dx];
+                    s += layer.f[f][c][dy][dx] *
+                      pixel(c, y * stride + dy - pad, xx * stride + dx - pad);
                   }
                 }
               }
               conv[y].push(s);
             }
           }
-          for (let y = 0; y < oh / pool; y++) {
-            for (let xx = 0; xx < ow / pool; xx++) {
-              let best = -Infinity;
-              for (let dy = 0; dy < pool; dy++) {
-                for (let dx = 0; dx < pool; dx++) {
-                  best = Math.max(best, conv[y * pool + dy][xx * pool + dx]);
-                }
-              }
-              out.push(act(activation, best + layer.b[f]));
-            }
+          const ps = layer.poolStride ?? pool;
+          if (layer.order === "activation-first") {
+            const activated = conv.map((row) => row.map((v) => act(activation, v + layer.b[f])));
+            out.push(...maxPool(activated, pool, ps).flat());
+          } else {
+            const pooled = maxPool(conv, pool, ps);
+            out.push(...pooled.flat().map((v) => act(activation, v + layer.b[f])));
           }
         }
         return out;
@@ -162,21 +185,32 @@ export function referenceOutputs(
       a = a.map((x) => {
         const out: number[] = [];
         for (let c = 0; c < C; c++) {
-          for (let y = 0; y < H / s; y++) {
-            for (let xx = 0; xx < W / s; xx++) {
-              let best = -Infinity;
-              for (let dy = 0; dy < s; dy++) {
-                for (let dx = 0; dx < s; dx++) {
-                  best = Math.max(best, x[c * H * W + (y * s + dy) * W + xx * s + dx]);
-                }
-              }
-              out.push(best);
-            }
-          }
+          const plane = Array.from(
+            { length: H },
+            (_, r) => Array.from({ length: W }, (_, col) => x[c * H * W + r * W + col]),
+          );
+          out.push(...maxPool(plane, s, layer.stride ?? s).flat());
         }
         return out;
       });
     }
   }
   return a;
+}
+
+/** The maximum of each size × size window, every `stride`, of a plane (rows of columns). */
+function maxPool(plane: number[][], size: number, stride: number): number[][] {
+  const out: number[][] = [];
+  for (let top = 0; top + size <= plane.length; top += stride) {
+    const row: number[] = [];
+    for (let left = 0; left + size <= plane[0].length; left += stride) {
+      let best = -Infinity;
+      for (let dy = 0; dy < size; dy++) {
+        for (let dx = 0; dx < size; dx++) best = Math.max(best, plane[top + dy][left + dx]);
+      }
+      row.push(best);
+    }
+    out.push(row);
+  }
+  return out;
 }

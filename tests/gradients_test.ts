@@ -1,8 +1,10 @@
 // Backprop of every layer kind against numerical gradients of an independent float64
 // reference (tests/_reference.ts): deep ReLU networks, batch norm, dropout with a fixed mask,
-// convolutions with several maps and odd sizes, a convolution after a pool, pooling layers.
+// convolutions with several maps and odd sizes, a convolution after a pool, pooling layers,
+// padded and strided convolutions, overlapping and strided pooling, dropout of the logits;
+// and the outputs of each network, in training and in evaluation, against the same reference.
 import { assert, assertEquals } from "./_assert.ts";
-import { referenceCost, type RefLayer } from "./_reference.ts";
+import { referenceCost, referenceOutputs, type RefLayer } from "./_reference.ts";
 import { Network, type NetworkOptions, Rng } from "../mod.ts";
 import { DenseLayer } from "../src/model/layers/dense.ts";
 import { ConvLayer } from "../src/model/layers/conv.ts";
@@ -16,6 +18,8 @@ interface Case {
   batch: number;
   /** Fraction of zero pixels in the inputs. */
   zeros: number;
+  /** The reference's conv-pool order (network3.py's pool-first by default). */
+  order?: "pool-first" | "activation-first";
 }
 
 const CASES: Case[] = [
@@ -109,10 +113,77 @@ const CASES: Case[] = [
     batch: 2,
     zeros: 0.2,
   },
+  {
+    // Saito's DeepConvNet in small: conv pad 1 - relu - conv pad 2 - relu - pool, dropout
+    // before the last affine and on its logits; the reference activates before it pools.
+    name: "pad 1 and 2, non-square, overlapping pool 3 stride 2, logit dropout, Saito's order",
+    options: {
+      layers: [
+        { type: "conv", maps: 3, kernel: 3, pad: 1 },
+        { type: "conv", maps: 4, kernel: 3, pad: 2 },
+        { type: "pool", size: 3, stride: 2 },
+        { type: "dense", size: 6 },
+        { type: "dense", size: 5, dropout: 0.5, logitDropout: 0.5 },
+      ],
+      inputShape: [1, 7, 9],
+      activation: "relu",
+      cost: "log-likelihood",
+    },
+    init: "default",
+    batch: 3,
+    zeros: 0.3,
+    order: "activation-first",
+  },
+  {
+    name: "stride 2 with pad 1, stride 2 without pad, pool 2 stride 1, sigmoid, Saito's order",
+    options: {
+      layers: [
+        { type: "conv", maps: 3, kernel: 3, pad: 1, stride: 2 },
+        { type: "conv", maps: 2, kernel: 3, stride: 2 },
+        { type: "pool", size: 2, stride: 1 },
+        { type: "dense", size: 4, logitDropout: 0.3 },
+      ],
+      inputShape: [2, 13, 9],
+      activation: "sigmoid",
+      cost: "cross-entropy",
+    },
+    init: "large",
+    batch: 2,
+    zeros: 0.2,
+    order: "activation-first",
+  },
+  {
+    name: "pool 1 stride 2 in a conv, pool layers 3 stride 1 and 2 stride 1, tanh",
+    options: {
+      layers: [
+        { type: "conv", maps: 2, kernel: 3, pad: 1 },
+        { type: "pool", size: 1, stride: 2 },
+        { type: "pool", size: 3, stride: 1 },
+        { type: "pool", size: 2, stride: 1 },
+        { type: "dense", size: 3 },
+      ],
+      inputShape: [1, 9, 7],
+      activation: "tanh",
+      cost: "quadratic",
+    },
+    init: "default",
+    batch: 2,
+    zeros: 0.2,
+  },
 ];
 
+/** Each layer's dropout masks of a training pass: of its inputs, and of its logits. */
+interface Masks {
+  inputs?: number[][];
+  logits?: number[][];
+}
+
 /** The network's parameters as the reference holds them (shared arrays: perturbing them perturbs the reference). */
-function referenceLayers(layers: Layer[], masks: (number[][] | undefined)[]): RefLayer[] {
+function referenceLayers(
+  layers: Layer[],
+  masks: Masks[],
+  order: Case["order"],
+): RefLayer[] {
   return layers.map((l, i) => {
     if (l instanceof DenseLayer) {
       const { inSize, outSize, wT } = l;
@@ -127,7 +198,12 @@ function referenceLayers(layers: Layer[], masks: (number[][] | undefined)[]): Re
         b: [...l.b],
         gamma: l.gamma ? [...l.gamma] : undefined,
         beta: l.beta ? [...l.beta] : undefined,
-        mask: masks[i],
+        runMean: l.runMean ? [...l.runMean] : undefined,
+        runVar: l.runVar ? [...l.runVar] : undefined,
+        mask: masks[i].inputs,
+        dropout: l.options.dropout,
+        logitMask: masks[i].logits,
+        logitDropout: l.options.logitDropout,
         output: i === layers.length - 1,
       };
     }
@@ -139,7 +215,11 @@ function referenceLayers(layers: Layer[], masks: (number[][] | undefined)[]): Re
         inShape: [...l.inShape],
         maps: l.options.maps,
         k,
+        pad: l.options.pad,
+        stride: l.options.stride,
         pool: l.options.pool,
+        poolStride: l.options.poolStride,
+        order,
         f: Array.from(
           { length: l.options.maps },
           (_, f) =>
@@ -154,7 +234,8 @@ function referenceLayers(layers: Layer[], masks: (number[][] | undefined)[]): Re
         b: [...l.b],
       };
     }
-    return { type: "pool", inShape: [...l.inShape], size: (l as PoolLayer).size };
+    const pool = l as PoolLayer;
+    return { type: "pool", inShape: [...l.inShape], size: pool.size, stride: pool.stride };
   });
 }
 
@@ -240,46 +321,82 @@ Deno.test("backprop of every layer kind matches numerical gradients of a float64
       engine.backward(ws, labels, m);
       engine.gradients(ws, m);
 
-      // The same dropout masks, drawn as the layers draw them: layer by layer, row-major.
+      // The same dropout masks, drawn as the layers draw them: layer by layer, row-major, a
+      // layer's inputs before its logits.
       const draw = Rng.fromState(dropSeed);
-      const masks = engine.layers.map((l) => {
-        const p = l instanceof DenseLayer ? l.options.dropout : 0;
+      const mask = (p: number, width: number) => {
         if (p === 0) return undefined;
         const threshold = Math.floor(p * 4294967296);
         return Array.from(
           { length: m },
-          () => Array.from({ length: l.inSize }, () => (draw.nextUint32() > threshold ? 1 : 0)),
+          () => Array.from({ length: width }, () => (draw.nextUint32() > threshold ? 1 : 0)),
         );
+      };
+      const masks = engine.layers.map((l): Masks => {
+        if (!(l instanceof DenseLayer)) return {};
+        const inputs = mask(l.options.dropout, l.inSize);
+        return { inputs, logits: mask(l.options.logitDropout, l.outSize) };
       });
-      const ref = referenceLayers(engine.layers, masks);
+      const ref = referenceLayers(engine.layers, masks, c.order);
       const xs = Array.from({ length: m }, (_, e) => [...images.subarray(e * n0, (e + 1) * n0)]);
-      const cost = () => referenceCost(ref, xs, [...labels], net.activation, net.cost);
-      const h = 1e-6;
-      let checked = 0;
-      engine.layers.forEach((layer, l) => {
-        for (const p of pairs(layer, ref[l])) {
-          const step = Math.max(1, Math.floor(p.grad.length / 25));
-          for (let i = 0; i < p.grad.length; i += step) {
-            const v = p.get(i);
-            p.set(i, v + h);
-            const up = cost();
-            p.set(i, v - h);
-            const down = cost();
-            p.set(i, v);
-            const numeric = (up - down) / (2 * h);
-            const analytic = p.grad[i];
-            assert(
-              Math.abs(analytic - numeric) <= 2e-5 + 2e-3 * Math.abs(numeric),
-              `layer ${l} ${p.name}[${i}]: analytic ${analytic} vs numerical ${numeric}`,
-            );
-            checked++;
-          }
-        }
-      });
-      assert(checked > 30, `checked ${checked} values`);
+      const outputs = (mode: "train" | "eval") =>
+        referenceOutputs(ref, xs, net.activation, net.cost, mode).flat();
+      assertClose([...engine.output(ws).subarray(0, m * engine.classes)], outputs("train"));
+      const cost = (mode: "train" | "eval") => () =>
+        referenceCost(ref, xs, [...labels], net.activation, net.cost, mode);
+      checkGradients(engine.layers, ref, cost("train"));
+
+      engine.forward(ws, { images, all: false }, m, { mode: "eval", rng: new Rng(1) });
+      assertClose([...engine.output(ws).subarray(0, m * engine.classes)], outputs("eval"));
+      // The gradient of the evaluated network (Network.backprop, the gradient norms): dropout
+      // layers scale their inputs or logits by 1 - p. Batch norm differentiates batch
+      // statistics, not the running ones, so those networks are probed instead.
+      if (!c.options.batchNorm) {
+        engine.backward(ws, labels, m);
+        engine.gradients(ws, m);
+        checkGradients(engine.layers, ref, cost("eval"));
+      }
     });
   }
 });
+
+/** Each layer's gradient buffers against central differences of `cost` (a sample of each). */
+function checkGradients(layers: Layer[], ref: RefLayer[], cost: () => number): void {
+  const h = 1e-6;
+  let checked = 0;
+  layers.forEach((layer, l) => {
+    for (const p of pairs(layer, ref[l])) {
+      const step = Math.max(1, Math.floor(p.grad.length / 25));
+      for (let i = 0; i < p.grad.length; i += step) {
+        const v = p.get(i);
+        p.set(i, v + h);
+        const up = cost();
+        p.set(i, v - h);
+        const down = cost();
+        p.set(i, v);
+        const numeric = (up - down) / (2 * h);
+        const analytic = p.grad[i];
+        assert(
+          Math.abs(analytic - numeric) <= 2e-5 + 2e-3 * Math.abs(numeric),
+          `layer ${l} ${p.name}[${i}]: analytic ${analytic} vs numerical ${numeric}`,
+        );
+        checked++;
+      }
+    }
+  });
+  assert(checked > 30, `checked ${checked} values`);
+}
+
+/** Float32 outputs against float64 ones, to 1e-5 plus 1e-4 relative. */
+function assertClose(got: number[], want: number[]): void {
+  assertEquals(got.length, want.length);
+  got.forEach((v, i) =>
+    assert(
+      Math.abs(v - want[i]) <= 1e-5 + 1e-4 * Math.abs(want[i]),
+      `output ${i}: ${v} vs ${want[i]}`,
+    )
+  );
+}
 
 Deno.test("max-pooling sends each window's gradient to its first largest value", () => {
   // One 1x4x4 map of ties and a clear maximum; pooling 2 gives 2x2 windows.

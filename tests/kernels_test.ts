@@ -217,26 +217,41 @@ Deno.test("pooling and the im2col copies match the reference over random maps", 
     const arena = new WasmArena(1 << 22);
     const k = arena.kernels;
     const s = 1 + rng.nextInt(3);
+    // Non-overlapping windows (the books'), overlapping ones and gaps between windows.
+    const stride = [s, s, 1, s + 1][rng.nextInt(4)];
     const planes = 1 + rng.nextInt(3);
-    const [h, w] = [s * (1 + rng.nextInt(6)), s * (1 + rng.nextInt(6)) * (rng.nextInt(2) ? 2 : 1)];
+    const [oh, ow] = [1 + rng.nextInt(6), (1 + rng.nextInt(6)) * (rng.nextInt(2) ? 2 : 1)];
+    const [h, w] = [(oh - 1) * stride + s, (ow - 1) * stride + s];
     // Ties in some windows: the first largest takes the gradient.
     const src = randoms(rng, planes * h * w).map((v) => Math.round(v * 2) / 2);
     const S = put(arena, src);
-    const pooled = arena.float32(planes * (h / s) * (w / s));
-    k.maxpool(S.byteOffset, pooled.byteOffset, planes, h, w, s);
+    const pooled = arena.float32(planes * oh * ow);
+    const shape = `${h}x${w}/${s} stride ${stride}`;
+    k.maxpool(S.byteOffset, pooled.byteOffset, planes, h, w, s, stride);
     near(
-      `maxpool ${h}x${w}/${s}`,
+      `maxpool ${shape}`,
       pooled,
-      ref.maxpool(src, planes, h, w, s),
+      ref.maxpool(src, planes, h, w, s, stride),
       Array(pooled.length).fill(1),
     );
     const delta = randoms(rng, pooled.length);
     const D = put(arena, delta);
     const back = arena.float32(src.length);
-    k.maxpool_back(S.byteOffset, pooled.byteOffset, D.byteOffset, back.byteOffset, planes, h, w, s);
-    const want = ref.maxpoolBack(src, delta, planes, h, w, s);
-    near(`maxpool_back ${h}x${w}/${s}`, back, want, Array(src.length).fill(1));
-    if (s === 2 && w % 4 === 0) {
+    back.fill(NaN); // every input is written, covered by a window or not
+    k.maxpool_back(
+      S.byteOffset,
+      pooled.byteOffset,
+      D.byteOffset,
+      back.byteOffset,
+      planes,
+      h,
+      w,
+      s,
+      stride,
+    );
+    const want = ref.maxpoolBack(src, delta, planes, h, w, s, stride);
+    near(`maxpool_back ${shape}`, back, want, Array(src.length).fill(4));
+    if (s === 2 && stride === 2 && w % 4 === 0) {
       const back2 = arena.float32(src.length);
       k.maxpool2_back(
         S.byteOffset,
@@ -251,19 +266,29 @@ Deno.test("pooling and the im2col copies match the reference over random maps", 
     }
     const C = 1 + rng.nextInt(3);
     const ks = 1 + rng.nextInt(4);
-    const [H, W] = [ks + rng.nextInt(7), ks + rng.nextInt(7)];
+    const pad = rng.nextInt(ks); // pad < kernel, as the planner requires
+    const cs = 1 + rng.nextInt(3);
+    const [coh, cow] = [1 + rng.nextInt(6), 1 + rng.nextInt(6)];
+    // Sizes that the filter tiles exactly at this stride (the planner refuses the others).
+    const [H, W] = [(coh - 1) * cs + ks - 2 * pad, (cow - 1) * cs + ks - 2 * pad];
+    if (H < 1 || W < 1 || ks > H + 2 * pad) {
+      arena.recycle();
+      continue;
+    }
+    const conv = `${C}x${H}x${W} k ${ks} pad ${pad} stride ${cs}`;
     const img = randoms(rng, C * H * W);
-    const cols = ref.im2col(img, C, H, W, ks);
+    const cols = ref.im2col(img, C, H, W, ks, pad, cs);
     const Img = put(arena, img);
     const Col = arena.float32(cols.length);
-    k.im2col(Img.byteOffset, C, H, W, ks, Col.byteOffset);
-    near(`im2col ${C}x${H}x${W} k ${ks}`, Col, cols, Array(cols.length).fill(1));
+    Col.fill(NaN); // the padding's zeros are written, not assumed
+    k.im2col(Img.byteOffset, C, H, W, ks, pad, cs, Col.byteOffset);
+    near(`im2col ${conv}`, Col, cols, Array(cols.length).fill(1));
     const base = randoms(rng, img.length);
-    const added = ref.col2im(base, cols, C, H, W, ks);
+    const added = ref.col2im(base, cols, C, H, W, ks, pad, cs);
     const Base = put(arena, base);
-    k.col2im(Base.byteOffset, C, H, W, ks, Col.byteOffset);
+    k.col2im(Base.byteOffset, C, H, W, ks, pad, cs, Col.byteOffset);
     near(
-      `col2im ${C}x${H}x${W} k ${ks}`,
+      `col2im ${conv}`,
       Base,
       added,
       added.map((_, i) => ks * ks * C * (Math.abs(base[i]) + 4)),

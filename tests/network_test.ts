@@ -6,6 +6,7 @@ import {
   type Dataset,
   loadDataset,
   Network,
+  type NetworkOptions,
   Rng,
   train,
 } from "../mod.ts";
@@ -271,4 +272,105 @@ Deno.test("the committed WebAssembly kernels are built from kernels_wat.ts", asy
   const read = (p: string) => Deno.readTextFileSync(new URL(p, import.meta.url));
   assertEquals(read("../src/model/wasm/kernels.wat"), wat);
   assertEquals(read("../src/model/_kernels_wasm.ts"), module);
+});
+
+Deno.test("experiments/saito-ch8-deep-convnet.json builds Saito's DeepConvNet", () => {
+  const exp = JSON.parse(
+    Deno.readTextFileSync(new URL("../experiments/saito-ch8-deep-convnet.json", import.meta.url)),
+  );
+  const net = new Network({ ...exp.base, inputShape: [1, 28, 28] });
+  const layers = net.engine.layers;
+  // ch08/deep_convnet.py: W1..W6 are (FN, C, 3, 3), W7 (64·4·4, 50), W8 (50, 10), each with FN
+  // (or out) biases; the three 2x2 pools halve 28 -> 14, 16 -> 8 (pad 2 widens 14 to 16), 8 -> 4.
+  assertEquals(layers.map((l) => l.params.reduce((s, p) => s + p.data.length, 0)), [
+    16 * 1 * 9 + 16,
+    16 * 16 * 9 + 16,
+    32 * 16 * 9 + 32,
+    32 * 32 * 9 + 32,
+    64 * 32 * 9 + 64,
+    64 * 64 * 9 + 64,
+    64 * 4 * 4 * 50 + 50,
+    50 * 10 + 10,
+  ]);
+  assertEquals(layers.map((l) => l.outShape), [
+    [16, 28, 28],
+    [16, 14, 14],
+    [32, 14, 14],
+    [32, 8, 8],
+    [64, 8, 8],
+    [64, 4, 4],
+    [50],
+    [10],
+  ]);
+  // He's n_in, as Saito's pre_node_nums: 1·3·3, 16·3·3, 16·3·3, 32·3·3, 32·3·3, 64·3·3, 64·4·4, 50.
+  assertEquals(layers.map((l) => l.fanIn), [9, 144, 144, 288, 288, 576, 1024, 50]);
+  assertEquals(
+    net.summary().at(-1),
+    [
+      "dense 50 -> 10, softmax, dropout 0.5 on inputs, dropout 0.5 on z before softmax",
+      "(510 parameters)",
+    ].join(" "),
+  );
+});
+
+Deno.test("a padding, stride or pooling window that does not fit is one line naming the layer", () => {
+  const conv = (extra: object) => ({ type: "conv" as const, maps: 4, kernel: 3, ...extra });
+  const pool = (extra: object) => ({ type: "pool" as const, size: 2, ...extra });
+  const out = { type: "dense" as const, size: 10 };
+  const cases: [object[], number[], string][] = [
+    [
+      [conv({ stride: 2 }), out],
+      [1, 28, 28],
+      "layers[0] (conv 4x3x3 stride 2): stride 2 does not fit its 1x28x28 input: 28 - 3 = 25 is not a multiple of 2",
+    ],
+    [
+      [conv({ pad: 1, stride: 2 }), out],
+      [1, 9, 10],
+      "layers[0] (conv 4x3x3 pad 1 stride 2): stride 2 does not fit its 1x9x10 input: 10 + 2·1 - 3 = 9 is not a multiple of 2",
+    ],
+    [
+      [conv({ pad: 3 }), out],
+      [1, 28, 28],
+      "layers[0] (conv 4x3x3 pad 3): pad 3 must be less than the kernel 3 (windows would see only padding)",
+    ],
+    [
+      [conv({ kernel: 7, pad: 1 }), out],
+      [1, 4, 6],
+      "layers[0] (conv 4x7x7 pad 1): kernel 7 is larger than its 4x6 input padded by 1",
+    ],
+    [
+      [conv({ pad: 1 }), pool({ size: 3, stride: 2 }), out],
+      [1, 28, 28],
+      "layers[1] (pool 3 stride 2): pool 3 stride 2 does not fit the 4x28x28 output of layers[0] (conv 4x3x3 pad 1): 28 - 3 = 25 is not a multiple of 2",
+    ],
+    [
+      [conv({ pad: 2 }), pool({}), out],
+      [1, 13, 13],
+      "layers[1] (pool 2): pool 2 does not divide the 4x15x15 output of layers[0] (conv 4x3x3 pad 2)",
+    ],
+    [
+      [conv({}), pool({}), pool({ size: 3, stride: 4 }), out],
+      [1, 12, 12],
+      "layers[2] (pool 3 stride 4): pool 3 stride 4 does not fit its 4x5x5 input: 5 - 3 = 2 is not a multiple of 4",
+    ],
+    [
+      [conv({}), pool({ size: 11 }), out],
+      [1, 12, 12],
+      "layers[1] (pool 11): pool 11 is larger than the 4x10x10 output of layers[0] (conv 4x3x3)",
+    ],
+    [
+      [conv({}), { type: "dense", size: 5, logitDropout: 0.5 }, out],
+      [1, 12, 12],
+      "layers[1] (dense 5): logitDropout is for the output layer; a hidden layer's outputs are dropped by the next layer's dropout",
+    ],
+  ];
+  for (const [layers, inputShape, message] of cases) {
+    let got = "(no error)";
+    try {
+      new Network({ layers: layers as NetworkOptions["layers"], inputShape });
+    } catch (err) {
+      got = err instanceof RangeError ? err.message : `not a RangeError: ${err}`;
+    }
+    assertEquals(got, message);
+  }
 });

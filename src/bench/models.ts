@@ -1,14 +1,14 @@
 // Benchmark of the books' larger networks, one thread each: Saito's chapter-6 network
 // (784-100x5-10 ReLU, batch 128) with plain SGD beside numpy and PyTorch, and with Adam, batch
-// norm and dropout as ratios to its plain SGD epoch; Nielsen's conv-pool network (mini-batch 10)
-// and Saito's SimpleConvNet (Adam, batch 100) beside PyTorch. The two sides alternate, one
+// norm and dropout as ratios to its plain SGD epoch; Nielsen's conv-pool network (mini-batch 10),
+// Saito's SimpleConvNet and his DeepConvNet (Adam, batch 100) beside PyTorch. The two sides alternate, one
 // epoch each per round, so that a noisy machine slows both alike; medians are quoted.
 import { type Dataset, limitTraining, loadDataset } from "../data/mod.ts";
 import { Network, type NetworkOptions } from "../model/mod.ts";
 import { Rng } from "../core/mod.ts";
 import { train, type TrainOptions } from "../train/mod.ts";
 import { density } from "../data/mod.ts";
-import type { Init } from "../vocabulary/mod.ts";
+import type { Init, LayerSpec } from "../vocabulary/mod.ts";
 import { median } from "./_stats.ts";
 
 interface Case {
@@ -101,7 +101,47 @@ const CASES: Case[] = [
     full: 60000,
     baselines: [["torch", "torch", "scripts/torch_baseline.py", ["saito-convnet"]]],
   },
+  {
+    name: "Saito DeepConvNet, Adam",
+    network: {
+      layers: deepConvNetLayers(),
+      inputShape: [1, 28, 28],
+      activation: "relu",
+      cost: "log-likelihood",
+    },
+    init: "he",
+    train: {
+      eta: 0.001,
+      miniBatchSize: 100,
+      sampling: "replacement",
+      optimizer: "adam",
+    } as TrainOptions,
+    split: "standard",
+    // About 14 times SimpleConvNet's work per image: a short timed epoch.
+    images: 2000,
+    full: 60000,
+    baselines: [["torch", "torch", "scripts/torch_baseline.py", ["saito-deep-convnet"]]],
+  },
 ];
+
+/** ch08/deep_convnet.py's layers, as experiments/saito-ch8-deep-convnet.json lists them. */
+function deepConvNetLayers(): LayerSpec[] {
+  const conv = (maps: number, pad: number): LayerSpec => ({ type: "conv", maps, kernel: 3, pad });
+  const pool: LayerSpec = { type: "pool", size: 2, stride: 2 };
+  return [
+    conv(16, 1),
+    conv(16, 1),
+    pool,
+    conv(32, 1),
+    conv(32, 2),
+    pool,
+    conv(64, 1),
+    conv(64, 1),
+    pool,
+    { type: "dense", size: 50 },
+    { type: "dense", size: 10, dropout: 0.5, logitDropout: 0.5 },
+  ];
+}
 
 /** A Python interpreter that can import `module` (Debian's has torch; a pyenv's may not). */
 function python(module: string): string | null {

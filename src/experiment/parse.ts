@@ -276,8 +276,10 @@ export function checkSetting(s: Setting, prune: Prune | null, c: Checker, where:
 
 /**
  * A setting value as text: sizes as `784-30-10`, lists of names space-separated, layers as
- * `conv20x5 pool2 dense100 dense10`, a schedule as `10/0.5/0.0078125`, null as `-`. Tables,
- * legends, progress lines, CSV cells and the zarr category labels all use it.
+ * `conv20x5 pool2 dense100 dense10` (a conv's pad and stride as `p1s2`, a pool's stride as
+ * `s1`, dropout as `d0.5`, logit dropout as `z0.5`, each only when given), a schedule as
+ * `10/0.5/0.0078125`, null as `-`. Tables, legends, progress lines, CSV cells and the zarr
+ * category labels all use it, so two different settings never share a text.
  *
  * @example
  * ```ts
@@ -285,6 +287,15 @@ export function checkSetting(s: Setting, prune: Prune | null, c: Checker, where:
  * import { settingText } from "./parse.ts";
  * assertEquals(settingText([784, 30, 10]), "784-30-10");
  * assertEquals(settingText(["testAccuracy", "trainingCost"]), "testAccuracy trainingCost");
+ * assertEquals(
+ *   settingText([
+ *     { type: "conv", maps: 16, kernel: 3, pad: 1 },
+ *     { type: "conv", maps: 8, kernel: 3, stride: 2 },
+ *     { type: "pool", size: 2, stride: 1 },
+ *     { type: "dense", size: 10, dropout: 0.5, logitDropout: 0.5 },
+ *   ]),
+ *   "conv16x3p1 conv8x3s2 pool2s1 dense10d0.5z0.5",
+ * );
  * ```
  */
 export function settingText(v: unknown, compact = false): string {
@@ -294,10 +305,14 @@ export function settingText(v: unknown, compact = false): string {
     if (v.every((x) => typeof x === "string")) return v.join(" ");
     return v.map((l: LayerSpec) =>
       l.type === "conv"
-        ? `conv${l.maps}x${l.kernel}`
+        ? `conv${l.maps}x${l.kernel}${l.pad ? `p${l.pad}` : ""}${
+          l.stride !== undefined && l.stride !== 1 ? `s${l.stride}` : ""
+        }`
         : l.type === "pool"
-        ? `pool${l.size}`
-        : `dense${l.size}${l.dropout ? `d${l.dropout}` : ""}`
+        ? `pool${l.size}${l.stride !== undefined && l.stride !== l.size ? `s${l.stride}` : ""}`
+        : `dense${l.size}${l.dropout ? `d${l.dropout}` : ""}${
+          l.logitDropout ? `z${l.logitDropout}` : ""
+        }`
     ).join(" ");
   }
   if (v && typeof v === "object" && "patience" in v) {

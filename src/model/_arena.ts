@@ -58,9 +58,20 @@ export interface Kernels {
   back_sigmoid(a: number, delta: number, n: number): void;
   /** δ *= [a > 0]. */
   back_relu(a: number, delta: number, n: number): void;
-  /** Max over non-overlapping s×s windows of each h×w plane. */
-  maxpool(src: number, dst: number, planes: number, h: number, w: number, s: number): void;
-  /** Each window's δ to the first of its inputs equal to its maximum; zero elsewhere. */
+  /** Max over the s×s windows, every `stride` positions, of each h×w plane. */
+  maxpool(
+    src: number,
+    dst: number,
+    planes: number,
+    h: number,
+    w: number,
+    s: number,
+    stride: number,
+  ): void;
+  /**
+   * Each window's δ to the first of its inputs equal to its maximum (summed where windows
+   * overlap); zero elsewhere.
+   */
   maxpool_back(
     src: number,
     pooled: number,
@@ -70,8 +81,9 @@ export interface Kernels {
     h: number,
     w: number,
     s: number,
+    stride: number,
   ): void;
-  /** maxpool_back for s = 2 and w a multiple of 4, two windows at a time. */
+  /** maxpool_back for 2×2 windows every 2 and w a multiple of 4, two windows at a time. */
   maxpool2_back(
     src: number,
     pooled: number,
@@ -81,10 +93,28 @@ export interface Kernels {
     h: number,
     w: number,
   ): void;
-  /** The k×k patches of a C×H×W image as columns (valid convolution). */
-  im2col(img: number, C: number, H: number, W: number, k: number, col: number): void;
-  /** Adds the columns at `col` back onto the image at `img`. */
-  col2im(img: number, C: number, H: number, W: number, k: number, col: number): void;
+  /** The k×k patches, every `stride`, of a C×H×W image padded by `pad` zeros, as columns. */
+  im2col(
+    img: number,
+    C: number,
+    H: number,
+    W: number,
+    k: number,
+    pad: number,
+    stride: number,
+    col: number,
+  ): void;
+  /** Adds the columns at `col` back onto the image at `img` (the padding's share dropped). */
+  col2im(
+    img: number,
+    C: number,
+    H: number,
+    W: number,
+    k: number,
+    pad: number,
+    stride: number,
+    col: number,
+  ): void;
   /** Adam's step over `n` values (optimizer_wat.ts). */
   adam(
     w: number,

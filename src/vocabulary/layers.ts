@@ -13,8 +13,16 @@ export interface DenseSpec {
   size: number;
   /** Probability of dropping each input in training. */
   dropout?: number;
+  /**
+   * The output layer only: probability of zeroing each weighted input z (logit) in training,
+   * before softmax or sigmoid (Saito's Dropout after his last Affine, DeepConvNet).
+   */
+  logitDropout?: number;
 }
-/** A "valid" convolution of `maps` filters of kernel × kernel over all input maps. */
+/**
+ * A convolution of `maps` filters of kernel × kernel over all input maps, on the input padded
+ * with `pad` zeros on each side (default 0: "valid"), every `stride` positions (default 1).
+ */
 export interface ConvSpec {
   /** The kind. */
   type: "conv";
@@ -22,13 +30,19 @@ export interface ConvSpec {
   maps: number;
   /** Filter width and height. */
   kernel: number;
+  /** Zeros added on each side of the input (Saito's `pad`); default 0. */
+  pad?: number;
+  /** Step between filter positions (Saito's `stride`); default 1. */
+  stride?: number;
 }
-/** Max-pooling over non-overlapping size × size windows. */
+/** Max-pooling over size × size windows every `stride` positions (default: size, no overlap). */
 export interface PoolSpec {
   /** The kind. */
   type: "pool";
   /** Window width and height. */
   size: number;
+  /** Step between windows (Saito's `stride`); default `size`. */
+  stride?: number;
 }
 /** One entry of an experiment's `layers` list. */
 export type LayerSpec = DenseSpec | ConvSpec | PoolSpec;
@@ -63,6 +77,12 @@ export const LAYER_FIELDS: Record<LayerSpec["type"], Record<string, LayerField>>
       description:
         "Probability of dropping each input of this layer in training (network3.py's p_dropout).",
     },
+    logitDropout: {
+      kind: "probability",
+      required: false,
+      description:
+        "Output layer only: probability of zeroing each weighted input (logit) in training, before softmax or sigmoid; evaluation multiplies the logits by 1 - p (Saito's Dropout after the last Affine).",
+    },
   },
   conv: {
     maps: {
@@ -79,6 +99,21 @@ export const LAYER_FIELDS: Record<LayerSpec["type"], Record<string, LayerField>>
       required: true,
       description: "Filter width and height.",
     },
+    pad: {
+      kind: "integer",
+      minimum: 0,
+      maximum: 63,
+      required: false,
+      description:
+        "Zeros added on each side of the input (Saito's pad); default 0 (a 'valid' convolution). Less than kernel.",
+    },
+    stride: {
+      kind: "integer",
+      minimum: 1,
+      maximum: 64,
+      required: false,
+      description: "Step between filter positions (Saito's stride); default 1.",
+    },
   },
   pool: {
     size: {
@@ -87,6 +122,14 @@ export const LAYER_FIELDS: Record<LayerSpec["type"], Record<string, LayerField>>
       maximum: 64,
       required: true,
       description: "Max-pooling window.",
+    },
+    stride: {
+      kind: "integer",
+      minimum: 1,
+      maximum: 64,
+      required: false,
+      description:
+        "Step between pooling windows (Saito's stride); default size (non-overlapping windows).",
     },
   },
 };

@@ -92,6 +92,14 @@ export function sizeOf(shape: readonly number[]): number {
   return shape.reduce((a, b) => a * b, 1);
 }
 
+/**
+ * Positions of a window of `size` every `stride` along `n` values padded by `pad` on each side
+ * (the planner has checked that they tile it exactly).
+ */
+export function positions(n: number, size: number, pad: number, stride: number): number {
+  return (n + 2 * pad - size) / stride + 1;
+}
+
 /** `20x12x12` or `100`. */
 export function shapeText(shape: readonly number[]): string {
   return shape.join("x");
@@ -158,7 +166,8 @@ export function applyDerivative(
 
 /**
  * Each s×s window's δ (pooled, in `delta`) to the first of its inputs in row order that equals
- * the window's maximum (`pooled`), zero to the others: `dsrc` is written whole.
+ * the window's maximum (`pooled`), zero to the others, summed where windows every `stride`
+ * overlap: `dsrc` is written whole.
  */
 export function poolBackward(
   k: Kernels,
@@ -170,8 +179,9 @@ export function poolBackward(
   h: number,
   w: number,
   s: number,
+  stride: number,
 ): void {
-  if (s === 2 && w % 4 === 0) {
+  if (s === 2 && stride === 2 && w % 4 === 0) {
     k.maxpool2_back(
       src.byteOffset,
       pooled.byteOffset,
@@ -191,6 +201,7 @@ export function poolBackward(
       h,
       w,
       s,
+      stride,
     );
   }
 }

@@ -1,9 +1,11 @@
-// A convolutional layer: "valid" convolution, stride 1, over all input maps, optionally
-// followed by max-pooling over non-overlapping windows, then the per-map bias and the
-// activation. That is network3.py's ConvPoolLayer order (pool, then add b, then σ); Saito's
-// Convolution → ReLU → Pooling gives the same outputs, because the bias is one per map and
-// every activation here is non-decreasing, so max(σ(z + b)) = σ(max(z) + b). Pooling first
-// applies the activation to a quarter of the values.
+// A convolutional layer: convolution over all input maps (the input padded by `pad` zeros on
+// each side, filters every `stride` positions; network3.py's "valid" convolution is pad 0,
+// stride 1), optionally followed by max-pooling, then the per-map bias and the activation.
+// That is network3.py's ConvPoolLayer order (pool, then add b, then σ); Saito's Convolution →
+// ReLU → Pooling gives the same outputs and the same gradients, because the bias is one per
+// map and every activation here is non-decreasing, so max(σ(z + b)) = σ(max(z) + b), and the
+// window's δ reaches the same input either way (registry.ts fuses the two only for such
+// activations). Pooling first applies the activation to a quarter of the values.
 //
 // Each image is lowered to columns (im2col), so the convolution is one matrix product:
 //   F:(maps, C·k·k) · col:(C·k·k, P) -> zc:(maps, P), P = outH·outW positions.
@@ -17,6 +19,7 @@ import {
   type Param,
   type Pass,
   poolBackward,
+  positions,
   shapeText,
   sizeOf,
 } from "./_layer.ts";
@@ -27,8 +30,14 @@ export interface ConvOptions {
   inShape: readonly number[];
   maps: number;
   kernel: number;
+  /** Zeros on each side of the input (0: "valid"). */
+  pad: number;
+  /** Step between filter positions. */
+  stride: number;
   /** Pooling window (1 for none). */
   pool: number;
+  /** Step between pooling windows (`pool` for non-overlapping ones). */
+  poolStride: number;
   activation: Activation;
 }
 
@@ -63,15 +72,22 @@ export class ConvLayer implements Layer {
   readonly convH: number;
   readonly convW: number;
   readonly ckk: number;
+  /** Whether the layer pools (a 1×1 window every 1 is none). */
+  readonly pools: boolean;
 
   constructor(arena: WasmArena, options: ConvOptions) {
     const [c, h, w] = options.inShape;
-    const { maps, kernel: k, pool } = options;
+    const { maps, kernel: k, pad, stride, pool, poolStride } = options;
     this.options = options;
-    this.convH = h - k + 1;
-    this.convW = w - k + 1;
+    this.convH = positions(h, k, pad, stride);
+    this.convW = positions(w, k, pad, stride);
     this.inShape = options.inShape;
-    this.outShape = [maps, this.convH / pool, this.convW / pool];
+    this.pools = pool > 1 || poolStride > 1;
+    this.outShape = [
+      maps,
+      positions(this.convH, pool, 0, poolStride),
+      positions(this.convW, pool, 0, poolStride),
+    ];
     this.inSize = sizeOf(this.inShape);
     this.outSize = sizeOf(this.outShape);
     this.ckk = c * k * k;
@@ -86,10 +102,12 @@ export class ConvLayer implements Layer {
   }
 
   describe(): string {
-    const { maps, kernel, pool, activation } = this.options;
-    const conv = `conv ${maps}x${kernel}x${kernel} -> ${maps}x${this.convH}x${this.convW}`;
+    const { maps, kernel, pad, stride, pool, poolStride, activation } = this.options;
+    const steps = `${pad ? ` pad ${pad}` : ""}${stride > 1 ? ` stride ${stride}` : ""}`;
+    const conv = `conv ${maps}x${kernel}x${kernel}${steps} -> ${maps}x${this.convH}x${this.convW}`;
+    const pooled = `pool ${pool}${poolStride !== pool ? ` stride ${poolStride}` : ""}`;
     return `${conv}${
-      pool > 1 ? `, pool ${pool} -> ${shapeText(this.outShape)}` : ""
+      this.pools ? `, ${pooled} -> ${shapeText(this.outShape)}` : ""
     }, ${activation}`;
   }
 
@@ -102,7 +120,7 @@ export class ConvLayer implements Layer {
       col: arena.float32(m * this.ckk * P),
       zc,
       dzc: arena.float32(m * maps * P),
-      zp: this.options.pool > 1 ? arena.float32(m * this.outSize) : zc,
+      zp: this.pools ? arena.float32(m * this.outSize) : zc,
       a: arena.float32(m * this.outSize),
       dA: arena.float32(m * this.outSize),
       dcol: arena.float32(this.ckk * P),
@@ -111,13 +129,13 @@ export class ConvLayer implements Layer {
 
   forward(k: Kernels, work: LayerWork, x: Float32Array, m: number, _pass: Pass): void {
     const w = work as ConvWork;
-    const { maps, pool, kernel } = this.options;
+    const { maps, pool, poolStride, kernel, pad, stride } = this.options;
     const [C, H, W] = this.inShape;
     const P = this.convH * this.convW;
     const ckk = this.ckk;
     for (let e = 0; e < m; e++) {
       const col = w.col.byteOffset + e * ckk * P * 4;
-      k.im2col(x.byteOffset + e * this.inSize * 4, C, H, W, kernel, col);
+      k.im2col(x.byteOffset + e * this.inSize * 4, C, H, W, kernel, pad, stride, col);
       // F:(maps, ckk) · col:(ckk, P) -> zc:(maps, P)
       k.gemm_nn(
         w.zc.byteOffset + e * maps * P * 4,
@@ -134,8 +152,16 @@ export class ConvLayer implements Layer {
         0,
       );
     }
-    if (pool > 1) {
-      k.maxpool(w.zc.byteOffset, w.zp.byteOffset, m * maps, this.convH, this.convW, pool);
+    if (this.pools) {
+      k.maxpool(
+        w.zc.byteOffset,
+        w.zp.byteOffset,
+        m * maps,
+        this.convH,
+        this.convW,
+        pool,
+        poolStride,
+      );
     }
     // a = f(pooled + b), one map (plane) at a time per image.
     const per = this.outSize / maps;
@@ -161,14 +187,15 @@ export class ConvLayer implements Layer {
     dX: Float32Array | null,
   ): void {
     const w = work as ConvWork;
-    const { maps, pool, kernel } = this.options;
+    const { maps, pool, poolStride, kernel, pad, stride } = this.options;
     const [C, H, W] = this.inShape;
     const P = this.convH * this.convW;
     const ckk = this.ckk;
     applyDerivative(k, this.options.activation, w.a, w.dA, m * this.outSize);
     // δ of the convolution: each window's δ to the first largest value, zero elsewhere.
-    if (pool > 1) {
-      poolBackward(k, w.zc, w.zp, w.dA, w.dzc, m * maps, this.convH, this.convW, pool);
+    if (this.pools) {
+      const { convH, convW } = this;
+      poolBackward(k, w.zc, w.zp, w.dA, w.dzc, m * maps, convH, convW, pool, poolStride);
     } else {
       const dzc = w.dzc;
       const delta = w.dA;
@@ -192,7 +219,16 @@ export class ConvLayer implements Layer {
         1,
         0,
       );
-      k.col2im(dX.byteOffset + e * this.inSize * 4, C, H, W, kernel, w.dcol.byteOffset);
+      k.col2im(
+        dX.byteOffset + e * this.inSize * 4,
+        C,
+        H,
+        W,
+        kernel,
+        pad,
+        stride,
+        w.dcol.byteOffset,
+      );
     }
   }
 

@@ -3,7 +3,9 @@
 // (sigmoid or softmax, by the cost). Dropout here drops the layer's *inputs* with probability
 // p, as network3.py's p_dropout does; a setting's `dropout` puts it on every layer after the
 // first, which drops each hidden neuron. Scaling is the books' (not inverted): a kept input
-// passes unchanged in training, and evaluation multiplies w·x by (1 - p).
+// passes unchanged in training, and evaluation multiplies w·x by (1 - p). The output layer may
+// also drop its weighted inputs z (`logitDropout`) before softmax or sigmoid, as Saito's
+// DeepConvNet puts a Dropout after its last Affine; evaluation multiplies z by (1 - p).
 //
 // Weights are stored transposed, wT:(in,out) row-major, so that a row of wT is one input's
 // outgoing weights: the sparse input kernel reads whole rows, and every GEMM reads rows.
@@ -11,7 +13,8 @@ import { softmaxRows } from "../functions.ts";
 import type { Activation, Cost } from "../../vocabulary/mod.ts";
 import type { Kernels, WasmArena } from "../_arena.ts";
 import { batchNormBackward, batchNormForward } from "./_batch_norm.ts";
-import type { SparseRows } from "../../data/mod.ts";
+import { dropValues } from "./_dropout.ts";
+import { type InputRows, listPixels } from "./_input_rows.ts";
 import {
   applyActivation,
   applyDerivative,
@@ -32,22 +35,16 @@ export interface DenseOptions {
   batchNorm: boolean;
   /** Probability of dropping each input during training; 0 for none. */
   dropout: number;
+  /** Probability of dropping each weighted input z during training (the output layer's
+   * logits, before its function); 0 for none. */
+  logitDropout: number;
   /** Inputs are the dataset's pixels, listed per example (zero pixels skipped). */
   sparseInput: boolean;
   /** Shape of the input, for summaries (`[n]` or the maps it flattens). */
   inShape?: readonly number[];
 }
 
-/** Where a sparse input layer finds its examples. */
-export interface InputRows {
-  images: Float32Array;
-  /** Dataset rows of the batch. */
-  rows: Uint32Array;
-  /** The split's non-zero pixels, found once; absent: scan each image. */
-  sparse?: SparseRows;
-  /** List every pixel, zero or not (the `dense` input kernel: same sums, no skipping). */
-  all: boolean;
-}
+export type { InputRows } from "./_input_rows.ts";
 
 interface DenseWork extends LayerWork {
   z: Float32Array;
@@ -66,6 +63,9 @@ interface DenseWork extends LayerWork {
   nzCount: Int32Array | null;
   /** Was the last forward a training pass (dropout masks in use)? */
   dropped: boolean;
+  /** Logit dropout: the mask of z, (m, out), and whether the last forward drew it. */
+  zMask: Float32Array | null;
+  zDropped: boolean;
 }
 
 /** A fully connected layer. */
@@ -131,11 +131,12 @@ export class DenseLayer implements Layer {
       o.batchNorm ? "batch norm" : "",
       f,
       o.dropout > 0 ? `dropout ${o.dropout} on inputs` : "",
+      o.logitDropout > 0 ? `dropout ${o.logitDropout} on z before ${f}` : "",
     ].filter(Boolean).join(", ");
   }
 
   allocate(arena: WasmArena, m: number): DenseWork {
-    const { inSize, outSize, batchNorm, dropout, sparseInput } = this.options;
+    const { inSize, outSize, batchNorm, dropout, logitDropout, sparseInput } = this.options;
     const n = m * outSize;
     return {
       m,
@@ -154,51 +155,15 @@ export class DenseLayer implements Layer {
       nzValue: sparseInput ? arena.scratch32(m * inSize) : null,
       nzCount: sparseInput ? new Int32Array(m) : null,
       dropped: false,
+      zMask: logitDropout > 0 ? arena.float32(n) : null,
+      zDropped: false,
     };
   }
 
   /** Lists each example's input pixels for the sparse kernel (the non-zero ones, or all). */
   gather(work: LayerWork, input: InputRows, m: number): void {
     const w = work as DenseWork;
-    const n0 = this.inSize;
-    const nzIndex = w.nzIndex!;
-    const nzValue = w.nzValue!;
-    const images = input.images;
-    const rows = input.rows;
-    for (let e = 0; e < m; e++) {
-      const nzOff = e * n0;
-      let count = 0;
-      if (input.all) {
-        const xOff = rows[e] * n0;
-        for (let k = 0; k < n0; k++) {
-          nzIndex[nzOff + k] = k;
-          nzValue[nzOff + k] = images[xOff + k];
-        }
-        count = n0;
-      } else if (input.sparse) {
-        // Found once for the whole split: copy it into the kernel's memory (an indexed copy:
-        // subarray() and set() would allocate two views per example).
-        const s = input.sparse;
-        const start = s.rowStart[rows[e]];
-        count = s.rowStart[rows[e] + 1] - start;
-        const index = s.index;
-        const value = s.value;
-        for (let c = 0; c < count; c++) {
-          nzIndex[nzOff + c] = index[start + c];
-          nzValue[nzOff + c] = value[start + c];
-        }
-      } else {
-        const xOff = rows[e] * n0;
-        for (let k = 0; k < n0; k++) {
-          const v = images[xOff + k];
-          if (v === 0) continue;
-          nzIndex[nzOff + count] = k;
-          nzValue[nzOff + count] = v;
-          count++;
-        }
-      }
-      w.nzCount![e] = count;
-    }
+    listPixels(input, m, this.inSize, w.nzIndex!, w.nzValue!, w.nzCount!);
   }
 
   forward(k: Kernels, work: LayerWork, x: Float32Array, m: number, pass: Pass): void {
@@ -230,7 +195,7 @@ export class DenseLayer implements Layer {
       w.dropped = false;
       if (dropout > 0) {
         if (pass.mode === "train") {
-          dropInputs(x, w.xDrop!, w.mask!, m * inSize, dropout, pass);
+          dropValues(x, w.xDrop!, w.mask!, m * inSize, dropout, pass);
           input = w.xDrop!;
           w.dropped = true;
         } else alpha = 1 - dropout;
@@ -257,6 +222,14 @@ export class DenseLayer implements Layer {
       pre = w.y!;
     }
     const n = m * outSize;
+    const q = this.options.logitDropout;
+    w.zDropped = false;
+    if (q > 0) {
+      if (pass.mode === "train") {
+        dropValues(pre, pre, w.zMask!, n, q, pass);
+        w.zDropped = true;
+      } else k.scale(pre.byteOffset, n, 1 - q);
+    }
     const f = this.options.activation;
     if (f) applyActivation(k, f, pre, w.a, 1, n, null);
     else if (this.options.cost === "log-likelihood") softmaxRows(pre, w.a, m, outSize);
@@ -286,7 +259,14 @@ export class DenseLayer implements Layer {
     const n = m * outSize;
     const f = this.options.activation;
     if (f) applyDerivative(k, f, w.a, delta, n);
+    const q = this.options.logitDropout;
+    if (w.zDropped) {
+      const zMask = w.zMask!;
+      for (let i = 0; i < n; i++) delta[i] *= zMask[i];
+    } else if (q > 0) k.scale(delta.byteOffset, n, 1 - q); // z was scaled by 1 - q
     if (this.options.batchNorm) this.#normBackward(w, m);
+    // An evaluation or probe pass multiplied w·x by 1 - p: so are both gradients through it.
+    const keep = this.options.dropout > 0 && !w.dropped ? 1 - this.options.dropout : 1;
     if (dX) {
       // (w^T δ): δ:(m,out) · w:(out,in) -> dX:(m,in); wT's rows are w's columns.
       k.gemm_nt(
@@ -299,7 +279,7 @@ export class DenseLayer implements Layer {
         outSize,
         outSize,
         inSize,
-        1,
+        keep,
         0,
       );
       if (w.dropped) {
@@ -377,6 +357,7 @@ export class DenseLayer implements Layer {
       return;
     }
     const input = w.dropped ? w.xDrop! : x;
+    const keep = this.options.dropout > 0 && !w.dropped ? 1 - this.options.dropout : 1;
     // x^T:(in,m) · δ:(m,out) -> (in,out), x read column-wise (stride in).
     k.gemm_nn(
       target.byteOffset,
@@ -389,39 +370,8 @@ export class DenseLayer implements Layer {
       inSize,
       outSize,
       outSize,
-      alpha,
+      alpha * keep,
       accumulate ? 1 : 0,
     );
-  }
-}
-
-/** A Uint32Array view of each mask's bytes, made once (no allocation per mini-batch). */
-const DRAWS = new WeakMap<Float32Array, Uint32Array>();
-function drawsOf(mask: Float32Array): Uint32Array {
-  let d = DRAWS.get(mask);
-  if (!d) DRAWS.set(mask, d = new Uint32Array(mask.buffer, mask.byteOffset, mask.length));
-  return d;
-}
-
-/** xDrop = x ⊙ mask, each value kept when a uniform draw is above p (Saito's `rand > ratio`). */
-
-function dropInputs(
-  x: Float32Array,
-  xDrop: Float32Array,
-  mask: Float32Array,
-  n: number,
-  p: number,
-  pass: Pass,
-): void {
-  // One 32-bit draw per value: kept when u > p·2^32 (p to 2^-32 precision). The draws land in
-  // the mask's own bytes first (a Uint32Array view of it), then become 0 or 1 in place.
-  const threshold = Math.floor(p * 4294967296);
-  const draws = drawsOf(mask);
-  pass.rng!.fillUint32(draws, n);
-
-  for (let i = 0; i < n; i++) {
-    const keep = draws[i] > threshold ? 1 : 0;
-    mask[i] = keep;
-    xDrop[i] = x[i] * keep;
   }
 }

@@ -5,9 +5,16 @@
  *
  * @module
  */
-import type { Activation, Cost, DenseSpec, LayerSpec } from "../../vocabulary/mod.ts";
+import type {
+  Activation,
+  ConvSpec,
+  Cost,
+  DenseSpec,
+  LayerSpec,
+  PoolSpec,
+} from "../../vocabulary/mod.ts";
 import type { WasmArena } from "../_arena.ts";
-import { type Layer, shapeText, sizeOf } from "./_layer.ts";
+import { type Layer, positions, shapeText, sizeOf } from "./_layer.ts";
 import { DenseLayer } from "./dense.ts";
 import { ConvLayer } from "./conv.ts";
 import { PoolLayer } from "./pool.ts";
@@ -48,14 +55,178 @@ export class LayerShapeError extends Error {
   }
 }
 
-/** `layers[i] (conv 20x5x5)` */
+/** `layers[i] (conv 20x5x5 pad 1)` */
 function label(spec: LayerSpec, i: number): string {
-  const what = spec.type === "dense"
-    ? `dense ${spec.size}`
-    : spec.type === "conv"
-    ? `conv ${spec.maps}x${spec.kernel}x${spec.kernel}`
-    : `pool ${spec.size}`;
+  let what: string;
+  if (spec.type === "dense") what = `dense ${spec.size}`;
+  else if (spec.type === "conv") {
+    what = `conv ${spec.maps}x${spec.kernel}x${spec.kernel}${spec.pad ? ` pad ${spec.pad}` : ""}${
+      (spec.stride ?? 1) !== 1 ? ` stride ${spec.stride}` : ""
+    }`;
+  } else {
+    what = `pool ${spec.size}${
+      (spec.stride ?? spec.size) !== spec.size ? ` stride ${spec.stride}` : ""
+    }`;
+  }
   return `layers[${i}] (${what})`;
+}
+
+/**
+ * Whether max-pooling commutes with the activation: max(f(z + b)) = f(max(z) + b) for a
+ * non-decreasing f, and the window's δ then reaches the same input either way, so a conv and
+ * the pool after it can be one layer that pools first (network3.py's order) and still give
+ * Saito's conv → activation → pool exactly. A new activation must say whether it does.
+ */
+const POOL_COMMUTES: Record<Activation, boolean> = { sigmoid: true, tanh: true, relu: true };
+
+/** Why windows of `k` every `stride` do not tile `n` values padded by `pad`, or null. */
+function misfit(n: number, k: number, pad: number, stride: number): string | null {
+  const span = n + 2 * pad - k;
+  if (span < 0) return null; // the caller reports a window larger than its input
+  if (span % stride === 0) return null;
+  return `${pad ? `${n} + 2·${pad}` : n} - ${k} = ${span} is not a multiple of ${stride}`;
+}
+
+/** The layer maps (channels x height x width) a conv or pool needs, or a LayerShapeError. */
+function mapsOf(shape: readonly number[], where: string): [number, number, number] {
+  if (shape.length !== 3) {
+    throw new LayerShapeError(
+      where,
+      `needs maps (channels x height x width), got ${shapeText(shape)}`,
+    );
+  }
+  return [shape[0], shape[1], shape[2]];
+}
+
+/** A pool's output shape over `inShape`, checked: `of` names its input in messages. */
+function poolShape(s: PoolSpec, inShape: number[], where: string, of: string): number[] {
+  const [c, h, w] = inShape;
+  const stride = s.stride ?? s.size;
+  if (s.size > h || s.size > w) {
+    throw new LayerShapeError(where, `pool ${s.size} is larger than ${of}`);
+  }
+  const problem = misfit(h, s.size, 0, stride) ?? misfit(w, s.size, 0, stride);
+  if (problem) {
+    throw new LayerShapeError(
+      where,
+      stride === s.size
+        ? `pool ${s.size} does not divide ${of}`
+        : `pool ${s.size} stride ${stride} does not fit ${of}: ${problem}`,
+    );
+  }
+  return [c, positions(h, s.size, 0, stride), positions(w, s.size, 0, stride)];
+}
+
+/** The plan of a conv (and of the pool it absorbs, `pool`) over `inShape`. */
+function planConv(
+  s: ConvSpec,
+  i: number,
+  inShape: number[],
+  pool: PoolSpec | null,
+  activation: Activation,
+): PlannedLayer {
+  const where = label(s, i);
+  const [c, h, w] = mapsOf(inShape, where);
+  const k = s.kernel;
+  const pad = s.pad ?? 0;
+  const stride = s.stride ?? 1;
+  if (pad >= k) {
+    throw new LayerShapeError(
+      where,
+      `pad ${pad} must be less than the kernel ${k} (windows would see only padding)`,
+    );
+  }
+  if (k > h + 2 * pad || k > w + 2 * pad) {
+    throw new LayerShapeError(
+      where,
+      `kernel ${k} is larger than its ${h}x${w} input${pad ? ` padded by ${pad}` : ""}`,
+    );
+  }
+  const problem = misfit(h, k, pad, stride) ?? misfit(w, k, pad, stride);
+  if (problem) {
+    throw new LayerShapeError(
+      where,
+      `stride ${stride} does not fit its ${shapeText(inShape)} input: ${problem}`,
+    );
+  }
+  const conv = [s.maps, positions(h, k, pad, stride), positions(w, k, pad, stride)];
+  const outShape = pool
+    ? poolShape(pool, conv, label(pool, i + 1), `the ${shapeText(conv)} output of ${where}`)
+    : conv;
+  const P = conv[1] * conv[2];
+  const outSize = sizeOf(outShape);
+  const ckk = c * k * k;
+  return {
+    index: i,
+    kind: "conv",
+    inShape,
+    outShape,
+    parameters: s.maps * ckk + s.maps,
+    perExample: ckk * P + 2 * s.maps * P + 3 * outSize,
+    perBatch: ckk * P,
+    build: (arena) =>
+      new ConvLayer(arena, {
+        inShape,
+        maps: s.maps,
+        kernel: k,
+        pad,
+        stride,
+        pool: pool?.size ?? 1,
+        poolStride: pool ? pool.stride ?? pool.size : 1,
+        activation,
+      }),
+  };
+}
+
+/** The plan of dense layer `i` over `inShape`. */
+function planDense(
+  spec: NetworkSpec,
+  s: DenseSpec,
+  i: number,
+  inShape: number[],
+  isFirst: boolean,
+): PlannedLayer {
+  const where = label(s, i);
+  const hidden = i !== spec.layers.length - 1;
+  const dropout = s.dropout ?? (isFirst ? 0 : spec.dropout);
+  if (!(dropout >= 0 && dropout < 1)) {
+    throw new LayerShapeError(where, `dropout must be in [0, 1), got ${dropout}`);
+  }
+  const logitDropout = s.logitDropout ?? 0;
+  if (hidden && logitDropout > 0) {
+    throw new LayerShapeError(
+      where,
+      "logitDropout is for the output layer; a hidden layer's outputs are dropped by the next layer's dropout",
+    );
+  }
+  const inSize = sizeOf(inShape);
+  // The first layer lists each image's non-zero pixels for the sparse kernel; with
+  // dropout on the pixels it reads the gathered images instead, masks and all.
+  const sparseInput = isFirst && dropout === 0;
+  const batchNorm = spec.batchNorm && hidden;
+  const out = s.size;
+  return {
+    index: i,
+    kind: "dense",
+    inShape,
+    outShape: [out],
+    parameters: inSize * out + out + (batchNorm ? 2 * out : 0),
+    perExample: 3 * out + (batchNorm ? 2 * out : 0) + (dropout > 0 ? 2 * inSize : 0) +
+      (logitDropout > 0 ? out : 0) + (sparseInput ? 1.5 * inSize : 0),
+    perBatch: 0,
+    build: (arena) =>
+      new DenseLayer(arena, {
+        inSize,
+        outSize: out,
+        activation: hidden ? spec.activation : null,
+        cost: spec.cost,
+        batchNorm,
+        dropout,
+        logitDropout,
+        sparseInput,
+        inShape,
+      }),
+  };
 }
 
 /**
@@ -89,104 +260,20 @@ export function planNetwork(spec: NetworkSpec): PlannedLayer[] {
   }
   for (let i = 0; i < specs.length; i++) {
     const s = specs[i];
-    const where = label(s, i);
-    const inShape = shape;
-    if (s.type === "dense") {
-      const isFirst = plan.length === 0;
-      const hidden = i !== last;
-      const dropout = s.dropout ?? (isFirst ? 0 : spec.dropout);
-      if (!(dropout >= 0 && dropout < 1)) {
-        throw new LayerShapeError(where, `dropout must be in [0, 1), got ${dropout}`);
-      }
-      const inSize = sizeOf(inShape);
-      // The first layer lists each image's non-zero pixels for the sparse kernel; with
-      // dropout on the pixels it reads the gathered images instead, masks and all.
-      const sparseInput = isFirst && dropout === 0;
-      const batchNorm = spec.batchNorm && hidden;
-      const out = s.size;
-      plan.push({
-        index: i,
-        kind: "dense",
-        inShape,
-        outShape: [out],
-        parameters: inSize * out + out + (batchNorm ? 2 * out : 0),
-        perExample: 3 * out + (batchNorm ? 2 * out : 0) + (dropout > 0 ? 2 * inSize : 0) +
-          (sparseInput ? 1.5 * inSize : 0),
-        perBatch: 0,
-        build: (arena) =>
-          new DenseLayer(arena, {
-            inSize,
-            outSize: out,
-            activation: hidden ? spec.activation : null,
-            cost: spec.cost,
-            batchNorm,
-            dropout,
-            sparseInput,
-            inShape,
-          }),
-      });
-      shape = [out];
-    } else if (s.type === "conv") {
-      if (inShape.length !== 3) {
-        throw new LayerShapeError(
-          where,
-          `needs maps (channels x height x width), got ${shapeText(inShape)}`,
-        );
-      }
-      const [c, h, w] = inShape;
-      const k = s.kernel;
-      if (k > h || k > w) {
-        throw new LayerShapeError(where, `kernel ${k} is larger than its ${h}x${w} input`);
-      }
-      const oh = h - k + 1;
-      const ow = w - k + 1;
+    let planned: PlannedLayer;
+    if (s.type === "dense") planned = planDense(spec, s, i, shape, plan.length === 0);
+    else if (s.type === "conv") {
       const next = specs[i + 1];
-      const pool = next?.type === "pool" ? next.size : 1;
-      if (oh % pool !== 0 || ow % pool !== 0) {
-        throw new LayerShapeError(
-          label(next!, i + 1),
-          `pool ${pool} does not divide the ${s.maps}x${oh}x${ow} output of ${where}`,
-        );
-      }
-      const P = oh * ow;
-      const outShape = [s.maps, oh / pool, ow / pool];
-      const outSize = sizeOf(outShape);
-      const ckk = c * k * k;
-      plan.push({
-        index: i,
-        kind: "conv",
-        inShape,
-        outShape,
-        parameters: s.maps * ckk + s.maps,
-        perExample: ckk * P + 2 * s.maps * P + 3 * outSize,
-        perBatch: ckk * P,
-        build: (arena) =>
-          new ConvLayer(arena, {
-            inShape,
-            maps: s.maps,
-            kernel: k,
-            pool,
-            activation: spec.activation,
-          }),
-      });
-      shape = outShape;
-      if (pool > 1) i++; // the pool is part of this layer
+      const pool = next?.type === "pool" && POOL_COMMUTES[spec.activation] ? next : null;
+      planned = planConv(s, i, shape, pool, spec.activation);
+      if (pool) i++; // the pool is part of this layer
     } else {
-      if (inShape.length !== 3) {
-        throw new LayerShapeError(
-          where,
-          `needs maps (channels x height x width), got ${shapeText(inShape)}`,
-        );
-      }
-      const [c, h, w] = inShape;
-      if (h % s.size !== 0 || w % s.size !== 0) {
-        throw new LayerShapeError(
-          where,
-          `pool ${s.size} does not divide its ${shapeText(inShape)} input`,
-        );
-      }
-      const outShape = [c, h / s.size, w / s.size];
-      plan.push({
+      const where = label(s, i);
+      const inShape = shape;
+      mapsOf(inShape, where);
+      const outShape = poolShape(s, inShape, where, `its ${shapeText(inShape)} input`);
+      const stride = s.stride ?? s.size;
+      planned = {
         index: i,
         kind: "pool",
         inShape,
@@ -194,10 +281,11 @@ export function planNetwork(spec: NetworkSpec): PlannedLayer[] {
         parameters: 0,
         perExample: 2 * sizeOf(outShape),
         perBatch: 0,
-        build: () => new PoolLayer(inShape, s.size),
-      });
-      shape = outShape;
+        build: () => new PoolLayer(inShape, s.size, stride),
+      };
     }
+    plan.push(planned);
+    shape = planned.outShape;
   }
   return plan;
 }

@@ -797,21 +797,302 @@
     (br $tl)))
 )
 
-;; The maximum of each s×s window of planes maps of h×w (stored one after another) into dst.
-;; s = 2 takes four outputs at a time from two rows of eight; other sizes go one by one.
-(func (export "maxpool") (param $src i32) (param $dst i32) (param $planes i32) (param $h i32) (param $w i32) (param $s i32)
+
+(func $zero (param $p i32) (param $n i32)
+  (local $i i32) (local $vend i32) (local $end i32)
+  (local.set $end (i32.shl (local.get $n) (i32.const 2)))
+  (local.set $vend (i32.shl (i32.and (local.get $n) (i32.const -4)) (i32.const 2)))
+  (block $vdone (loop $vl
+    (br_if $vdone (i32.ge_u (local.get $i) (local.get $vend)))
+    (v128.store (i32.add (local.get $p) (local.get $i)) (v128.const i32x4 0 0 0 0))
+    (local.set $i (i32.add (local.get $i) (i32.const 16)))
+    (br $vl)))
+  (block $tdone (loop $tl
+    (br_if $tdone (i32.ge_u (local.get $i) (local.get $end)))
+    (f32.store (i32.add (local.get $p) (local.get $i)) (f32.const 0))
+    (local.set $i (i32.add (local.get $i) (i32.const 4)))
+    (br $tl)))
+)
+;; dst[q] = src[q·step] for q < n (step in bytes)
+(func $gather (param $dst i32) (param $src i32) (param $n i32) (param $step i32)
+  (local $end i32)
+  (local.set $end (i32.add (local.get $dst) (i32.shl (local.get $n) (i32.const 2))))
+  (block $done (loop $l
+    (br_if $done (i32.ge_u (local.get $dst) (local.get $end)))
+    (f32.store (local.get $dst) (f32.load (local.get $src)))
+    (local.set $dst (i32.add (local.get $dst) (i32.const 4)))
+    (local.set $src (i32.add (local.get $src) (local.get $step)))
+    (br $l)))
+)
+;; dst[q·step] += src[q] for q < n (step in bytes)
+(func $scatter_add (param $dst i32) (param $src i32) (param $n i32) (param $step i32)
+  (local $end i32)
+  (local.set $end (i32.add (local.get $src) (i32.shl (local.get $n) (i32.const 2))))
+  (block $done (loop $l
+    (br_if $done (i32.ge_u (local.get $src) (local.get $end)))
+    (f32.store (local.get $dst) (f32.add (f32.load (local.get $dst)) (f32.load (local.get $src))))
+    (local.set $src (i32.add (local.get $src) (i32.const 4)))
+    (local.set $dst (i32.add (local.get $dst) (local.get $step)))
+    (br $l)))
+)
+
+
+(func $im2col_valid (param $img i32) (param $C i32) (param $H i32) (param $W i32) (param $k i32) (param $col i32)
+  (local $oh i32) (local $ow i32) (local $c i32) (local $dy i32) (local $dx i32) (local $y i32) (local $q i32)
+  (local $cp i32) (local $ip i32) (local $vend i32) (local $end i32)
+  (local.set $oh (i32.add (i32.sub (local.get $H) (local.get $k)) (i32.const 1)))
+  (local.set $ow (i32.add (i32.sub (local.get $W) (local.get $k)) (i32.const 1)))
+  (local.set $end (i32.shl (local.get $ow) (i32.const 2)))
+  (local.set $vend (i32.shl (i32.and (local.get $ow) (i32.const -4)) (i32.const 2)))
+  (local.set $cp (local.get $col))
+  (block $cdone (loop $cl
+    (br_if $cdone (i32.ge_u (local.get $c) (local.get $C)))
+    (local.set $dy (i32.const 0))
+    (block $dydone (loop $dyl
+      (br_if $dydone (i32.ge_u (local.get $dy) (local.get $k)))
+      (local.set $dx (i32.const 0))
+      (block $dxdone (loop $dxl
+        (br_if $dxdone (i32.ge_u (local.get $dx) (local.get $k)))
+        (local.set $y (i32.const 0))
+        (block $ydone (loop $yl
+          (br_if $ydone (i32.ge_u (local.get $y) (local.get $oh)))
+          (local.set $ip (i32.add (local.get $img) (i32.shl (i32.add (i32.mul (i32.add (i32.mul (local.get $c) (local.get $H))
+            (i32.add (local.get $y) (local.get $dy))) (local.get $W)) (local.get $dx)) (i32.const 2))))
+          (local.set $q (i32.const 0))
+          (block $vdone (loop $vl
+            (br_if $vdone (i32.ge_u (local.get $q) (local.get $vend)))
+            (v128.store (i32.add (local.get $cp) (local.get $q)) (v128.load (i32.add (local.get $ip) (local.get $q))))
+            (local.set $q (i32.add (local.get $q) (i32.const 16)))
+            (br $vl)))
+          (block $tdone (loop $tl
+            (br_if $tdone (i32.ge_u (local.get $q) (local.get $end)))
+            (f32.store (i32.add (local.get $cp) (local.get $q)) (f32.load (i32.add (local.get $ip) (local.get $q))))
+            (local.set $q (i32.add (local.get $q) (i32.const 4)))
+            (br $tl)))
+          (local.set $cp (i32.add (local.get $cp) (local.get $end)))
+          (local.set $y (i32.add (local.get $y) (i32.const 1)))
+          (br $yl)))
+        (local.set $dx (i32.add (local.get $dx) (i32.const 1)))
+        (br $dxl)))
+      (local.set $dy (i32.add (local.get $dy) (i32.const 1)))
+      (br $dyl)))
+    (local.set $c (i32.add (local.get $c) (i32.const 1)))
+    (br $cl)))
+)
+
+(func $col2im_valid (param $img i32) (param $C i32) (param $H i32) (param $W i32) (param $k i32) (param $col i32)
+  (local $oh i32) (local $ow i32) (local $c i32) (local $dy i32) (local $dx i32) (local $y i32) (local $q i32)
+  (local $cp i32) (local $ip i32) (local $vend i32) (local $end i32)
+  (local.set $oh (i32.add (i32.sub (local.get $H) (local.get $k)) (i32.const 1)))
+  (local.set $ow (i32.add (i32.sub (local.get $W) (local.get $k)) (i32.const 1)))
+  (local.set $end (i32.shl (local.get $ow) (i32.const 2)))
+  (local.set $vend (i32.shl (i32.and (local.get $ow) (i32.const -4)) (i32.const 2)))
+  (local.set $cp (local.get $col))
+  (block $cdone (loop $cl
+    (br_if $cdone (i32.ge_u (local.get $c) (local.get $C)))
+    (local.set $dy (i32.const 0))
+    (block $dydone (loop $dyl
+      (br_if $dydone (i32.ge_u (local.get $dy) (local.get $k)))
+      (local.set $dx (i32.const 0))
+      (block $dxdone (loop $dxl
+        (br_if $dxdone (i32.ge_u (local.get $dx) (local.get $k)))
+        (local.set $y (i32.const 0))
+        (block $ydone (loop $yl
+          (br_if $ydone (i32.ge_u (local.get $y) (local.get $oh)))
+          (local.set $ip (i32.add (local.get $img) (i32.shl (i32.add (i32.mul (i32.add (i32.mul (local.get $c) (local.get $H))
+            (i32.add (local.get $y) (local.get $dy))) (local.get $W)) (local.get $dx)) (i32.const 2))))
+          (local.set $q (i32.const 0))
+          (block $vdone (loop $vl
+            (br_if $vdone (i32.ge_u (local.get $q) (local.get $vend)))
+            (v128.store (i32.add (local.get $ip) (local.get $q)) (f32x4.add (v128.load (i32.add (local.get $ip) (local.get $q))) (v128.load (i32.add (local.get $cp) (local.get $q)))))
+            (local.set $q (i32.add (local.get $q) (i32.const 16)))
+            (br $vl)))
+          (block $tdone (loop $tl
+            (br_if $tdone (i32.ge_u (local.get $q) (local.get $end)))
+            (f32.store (i32.add (local.get $ip) (local.get $q)) (f32.add (f32.load (i32.add (local.get $ip) (local.get $q))) (f32.load (i32.add (local.get $cp) (local.get $q)))))
+            (local.set $q (i32.add (local.get $q) (i32.const 4)))
+            (br $tl)))
+          (local.set $cp (i32.add (local.get $cp) (local.get $end)))
+          (local.set $y (i32.add (local.get $y) (i32.const 1)))
+          (br $yl)))
+        (local.set $dx (i32.add (local.get $dx) (i32.const 1)))
+        (br $dxl)))
+      (local.set $dy (i32.add (local.get $dy) (i32.const 1)))
+      (br $dyl)))
+    (local.set $c (i32.add (local.get $c) (i32.const 1)))
+    (br $cl)))
+)
+
+(func (export "im2col") (param $img i32) (param $C i32) (param $H i32) (param $W i32) (param $k i32)
+  (param $pad i32) (param $stride i32) (param $col i32)
+  (local $oh i32) (local $ow i32) (local $c i32) (local $dy i32) (local $dx i32) (local $y i32) (local $iy i32)
+  (local $x0 i32) (local $x1 i32) (local $t i32) (local $cp i32) (local $ip i32) (local $plane i32) (local $step i32)
+  (local $base i32) (local $q i32) (local $vend i32) (local $end i32)
+  (if (i32.and (i32.eqz (local.get $pad)) (i32.eq (local.get $stride) (i32.const 1))) (then
+    (call $im2col_valid (local.get $img) (local.get $C) (local.get $H) (local.get $W) (local.get $k) (local.get $col))
+    (return)))
+  (local.set $oh (i32.add (i32.div_u (i32.sub (i32.add (local.get $H) (i32.shl (local.get $pad) (i32.const 1))) (local.get $k)) (local.get $stride)) (i32.const 1)))
+  (local.set $ow (i32.add (i32.div_u (i32.sub (i32.add (local.get $W) (i32.shl (local.get $pad) (i32.const 1))) (local.get $k)) (local.get $stride)) (i32.const 1)))
+  (local.set $step (i32.shl (local.get $stride) (i32.const 2)))
+  (local.set $cp (local.get $col))
+  (block $cdone (loop $cl
+    (br_if $cdone (i32.ge_u (local.get $c) (local.get $C)))
+    (local.set $plane (i32.add (local.get $img) (i32.shl (i32.mul (i32.mul (local.get $c) (local.get $H)) (local.get $W)) (i32.const 2))))
+    (local.set $dy (i32.const 0))
+    (block $dydone (loop $dyl
+      (br_if $dydone (i32.ge_u (local.get $dy) (local.get $k)))
+      (local.set $dx (i32.const 0))
+      (block $dxdone (loop $dxl
+        (br_if $dxdone (i32.ge_u (local.get $dx) (local.get $k)))
+        ;; output columns x with 0 <= x·stride + dx - pad < W: [x0, x1)
+        (local.set $t (i32.sub (local.get $pad) (local.get $dx)))
+        (local.set $x0 (i32.const 0))
+        (if (i32.gt_s (local.get $t) (i32.const 0)) (then
+          (local.set $x0 (local.get $t))
+          (if (i32.gt_u (local.get $stride) (i32.const 1)) (then
+            (local.set $x0 (i32.div_u (i32.add (local.get $t) (i32.sub (local.get $stride) (i32.const 1))) (local.get $stride)))))))
+        (if (i32.gt_u (local.get $x0) (local.get $ow)) (then (local.set $x0 (local.get $ow))))
+        (local.set $t (i32.sub (i32.add (local.get $W) (local.get $pad)) (i32.add (local.get $dx) (i32.const 1))))
+        (local.set $x1 (i32.const 0))
+        (if (i32.ge_s (local.get $t) (i32.const 0)) (then
+          (local.set $x1 (i32.add (local.get $t) (i32.const 1)))
+          (if (i32.gt_u (local.get $stride) (i32.const 1)) (then
+            (local.set $x1 (i32.add (i32.div_u (local.get $t) (local.get $stride)) (i32.const 1)))))))
+        (if (i32.gt_u (local.get $x1) (local.get $ow)) (then (local.set $x1 (local.get $ow))))
+        (if (i32.lt_u (local.get $x1) (local.get $x0)) (then (local.set $x1 (local.get $x0))))
+        (local.set $y (i32.const 0))
+        (block $ydone (loop $yl
+          (br_if $ydone (i32.ge_u (local.get $y) (local.get $oh)))
+          (local.set $iy (i32.sub (i32.add (i32.mul (local.get $y) (local.get $stride)) (local.get $dy)) (local.get $pad)))
+          ;; unsigned: a row above the image (negative) is as far outside as one below it
+          (if (i32.lt_u (local.get $iy) (local.get $H))
+            (then
+            (local.set $ip (i32.add (local.get $plane) (i32.shl (i32.sub (i32.add (i32.mul (local.get $iy) (local.get $W))
+              (i32.add (i32.mul (local.get $x0) (local.get $stride)) (local.get $dx))) (local.get $pad)) (i32.const 2))))
+            (if (local.get $x0) (then (call $zero (local.get $cp) (local.get $x0))))
+            (if (i32.eq (local.get $stride) (i32.const 1))
+              (then (local.set $base (i32.sub (local.get $ip) (i32.shl (local.get $x0) (i32.const 2))))
+              (local.set $q (i32.shl (local.get $x0) (i32.const 2)))
+              (local.set $end (i32.shl (local.get $x1) (i32.const 2)))
+              (local.set $vend (i32.add (local.get $q) (i32.and (i32.sub (local.get $end) (local.get $q)) (i32.const -16))))
+              (block $vdone (loop $vl
+                (br_if $vdone (i32.ge_u (local.get $q) (local.get $vend)))
+                (v128.store (i32.add (local.get $cp) (local.get $q)) (v128.load (i32.add (local.get $base) (local.get $q))))
+                (local.set $q (i32.add (local.get $q) (i32.const 16)))
+                (br $vl)))
+              (block $tdone (loop $tl
+                (br_if $tdone (i32.ge_u (local.get $q) (local.get $end)))
+                (f32.store (i32.add (local.get $cp) (local.get $q)) (f32.load (i32.add (local.get $base) (local.get $q))))
+                (local.set $q (i32.add (local.get $q) (i32.const 4)))
+                (br $tl))))
+              (else (call $gather (i32.add (local.get $cp) (i32.shl (local.get $x0) (i32.const 2))) (local.get $ip) (i32.sub (local.get $x1) (local.get $x0)) (local.get $step))))
+            (if (i32.lt_u (local.get $x1) (local.get $ow)) (then
+              (call $zero (i32.add (local.get $cp) (i32.shl (local.get $x1) (i32.const 2)))
+                (i32.sub (local.get $ow) (local.get $x1))))))
+            (else (call $zero (local.get $cp) (local.get $ow))))
+          (local.set $cp (i32.add (local.get $cp) (i32.shl (local.get $ow) (i32.const 2))))
+          (local.set $y (i32.add (local.get $y) (i32.const 1)))
+          (br $yl)))
+        (local.set $dx (i32.add (local.get $dx) (i32.const 1)))
+        (br $dxl)))
+      (local.set $dy (i32.add (local.get $dy) (i32.const 1)))
+      (br $dyl)))
+    (local.set $c (i32.add (local.get $c) (i32.const 1)))
+    (br $cl)))
+)
+
+(func (export "col2im") (param $img i32) (param $C i32) (param $H i32) (param $W i32) (param $k i32)
+  (param $pad i32) (param $stride i32) (param $col i32)
+  (local $oh i32) (local $ow i32) (local $c i32) (local $dy i32) (local $dx i32) (local $y i32) (local $iy i32)
+  (local $x0 i32) (local $x1 i32) (local $t i32) (local $cp i32) (local $ip i32) (local $plane i32) (local $step i32)
+  (local $base i32) (local $q i32) (local $vend i32) (local $end i32)
+  (if (i32.and (i32.eqz (local.get $pad)) (i32.eq (local.get $stride) (i32.const 1))) (then
+    (call $col2im_valid (local.get $img) (local.get $C) (local.get $H) (local.get $W) (local.get $k) (local.get $col))
+    (return)))
+  (local.set $oh (i32.add (i32.div_u (i32.sub (i32.add (local.get $H) (i32.shl (local.get $pad) (i32.const 1))) (local.get $k)) (local.get $stride)) (i32.const 1)))
+  (local.set $ow (i32.add (i32.div_u (i32.sub (i32.add (local.get $W) (i32.shl (local.get $pad) (i32.const 1))) (local.get $k)) (local.get $stride)) (i32.const 1)))
+  (local.set $step (i32.shl (local.get $stride) (i32.const 2)))
+  (local.set $cp (local.get $col))
+  (block $cdone (loop $cl
+    (br_if $cdone (i32.ge_u (local.get $c) (local.get $C)))
+    (local.set $plane (i32.add (local.get $img) (i32.shl (i32.mul (i32.mul (local.get $c) (local.get $H)) (local.get $W)) (i32.const 2))))
+    (local.set $dy (i32.const 0))
+    (block $dydone (loop $dyl
+      (br_if $dydone (i32.ge_u (local.get $dy) (local.get $k)))
+      (local.set $dx (i32.const 0))
+      (block $dxdone (loop $dxl
+        (br_if $dxdone (i32.ge_u (local.get $dx) (local.get $k)))
+        ;; output columns x with 0 <= x·stride + dx - pad < W: [x0, x1)
+        (local.set $t (i32.sub (local.get $pad) (local.get $dx)))
+        (local.set $x0 (i32.const 0))
+        (if (i32.gt_s (local.get $t) (i32.const 0)) (then
+          (local.set $x0 (local.get $t))
+          (if (i32.gt_u (local.get $stride) (i32.const 1)) (then
+            (local.set $x0 (i32.div_u (i32.add (local.get $t) (i32.sub (local.get $stride) (i32.const 1))) (local.get $stride)))))))
+        (if (i32.gt_u (local.get $x0) (local.get $ow)) (then (local.set $x0 (local.get $ow))))
+        (local.set $t (i32.sub (i32.add (local.get $W) (local.get $pad)) (i32.add (local.get $dx) (i32.const 1))))
+        (local.set $x1 (i32.const 0))
+        (if (i32.ge_s (local.get $t) (i32.const 0)) (then
+          (local.set $x1 (i32.add (local.get $t) (i32.const 1)))
+          (if (i32.gt_u (local.get $stride) (i32.const 1)) (then
+            (local.set $x1 (i32.add (i32.div_u (local.get $t) (local.get $stride)) (i32.const 1)))))))
+        (if (i32.gt_u (local.get $x1) (local.get $ow)) (then (local.set $x1 (local.get $ow))))
+        (if (i32.lt_u (local.get $x1) (local.get $x0)) (then (local.set $x1 (local.get $x0))))
+        (local.set $y (i32.const 0))
+        (block $ydone (loop $yl
+          (br_if $ydone (i32.ge_u (local.get $y) (local.get $oh)))
+          (local.set $iy (i32.sub (i32.add (i32.mul (local.get $y) (local.get $stride)) (local.get $dy)) (local.get $pad)))
+          ;; unsigned: a row above the image (negative) is as far outside as one below it
+          (if (i32.lt_u (local.get $iy) (local.get $H))
+            (then
+            (local.set $ip (i32.add (local.get $plane) (i32.shl (i32.sub (i32.add (i32.mul (local.get $iy) (local.get $W))
+              (i32.add (i32.mul (local.get $x0) (local.get $stride)) (local.get $dx))) (local.get $pad)) (i32.const 2))))
+            (if (i32.eq (local.get $stride) (i32.const 1))
+              (then (local.set $base (i32.sub (local.get $ip) (i32.shl (local.get $x0) (i32.const 2))))
+              (local.set $q (i32.shl (local.get $x0) (i32.const 2)))
+              (local.set $end (i32.shl (local.get $x1) (i32.const 2)))
+              (local.set $vend (i32.add (local.get $q) (i32.and (i32.sub (local.get $end) (local.get $q)) (i32.const -16))))
+              (block $vdone (loop $vl
+                (br_if $vdone (i32.ge_u (local.get $q) (local.get $vend)))
+                (v128.store (i32.add (local.get $base) (local.get $q)) (f32x4.add (v128.load (i32.add (local.get $base) (local.get $q))) (v128.load (i32.add (local.get $cp) (local.get $q)))))
+                (local.set $q (i32.add (local.get $q) (i32.const 16)))
+                (br $vl)))
+              (block $tdone (loop $tl
+                (br_if $tdone (i32.ge_u (local.get $q) (local.get $end)))
+                (f32.store (i32.add (local.get $base) (local.get $q)) (f32.add (f32.load (i32.add (local.get $base) (local.get $q))) (f32.load (i32.add (local.get $cp) (local.get $q)))))
+                (local.set $q (i32.add (local.get $q) (i32.const 4)))
+                (br $tl))))
+              (else (call $scatter_add (local.get $ip) (i32.add (local.get $cp) (i32.shl (local.get $x0) (i32.const 2))) (i32.sub (local.get $x1) (local.get $x0)) (local.get $step)))))
+            (else (nop)))
+          (local.set $cp (i32.add (local.get $cp) (i32.shl (local.get $ow) (i32.const 2))))
+          (local.set $y (i32.add (local.get $y) (i32.const 1)))
+          (br $yl)))
+        (local.set $dx (i32.add (local.get $dx) (i32.const 1)))
+        (br $dxl)))
+      (local.set $dy (i32.add (local.get $dy) (i32.const 1)))
+      (br $dyl)))
+    (local.set $c (i32.add (local.get $c) (i32.const 1)))
+    (br $cl)))
+)
+
+
+;; The maximum of each s×s window, every st positions, of planes maps of h×w (stored one after
+;; another) into dst. s = st = 2 takes four outputs at a time from two rows of eight; other
+;; windows go one by one.
+(func (export "maxpool") (param $src i32) (param $dst i32) (param $planes i32) (param $h i32) (param $w i32)
+  (param $s i32) (param $st i32)
   (local $ph i32) (local $pw i32) (local $p i32) (local $y i32) (local $x i32) (local $r0 i32) (local $r1 i32)
   (local $m1 v128) (local $m2 v128) (local $best f32) (local $v f32) (local $dy i32) (local $dx i32) (local $row i32)
-  (local.set $ph (i32.div_u (local.get $h) (local.get $s)))
-  (local.set $pw (i32.div_u (local.get $w) (local.get $s)))
+  (local.set $ph (i32.add (i32.div_u (i32.sub (local.get $h) (local.get $s)) (local.get $st)) (i32.const 1)))
+  (local.set $pw (i32.add (i32.div_u (i32.sub (local.get $w) (local.get $s)) (local.get $st)) (i32.const 1)))
   (block $pdone (loop $plane
     (br_if $pdone (i32.ge_u (local.get $p) (local.get $planes)))
     (local.set $y (i32.const 0))
     (block $ydone (loop $yl
       (br_if $ydone (i32.ge_u (local.get $y) (local.get $ph)))
-      (local.set $r0 (i32.add (local.get $src) (i32.shl (i32.mul (i32.mul (local.get $y) (local.get $s)) (local.get $w)) (i32.const 2))))
+      (local.set $r0 (i32.add (local.get $src) (i32.shl (i32.mul (i32.mul (local.get $y) (local.get $st)) (local.get $w)) (i32.const 2))))
       (local.set $x (i32.const 0))
-      (if (i32.eq (local.get $s) (i32.const 2)) (then
+      (if (i32.and (i32.eq (local.get $s) (i32.const 2)) (i32.eq (local.get $st) (i32.const 2))) (then
         (local.set $r1 (i32.add (local.get $r0) (i32.shl (local.get $w) (i32.const 2))))
         (block $xdone (loop $xl
           (br_if $xdone (i32.gt_u (i32.add (local.get $x) (i32.const 4)) (local.get $pw)))
@@ -832,7 +1113,7 @@
         (block $dydone (loop $dyl
           (br_if $dydone (i32.ge_u (local.get $dy) (local.get $s)))
           (local.set $row (i32.add (local.get $r0) (i32.shl (i32.add (i32.mul (local.get $dy) (local.get $w))
-            (i32.mul (local.get $x) (local.get $s))) (i32.const 2))))
+            (i32.mul (local.get $x) (local.get $st))) (i32.const 2))))
           (local.set $dx (i32.const 0))
           (block $dxdone (loop $dxl
             (br_if $dxdone (i32.ge_u (local.get $dx) (local.get $s)))
@@ -853,16 +1134,20 @@
     (br $plane)))
 )
 
-;; Each window's δ to the first of its values (in row order) that equals the window's maximum,
-;; zero to the others: dsrc is written whole.
+;; Each window's δ to the first of its values (in row order) that equals the window's maximum.
+;; Windows that tile the plane (st = s) write dsrc whole: δ there, zero at the rest. Otherwise
+;; the plane is zeroed first and each window adds its δ (an input may be the largest of
+;; several overlapping windows).
 (func (export "maxpool_back") (param $src i32) (param $pooled i32) (param $delta i32) (param $dsrc i32)
-  (param $planes i32) (param $h i32) (param $w i32) (param $s i32)
+  (param $planes i32) (param $h i32) (param $w i32) (param $s i32) (param $st i32)
   (local $ph i32) (local $pw i32) (local $p i32) (local $y i32) (local $x i32) (local $dy i32) (local $dx i32)
-  (local $at i32) (local $m f32) (local $d f32) (local $found i32) (local $o i32)
-  (local.set $ph (i32.div_u (local.get $h) (local.get $s)))
-  (local.set $pw (i32.div_u (local.get $w) (local.get $s)))
+  (local $at i32) (local $m f32) (local $d f32) (local $found i32) (local $o i32) (local $untiled i32)
+  (local.set $ph (i32.add (i32.div_u (i32.sub (local.get $h) (local.get $s)) (local.get $st)) (i32.const 1)))
+  (local.set $pw (i32.add (i32.div_u (i32.sub (local.get $w) (local.get $s)) (local.get $st)) (i32.const 1)))
+  (local.set $untiled (i32.ne (local.get $s) (local.get $st)))
   (block $pdone (loop $plane
     (br_if $pdone (i32.ge_u (local.get $p) (local.get $planes)))
+    (if (local.get $untiled) (then (call $zero (local.get $dsrc) (i32.mul (local.get $h) (local.get $w)))))
     (local.set $y (i32.const 0))
     (block $ydone (loop $yl
       (br_if $ydone (i32.ge_u (local.get $y) (local.get $ph)))
@@ -878,11 +1163,17 @@
           (local.set $dx (i32.const 0))
           (block $dxdone (loop $dxl
             (br_if $dxdone (i32.ge_u (local.get $dx) (local.get $s)))
-            (local.set $at (i32.shl (i32.add (i32.mul (i32.add (i32.mul (local.get $y) (local.get $s)) (local.get $dy)) (local.get $w))
-              (i32.add (i32.mul (local.get $x) (local.get $s)) (local.get $dx))) (i32.const 2)))
-            (if (i32.and (i32.eqz (local.get $found)) (f32.eq (f32.load (i32.add (local.get $src) (local.get $at))) (local.get $m)))
-              (then (f32.store (i32.add (local.get $dsrc) (local.get $at)) (local.get $d)) (local.set $found (i32.const 1)))
-              (else (f32.store (i32.add (local.get $dsrc) (local.get $at)) (f32.const 0))))
+            (local.set $at (i32.add (local.get $dsrc) (i32.shl (i32.add
+              (i32.mul (i32.add (i32.mul (local.get $y) (local.get $st)) (local.get $dy)) (local.get $w))
+              (i32.add (i32.mul (local.get $x) (local.get $st)) (local.get $dx))) (i32.const 2))))
+            (if (i32.and (i32.eqz (local.get $found))
+                  (f32.eq (f32.load (i32.add (local.get $src) (i32.sub (local.get $at) (local.get $dsrc)))) (local.get $m)))
+              (then
+                (if (local.get $untiled)
+                  (then (f32.store (local.get $at) (f32.add (f32.load (local.get $at)) (local.get $d))))
+                  (else (f32.store (local.get $at) (local.get $d))))
+                (local.set $found (i32.const 1)))
+              (else (if (i32.eqz (local.get $untiled)) (then (f32.store (local.get $at) (f32.const 0))))))
             (local.set $dx (i32.add (local.get $dx) (i32.const 1)))
             (br $dxl)))
           (local.set $dy (i32.add (local.get $dy) (i32.const 1)))
@@ -899,9 +1190,9 @@
 )
 
 
-;; maxpool_back for 2×2 windows when each row holds an even number of windows: two windows per
-;; vector. A window's first largest value in row order: the top-left if it is the maximum, else
-;; the top-right, else the bottom-left, else the bottom-right.
+;; maxpool_back for 2×2 windows every 2 when each row holds an even number of windows: two
+;; windows per vector. A window's first largest value in row order: the top-left if it is the
+;; maximum, else the top-right, else the bottom-left, else the bottom-right.
 (func (export "maxpool2_back") (param $src i32) (param $pooled i32) (param $delta i32) (param $dsrc i32)
   (param $planes i32) (param $h i32) (param $w i32)
   (local $rows i32) (local $pairs i32) (local $y i32) (local $q i32) (local $r0 i32) (local $r1 i32)
@@ -949,92 +1240,6 @@
     (br $yl)))
 )
 
-
-(func (export "im2col") (param $img i32) (param $C i32) (param $H i32) (param $W i32) (param $k i32) (param $col i32)
-  (local $oh i32) (local $ow i32) (local $c i32) (local $dy i32) (local $dx i32) (local $y i32) (local $q i32)
-  (local $cp i32) (local $ip i32) (local $vend i32) (local $end i32)
-  (local.set $oh (i32.add (i32.sub (local.get $H) (local.get $k)) (i32.const 1)))
-  (local.set $ow (i32.add (i32.sub (local.get $W) (local.get $k)) (i32.const 1)))
-  (local.set $end (i32.shl (local.get $ow) (i32.const 2)))
-  (local.set $vend (i32.shl (i32.and (local.get $ow) (i32.const -4)) (i32.const 2)))
-  (local.set $cp (local.get $col))
-  (block $cdone (loop $cl
-    (br_if $cdone (i32.ge_u (local.get $c) (local.get $C)))
-    (local.set $dy (i32.const 0))
-    (block $dydone (loop $dyl
-      (br_if $dydone (i32.ge_u (local.get $dy) (local.get $k)))
-      (local.set $dx (i32.const 0))
-      (block $dxdone (loop $dxl
-        (br_if $dxdone (i32.ge_u (local.get $dx) (local.get $k)))
-        (local.set $y (i32.const 0))
-        (block $ydone (loop $yl
-          (br_if $ydone (i32.ge_u (local.get $y) (local.get $oh)))
-          (local.set $ip (i32.add (local.get $img) (i32.shl (i32.add (i32.mul (i32.add (i32.mul (local.get $c) (local.get $H))
-            (i32.add (local.get $y) (local.get $dy))) (local.get $W)) (local.get $dx)) (i32.const 2))))
-          (local.set $q (i32.const 0))
-          (block $vdone (loop $vl
-            (br_if $vdone (i32.ge_u (local.get $q) (local.get $vend)))
-            (v128.store (i32.add (local.get $cp) (local.get $q)) (v128.load (i32.add (local.get $ip) (local.get $q))))
-            (local.set $q (i32.add (local.get $q) (i32.const 16)))
-            (br $vl)))
-          (block $tdone (loop $tl
-            (br_if $tdone (i32.ge_u (local.get $q) (local.get $end)))
-            (f32.store (i32.add (local.get $cp) (local.get $q)) (f32.load (i32.add (local.get $ip) (local.get $q))))
-            (local.set $q (i32.add (local.get $q) (i32.const 4)))
-            (br $tl)))
-          (local.set $cp (i32.add (local.get $cp) (local.get $end)))
-          (local.set $y (i32.add (local.get $y) (i32.const 1)))
-          (br $yl)))
-        (local.set $dx (i32.add (local.get $dx) (i32.const 1)))
-        (br $dxl)))
-      (local.set $dy (i32.add (local.get $dy) (i32.const 1)))
-      (br $dyl)))
-    (local.set $c (i32.add (local.get $c) (i32.const 1)))
-    (br $cl)))
-)
-
-(func (export "col2im") (param $img i32) (param $C i32) (param $H i32) (param $W i32) (param $k i32) (param $col i32)
-  (local $oh i32) (local $ow i32) (local $c i32) (local $dy i32) (local $dx i32) (local $y i32) (local $q i32)
-  (local $cp i32) (local $ip i32) (local $vend i32) (local $end i32)
-  (local.set $oh (i32.add (i32.sub (local.get $H) (local.get $k)) (i32.const 1)))
-  (local.set $ow (i32.add (i32.sub (local.get $W) (local.get $k)) (i32.const 1)))
-  (local.set $end (i32.shl (local.get $ow) (i32.const 2)))
-  (local.set $vend (i32.shl (i32.and (local.get $ow) (i32.const -4)) (i32.const 2)))
-  (local.set $cp (local.get $col))
-  (block $cdone (loop $cl
-    (br_if $cdone (i32.ge_u (local.get $c) (local.get $C)))
-    (local.set $dy (i32.const 0))
-    (block $dydone (loop $dyl
-      (br_if $dydone (i32.ge_u (local.get $dy) (local.get $k)))
-      (local.set $dx (i32.const 0))
-      (block $dxdone (loop $dxl
-        (br_if $dxdone (i32.ge_u (local.get $dx) (local.get $k)))
-        (local.set $y (i32.const 0))
-        (block $ydone (loop $yl
-          (br_if $ydone (i32.ge_u (local.get $y) (local.get $oh)))
-          (local.set $ip (i32.add (local.get $img) (i32.shl (i32.add (i32.mul (i32.add (i32.mul (local.get $c) (local.get $H))
-            (i32.add (local.get $y) (local.get $dy))) (local.get $W)) (local.get $dx)) (i32.const 2))))
-          (local.set $q (i32.const 0))
-          (block $vdone (loop $vl
-            (br_if $vdone (i32.ge_u (local.get $q) (local.get $vend)))
-            (v128.store (i32.add (local.get $ip) (local.get $q)) (f32x4.add (v128.load (i32.add (local.get $ip) (local.get $q))) (v128.load (i32.add (local.get $cp) (local.get $q)))))
-            (local.set $q (i32.add (local.get $q) (i32.const 16)))
-            (br $vl)))
-          (block $tdone (loop $tl
-            (br_if $tdone (i32.ge_u (local.get $q) (local.get $end)))
-            (f32.store (i32.add (local.get $ip) (local.get $q)) (f32.add (f32.load (i32.add (local.get $ip) (local.get $q))) (f32.load (i32.add (local.get $cp) (local.get $q)))))
-            (local.set $q (i32.add (local.get $q) (i32.const 4)))
-            (br $tl)))
-          (local.set $cp (i32.add (local.get $cp) (local.get $end)))
-          (local.set $y (i32.add (local.get $y) (i32.const 1)))
-          (br $yl)))
-        (local.set $dx (i32.add (local.get $dx) (i32.const 1)))
-        (br $dxl)))
-      (local.set $dy (i32.add (local.get $dy) (i32.const 1)))
-      (br $dyl)))
-    (local.set $c (i32.add (local.get $c) (i32.const 1)))
-    (br $cl)))
-)
 
 ;; Adam (Saito's optimizer.py, bias correction folded into etaT): four lanes, then the tail.
 (func (export "adam") (param $w i32) (param $g i32) (param $m i32) (param $v i32) (param $n i32)

@@ -12,11 +12,13 @@
 //   scale           p[0..n) *= factor                                (L2 weight decay)
 //   gemm_nn         C(M,N) (+)= alpha · A(M,K) · B(K,N)             (A strided, B and C row-major)
 //   gemm_nt         C(M,N) (+)= alpha · A(M,K) · B(N,K)^T           (rows of A and B are dots)
-//   and the element-wise kernels of elementwise_wat.ts (activations, pooling, im2col) and
-//   optimizer_wat.ts (Adam's step).
+//   and the element-wise kernels of elementwise_wat.ts (activations), conv_wat.ts (im2col with
+//   padding and stride), pool_wat.ts (max-pooling) and optimizer_wat.ts (Adam's step).
 
+import { convWat } from "./conv_wat.ts";
 import { elementwiseWat } from "./elementwise_wat.ts";
 import { optimizerWat } from "./optimizer_wat.ts";
+import { poolWat } from "./pool_wat.ts";
 
 /** `(f32x4 fused or plain) a·b + c`. */
 function madd(relaxed: boolean, a: string, b: string, c: string): string {
@@ -471,6 +473,8 @@ export function kernelsWat(relaxed: boolean): string {
     ntRow(1),
     gemmNt(),
     elementwiseWat(),
+    convWat(),
+    poolWat(),
     optimizerWat(),
     `)`,
   ];
