@@ -136,9 +136,16 @@ export {
 
 export {
   type ExperimentMeta,
+  type FirstLayerWeights,
+  type PredictionSnapshot,
+  type QuantisedTiles,
+  readPredictions,
   type RecordCache,
+  type SnapshotRole,
   STATUS_INFO,
+  type StoredImages,
   type TrialHeader,
+  type TrialPredictions,
   type TrialRecord,
   type TrialStatus,
 } from "./src/store/mod.ts";
@@ -158,8 +165,10 @@ export {
   compareSweeps,
   type Comparison,
   curveSpec,
+  ensembleVote,
   type Format,
   formatComparison,
+  loadPredictions,
   readSweep,
   readSweeps,
   renderSvg,
@@ -167,6 +176,7 @@ export {
   type SettingRow,
   type Stat,
   type SweepData,
+  type Vote,
   writePlots,
   writeReport,
 } from "./src/results/mod.ts";
@@ -184,4 +194,6 @@ export {
   Svg,
   sweep,
   SweepView,
+  type TrialSelector,
+  TrialView,
 } from "./src/notebook/mod.ts";

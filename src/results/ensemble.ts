@@ -78,16 +78,19 @@ export function majorityVote(ballots: readonly Ballot[], classes: number): VoteR
 export interface Vote {
   /** Networks that voted. */
   members: number;
-  /** The vote's accuracy, and its correct and total images. */
+  /** The vote's test accuracy. */
   accuracy: number;
+  /** Test images the vote gets right. */
   correct: number;
+  /** Test images. */
   count: number;
   /** The mean accuracy of the same networks on their own. */
   mean: number;
   /** Each member's epoch (from 0). */
   epochs: number[];
-  /** Images whose tie was broken by the summed outputs, and by the lowest class. */
+  /** Images whose tie was broken by the summed outputs. */
   byOutputs: number;
+  /** Images whose tie went to the lowest class. */
   byLowestClass: number;
   /** The test indices the vote gets wrong, and the class it gives each. */
   wrong: { index: number; label: number; predicted: number }[];

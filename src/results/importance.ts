@@ -186,6 +186,8 @@ export function importanceSpec(imp: Importance[], metric: string, subtitle: stri
 export interface ParallelAxis {
   key: string;
   log: boolean;
+  /** Values are categories (a `choice`), spaced evenly. */
+  choice?: boolean;
 }
 
 /**
@@ -200,12 +202,15 @@ export function parallelSpec(
   subtitle: string,
 ): ChartSpec {
   const sorted = [...points].sort((a, b) => (result.lowerIsBetter ? b.y - a.y : a.y - b.y));
-  const columns = [...axes.map((a) => a.key), result.title];
+  const name = (a: ParallelAxis) => (a.log ? `${a.key} (log)` : a.key);
+  const columns = [...axes.map(name), result.title];
   const lines: Record<string, unknown>[] = [];
   const labels: Record<string, unknown>[] = [];
-  const place = (key: string, values: unknown[], log: boolean) => {
-    if (!values.every((v) => typeof v === "number")) {
-      const levels = [...new Set(values.map((v) => settingText(v)))].sort();
+  const place = (key: string, values: unknown[], log: boolean, choice = false) => {
+    if (choice || !values.every((v) => typeof v === "number")) {
+      const numeric = values.every((v) => typeof v === "number");
+      const levels = [...new Set(values.map((v) => settingText(v)))]
+        .sort((a, b) => (numeric ? Number(a) - Number(b) : a.localeCompare(b)));
       const at = (v: unknown) =>
         levels.length > 1 ? levels.indexOf(settingText(v)) / (levels.length - 1) : 0.5;
       levels.forEach((l) => labels.push({ axis: key, y: at(l), text: l }));
@@ -218,14 +223,16 @@ export function parallelSpec(
     labels.push({ axis: key, y: 0, text: text(lo) }, { axis: key, y: 1, text: text(hi) });
     return (v: unknown) => (hi > lo ? (f(v as number) - lo) / (hi - lo) : 0.5);
   };
-  const scales = axes.map((a) => place(a.key, sorted.map((p) => p.values[a.key]), a.log));
+  const scales = axes.map((a) =>
+    place(name(a), sorted.map((p) => p.values[a.key]), a.log, a.choice)
+  );
   const resultAt = place(result.title, sorted.map((p) => p.y), false);
   sorted.forEach((p, i) => {
     const common = { trial: i, label: p.trial ?? String(i), result: p.y };
     axes.forEach((a, j) =>
       lines.push({
         ...common,
-        axis: a.key,
+        axis: name(a),
         y: scales[j](p.values[a.key]),
         value: settingText(p.values[a.key]),
       })
@@ -238,12 +245,23 @@ export function parallelSpec(
     sort: columns,
     scale: { type: "point" as const, padding: 0.25 },
     title: null,
-    axis: { labelFontSize: 13, labelAngle: 0, orient: "bottom" as const, domain: false },
+    axis: {
+      labelFontSize: 13,
+      labelAngle: 0,
+      labelLimit: 400,
+      orient: "bottom" as const,
+      domain: false,
+      labelPadding: 10,
+    },
   };
   const y = { type: "quantitative" as const, scale: { domain: [0, 1] }, axis: null };
   return {
     $schema: "https://vega.github.io/schema/vega-lite/v6.json",
-    title: { text: `Settings against ${result.title}`, subtitle, anchor: "start" },
+    title: {
+      text: `Settings against ${result.title}`,
+      subtitle: [subtitle, "a line per trial, coloured by its result (yellow: the best)"],
+      anchor: "start",
+    },
     width: Math.max(420, 150 * columns.length),
     height: 300,
     layer: [
@@ -262,8 +280,8 @@ export function parallelSpec(
           color: {
             field: "result",
             type: "quantitative",
-            title: result.title,
             scale: { scheme: "viridis", reverse: result.lowerIsBetter },
+            legend: null,
           },
           tooltip: [{ field: "label", title: "trial" }, { field: "axis" }, { field: "value" }],
         },

@@ -9,6 +9,7 @@ export {
   type CompareOptions,
   compareSweeps,
   type Comparison,
+  rankingMetric,
   type SettingRow,
   SORT_KEYS,
   type Stat,

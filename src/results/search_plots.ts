@@ -22,20 +22,28 @@ import {
 /** Trials whose curves a search's learning-curve charts show. */
 export const BEST_CURVES = 5;
 
-/** The sampled parameters of these sweeps, and whether each is drawn on a log scale. */
-export function sampledKeys(sweeps: SweepData[]): { key: SettingKey; log: boolean }[] {
+/**
+ * The sampled parameters of these sweeps, whether each is drawn on a log scale, and whether it
+ * is a `choice` (its values are categories, not a range).
+ */
+export function sampledKeys(
+  sweeps: SweepData[],
+): { key: SettingKey; log: boolean; choice: boolean }[] {
   const out = new Map<SettingKey, boolean>();
+  const choices = new Set<SettingKey>();
   for (const s of sweeps) {
     const experiments = [s.experiment, ...[...s.metas.values()].map((m) => m.experiment)];
     for (const e of experiments) {
       for (const [key, d] of Object.entries(e.sample ?? {})) {
         if (!d) continue;
-        const log = DISTRIBUTIONS[distributionOf(d).name].log;
+        const { name } = distributionOf(d);
+        const log = DISTRIBUTIONS[name].log;
         out.set(key as SettingKey, (out.get(key as SettingKey) ?? false) || log);
+        if (name === "choice") choices.add(key as SettingKey);
       }
     }
   }
-  return [...out].map(([key, log]) => ({ key, log }));
+  return [...out].map(([key, log]) => ({ key, log, choice: choices.has(key) }));
 }
 
 function best(t: TrialRecord, metric: MetricName): number | undefined {

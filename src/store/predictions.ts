@@ -75,14 +75,17 @@ export interface StoredImages {
   index: Uint32Array;
   /** (images, height, width) row-major. */
   pixels: Uint8Array;
+  /** The pixel value of byte 0. */
   lo: number;
+  /** The pixel value of byte 255. */
   hi: number;
 }
 
 /** Everything a trial's pictures are drawn from. */
 export interface TrialPredictions {
-  /** The trial's id and seed (the file is refused for another trial). */
+  /** The trial's id (the file is refused for another trial). */
   id: string;
+  /** The trial's seed. */
   seed: number;
   /** Output classes. */
   classes: number;
@@ -94,6 +97,7 @@ export interface TrialPredictions {
   labels: Uint8Array;
   /** At most two: the last epoch's and the best validation epoch's (one when they coincide). */
   snapshots: PredictionSnapshot[];
+  /** The misclassified test images of each snapshot (the first {@linkcode MAX_IMAGES}). */
   images: StoredImages;
   /** Null for a first layer without weights (a network that starts with pooling). */
   weights: FirstLayerWeights | null;
