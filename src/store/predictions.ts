@@ -13,13 +13,15 @@
  * before compression; the file is zlib-compressed (typically 60 to 150 KB).
  *
  * Layout: the 8 bytes `NSPRED01`, then zlib data of: a little-endian uint32 header length, the
- * header (JSON), and the sections the header lists, in its order.
+ * header (JSON), and the sections the header lists, in its order; then the CRC-32 of that
+ * data uncompressed, a little-endian uint32 (fflate does not check zlib's own checksum, and a
+ * damaged stream can inflate to the right length).
  *
  * @module
  */
 import { join } from "node:path";
 import { unzlibSync, zlibSync } from "fflate";
-import { NetsweepError } from "../core/mod.ts";
+import { crc32, NetsweepError } from "../core/mod.ts";
 import { writeFileAtomicSync } from "../coordination/mod.ts";
 import { recordsDir } from "./records.ts";
 
@@ -162,9 +164,10 @@ export function encodePredictions(p: TrialPredictions): Uint8Array {
     at += x.byteLength;
   }
   const packed = zlibSync(body, { level: 6 });
-  const out = new Uint8Array(MAGIC.length + packed.length);
+  const out = new Uint8Array(MAGIC.length + packed.length + 4);
   out.set(new TextEncoder().encode(MAGIC));
   out.set(packed, MAGIC.length);
+  new DataView(out.buffer).setUint32(out.length - 4, crc32(0, body), true);
   return out;
 }
 
@@ -174,12 +177,15 @@ export function decodePredictions(bytes: Uint8Array, path: string): TrialPredict
   if (new TextDecoder().decode(bytes.subarray(0, MAGIC.length)) !== MAGIC) {
     throw bad(`it does not start with ${MAGIC}`);
   }
+  if (bytes.length < MAGIC.length + 4) throw bad("truncated");
   let body: Uint8Array;
   try {
-    body = unzlibSync(bytes.subarray(MAGIC.length));
+    body = unzlibSync(bytes.subarray(MAGIC.length, bytes.length - 4));
   } catch (err) {
     throw bad(`damaged: ${(err as Error).message}`);
   }
+  const crc = new DataView(bytes.buffer, bytes.byteOffset).getUint32(bytes.length - 4, true);
+  if (crc32(0, body) !== crc) throw bad("damaged: its checksum does not match");
   if (body.length < 4) throw bad("truncated");
   const length = new DataView(body.buffer, body.byteOffset).getUint32(0, true);
   let h: Header;
