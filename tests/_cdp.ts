@@ -10,20 +10,102 @@ export const CHROMIUM = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].find(
   }
 });
 
+/** What is missing for the browser tests, or null (for `testNeeding`). */
+export const CHROMIUM_MISSING = CHROMIUM ? null : "no chromium (apt-get install chromium)";
+
+const delay = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Polls `done` until it is true or `ms` have passed; returns its last answer. */
+async function until(done: () => boolean, ms: number, every = 20): Promise<boolean> {
+  const deadline = Date.now() + ms;
+  while (!done()) {
+    if (Date.now() >= deadline) return false;
+    await delay(every);
+  }
+  return true;
+}
+
+/**
+ * True while some process of group `pgid` runs. Zombies do not count (they write nothing, and
+ * are reaped when their new parent, often a container's init, gets to it): where /proc is
+ * there, it is read; elsewhere any member counts.
+ */
+export function groupRunning(pgid: number): boolean {
+  try {
+    for (const e of Deno.readDirSync("/proc")) {
+      if (!/^\d+$/.test(e.name)) continue;
+      let stat: string;
+      try {
+        stat = Deno.readTextFileSync(`/proc/${e.name}/stat`);
+      } catch {
+        continue; // gone meanwhile
+      }
+      // "pid (comm) state ppid pgrp ...": comm may hold spaces and parentheses.
+      const [state, , pgrp] = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      if (Number(pgrp) === pgid && state !== "Z" && state !== "X") return true;
+    }
+    return false;
+  } catch { /* no /proc */ }
+  try {
+    Deno.kill(-pgid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Removes `path`, trying again for a while: a process that has just been killed may still be
+ * finishing a write into it (Chromium's profile), which makes a removal fail with "Directory
+ * not empty" once.
+ */
+export async function removeDirWhenFree(path: string, ms = 10_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    try {
+      await Deno.remove(path, { recursive: true });
+      return;
+    } catch (err) {
+      if (err instanceof Deno.errors.NotFound) return;
+      if (Date.now() >= deadline) throw err;
+    }
+    await delay(100);
+  }
+}
+
+/**
+ * Kills process group `child.pid` (a child spawned with `detached: true`: its own group) and
+ * removes `dir` once no process of the group runs any more: a helper that outlived the child
+ * (Chromium's renderers, its GPU and storage processes) could still be writing into it.
+ */
+export async function endGroupAndRemove(child: Deno.ChildProcess, dir: string): Promise<void> {
+  try {
+    Deno.kill(-child.pid, "SIGKILL");
+  } catch { /* the group is gone */ }
+  await child.status;
+  if (!(await until(() => !groupRunning(child.pid), 30_000))) {
+    throw new Error(`processes of group ${child.pid} still run after SIGKILL; ${dir} kept`);
+  }
+  await removeDirWhenFree(dir);
+}
+
 /** A headless Chromium with one page. */
 export class Browser {
-  #ws!: WebSocket;
+  #ws: WebSocket | null = null;
   #next = 1;
   #pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
   #session = "";
+  #exited = false;
   private constructor(
     private readonly child: Deno.ChildProcess,
     private readonly profile: string,
-  ) {}
+  ) {
+    child.status.then(() => (this.#exited = true));
+  }
 
   /** Starts Chromium and opens `url` in a new page. */
   static async open(url: string): Promise<Browser> {
-    if (!CHROMIUM) throw new Error("no chromium");
+    if (!CHROMIUM) throw new Error(CHROMIUM_MISSING!);
     const profile = Deno.makeTempDirSync({ prefix: "netsweep-chromium-" });
     const child = new Deno.Command(CHROMIUM, {
       args: [
@@ -35,20 +117,41 @@ export class Browser {
         `--user-data-dir=${profile}`,
         "about:blank",
       ],
+      // Its own process group (setsid), so that close() can end every helper process it forks.
+      detached: true,
       stdout: "null",
       stderr: "piped",
     }).spawn();
     const b = new Browser(child, profile);
+    try {
+      await b.#connect(url);
+    } catch (err) {
+      await b.close();
+      throw err;
+    }
+    return b;
+  }
+
+  async #connect(url: string): Promise<void> {
     // "DevTools listening on ws://127.0.0.1:PORT/devtools/browser/ID" on stderr.
-    const reader = child.stderr.pipeThrough(new TextDecoderStream()).getReader();
+    const reader = this.child.stderr.pipeThrough(new TextDecoderStream()).getReader();
     let text = "";
-    const deadline = Date.now() + 30_000;
     let endpoint: string | undefined;
-    while (!endpoint && Date.now() < deadline) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      text += value;
-      endpoint = /DevTools listening on (ws:\/\/\S+)/.exec(text)?.[1];
+    // A Chromium that never says where it listens is ended: its stderr then ends too.
+    const giveUp = setTimeout(() => {
+      try {
+        Deno.kill(-this.child.pid, "SIGKILL");
+      } catch { /* gone */ }
+    }, 120_000);
+    try {
+      while (!endpoint) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        text += value;
+        endpoint = /DevTools listening on (ws:\/\/\S+)/.exec(text)?.[1];
+      }
+    } finally {
+      clearTimeout(giveUp);
     }
     // Keep draining stderr so that Chromium never blocks on a full pipe.
     (async () => {
@@ -57,33 +160,40 @@ export class Browser {
       } catch { /* closed */ }
     })();
     if (!endpoint) throw new Error(`chromium did not start:\n${text}`);
-    b.#ws = new WebSocket(endpoint);
+    const ws = new WebSocket(endpoint);
+    this.#ws = ws;
     await new Promise((resolve, reject) => {
-      b.#ws.onopen = resolve;
-      b.#ws.onerror = () => reject(new Error("cannot connect to chromium"));
+      ws.onopen = resolve;
+      ws.onerror = () => reject(new Error("cannot connect to chromium"));
     });
-    b.#ws.onmessage = (e) => {
+    ws.onmessage = (e) => {
       const msg = JSON.parse(e.data);
-      const p = msg.id !== undefined ? b.#pending.get(msg.id) : undefined;
+      const p = msg.id !== undefined ? this.#pending.get(msg.id) : undefined;
       if (!p) return;
-      b.#pending.delete(msg.id);
+      this.#pending.delete(msg.id);
       if (msg.error) p.reject(new Error(msg.error.message));
       else p.resolve(msg.result);
     };
-    const { targetId } = await b.send("Target.createTarget", { url }) as { targetId: string };
-    const { sessionId } = await b.send("Target.attachToTarget", { targetId, flatten: true }) as {
+    ws.onclose = () => {
+      for (const p of this.#pending.values()) p.reject(new Error("chromium closed the connection"));
+      this.#pending.clear();
+    };
+    const { targetId } = await this.send("Target.createTarget", { url }) as { targetId: string };
+    const { sessionId } = await this.send("Target.attachToTarget", { targetId, flatten: true }) as {
       sessionId: string;
     };
-    b.#session = sessionId;
-    return b;
+    this.#session = sessionId;
   }
 
-  /** Sends one command (to the page once attached). */
-  send(method: string, params: Record<string, unknown> = {}): Promise<unknown> {
+  /** Sends one command (to the page once attached, to the browser with `toBrowser`). */
+  send(method: string, params: Record<string, unknown> = {}, toBrowser = false): Promise<unknown> {
     const id = this.#next++;
     const msg: Record<string, unknown> = { id, method, params };
-    if (this.#session) msg.sessionId = this.#session;
+    if (this.#session && !toBrowser) msg.sessionId = this.#session;
     return new Promise((resolve, reject) => {
+      if (this.#ws?.readyState !== WebSocket.OPEN) {
+        return reject(new Error(`${method}: not connected to chromium`));
+      }
       this.#pending.set(id, { resolve, reject });
       this.#ws.send(JSON.stringify(msg));
     });
@@ -99,17 +209,24 @@ export class Browser {
     return r.result.value;
   }
 
-  /** Waits until `expression` is truthy in the page; returns its value. */
-  async waitFor<T>(expression: string, timeoutMs = 30_000): Promise<T> {
+  /**
+   * Waits until `expression` is truthy in the page; returns its value. The deadline is for a
+   * page that never gets there (a loaded machine slows the page, it does not stop it).
+   */
+  async waitFor<T>(expression: string, timeoutMs = 60_000): Promise<T> {
     const deadline = Date.now() + timeoutMs;
+    let last = "";
     while (Date.now() < deadline) {
       try {
         const v = await this.evaluate<T>(expression);
         if (v) return v;
-      } catch { /* the page is loading */ }
-      await new Promise((r) => setTimeout(r, 20));
+        last = `it was ${JSON.stringify(v)}`;
+      } catch (err) {
+        last = `the page said: ${(err as Error).message}`; // the page is loading
+      }
+      await delay(20);
     }
-    throw new Error(`timed out waiting for ${expression}`);
+    throw new Error(`timed out after ${timeoutMs} ms waiting for ${expression} (${last})`);
   }
 
   /** A PNG screenshot of the page. */
@@ -120,15 +237,20 @@ export class Browser {
     return Uint8Array.from(atob(data), (c) => c.charCodeAt(0));
   }
 
-  /** Closes the browser and removes its profile. */
+  /**
+   * Closes the browser and removes its profile, once no process of the browser can write into
+   * it: asked to close, Chromium shuts its helpers down and exits; the ones still there after
+   * (or all of them, when it did not answer) are killed, and waited for.
+   */
   async close(): Promise<void> {
+    if (this.#ws?.readyState === WebSocket.OPEN && !this.#exited) {
+      // Answered, or rejected when the connection closes below.
+      this.send("Browser.close", {}, true).catch(() => {});
+      await until(() => this.#exited, 10_000);
+    }
     try {
-      this.#ws.close();
+      this.#ws?.close();
     } catch { /* closed */ }
-    try {
-      this.child.kill("SIGKILL");
-    } catch { /* exited */ }
-    await this.child.status;
-    Deno.removeSync(this.profile, { recursive: true });
+    await endGroupAndRemove(this.child, this.profile);
   }
 }

@@ -67,6 +67,8 @@ export interface HandTrial {
   setting?: Partial<Setting>;
   epochs: Partial<EpochMetrics>[];
   status?: TrialStatus;
+  /** The run that trains it (coordination's run id), and its host and pid. */
+  run?: string;
   host?: string;
   pid?: number;
 }
@@ -107,6 +109,7 @@ export function handSweep(
       evalSeconds: 0,
       ...e,
     })),
+    run: t.run,
     host: t.host,
     pid: t.pid,
   }));

@@ -6,7 +6,7 @@ import { assert, assertEquals } from "./_assert.ts";
 import { tempDir } from "./_testdata.ts";
 import { DATASET_FIELDS, type Field, SETTING_FIELDS } from "../src/experiment/fields.ts";
 import { Checker } from "../src/experiment/checker.ts";
-import { checkSetting, parseExperiment } from "../src/experiment/schema.ts";
+import { checkSetting, parseExperiment } from "../src/experiment/parse.ts";
 import { expandTrials } from "../src/experiment/expand.ts";
 import { NetsweepError } from "../src/core/errors.ts";
 import { readArchive } from "../src/data/archive.ts";

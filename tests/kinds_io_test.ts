@@ -9,7 +9,7 @@ import { loadDataset, readArchive, type TrialRecord } from "../mod.ts";
 import { offloadStats } from "../src/data/_offthread.ts";
 import { writeCsvs } from "../src/store/csv.ts";
 import { DEFAULT_SETTING, SETTING_KEYS } from "../src/experiment/fields.ts";
-import { parseExperiment } from "../src/experiment/schema.ts";
+import { parseExperiment } from "../src/experiment/parse.ts";
 import type { EpochMetrics } from "../src/vocabulary/metrics.ts";
 
 /**

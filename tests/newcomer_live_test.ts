@@ -10,6 +10,7 @@ import { compareSweeps, curveSpec, formatComparison, renderSvg, runSweep } from 
 import { serveResults } from "../src/live/server.ts";
 import { liveView, sweepEta } from "../src/live/view.ts";
 import { withoutPermissionAdvice } from "../src/cli/_main.ts";
+import { Heartbeat, thisRun } from "../src/coordination/mod.ts";
 
 /** A finished sweep of the fixture, named `tiny`, in `dir`; returns its folder. */
 async function tinySweep(dir: string): Promise<string> {
@@ -49,10 +50,10 @@ Deno.test({
 
 Deno.test("item 9: the sweep's ETA is never shorter than a running trial's own", async (t) => {
   using dir = tempDir();
-  // A running trial's process: its heartbeat file, fresh.
-  Deno.mkdirSync(`${dir.path}/.alive`);
-  Deno.writeTextFileSync(`${dir.path}/.alive/testhost-4242`, "");
-  const alive = { host: "testhost", pid: 4242 };
+  // A running trial's process: a live run with its heartbeat.
+  const run = { ...thisRun(), run: "0000000000004242", host: "testhost", pid: 4242 };
+  const beat = Heartbeat.start(dir.path, run);
+  const alive = { run: run.run, host: "testhost", pid: 4242 };
   // eta=1: done, ten 1-second epochs. eta=3: one running trial, a 5-second warm-up epoch, then
   // 2-second epochs, 7 of its 10 epochs left; and one pending trial of the same setting.
   const sweep = handSweep([
@@ -80,17 +81,19 @@ Deno.test("item 9: the sweep's ETA is never shorter than a running trial's own",
     assertEquals(sweepEta([...left, { setting: "a", pace: null, epochs: 20 }], [14, 1], 2), 27.5);
     assertEquals(sweepEta(left, [], 0), null, "nothing running: no ETA");
   });
+  beat.stop();
 });
 
 Deno.test("item 9: seconds per epoch are what the epochs take, not the warm-up epoch", () => {
   // A trial two epochs in: the first took 4 s of training (the kernels' warm-up) and 0.02 s of
   // evaluation, the second 0.8 s and 0.2 s. Its epochs take 1 s.
   using dir = tempDir();
-  Deno.mkdirSync(`${dir.path}/.alive`);
-  Deno.writeTextFileSync(`${dir.path}/.alive/testhost-4243`, "");
+  const run = { ...thisRun(), run: "0000000000004243", host: "testhost", pid: 4243 };
+  const beat = Heartbeat.start(dir.path, run);
   const sweep = handSweep([{
     setting: { epochs: 10 },
     status: "running",
+    run: run.run,
     host: "testhost",
     pid: 4243,
     epochs: [
@@ -110,6 +113,7 @@ Deno.test("item 9: seconds per epoch are what the epochs take, not the warm-up e
   // With three epochs, the median of the two after the first.
   sweep.trials[0].epochs.push({ epoch: 2, eta: 3, trainSeconds: 1.1, evalSeconds: 0.1 });
   assertEquals(Math.round(compareSweeps([sweep]).rows[0].secondsPerEpoch * 1e9) / 1e9, 1.1);
+  beat.stop();
 });
 
 Deno.test("item 9: a one-epoch chart labels its axes as numbers are written", async () => {

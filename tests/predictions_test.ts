@@ -31,6 +31,7 @@ import {
 } from "../src/store/mod.ts";
 import { firstLayerTiles, PredictionKeeper } from "../src/sweep/predictions.ts";
 import { networkOptions } from "../src/sweep/trial_network.ts";
+import { resolvedInit } from "../src/experiment/mod.ts";
 
 const FIXTURE = `${TESTDATA}mnist.pkl.gz`;
 
@@ -296,7 +297,7 @@ quietAndBusy(
       // "Before" is the trial's network as its seed and setting initialise it.
       const fresh = new Network(networkOptions(t.setting, data)).initialize(
         new Rng(t.seed),
-        t.setting.init,
+        resolvedInit(t.setting),
         t.setting.initStd,
       );
       assertEquals(p.weights!.before, firstLayerTiles(fresh, data.imageShape)!.before);

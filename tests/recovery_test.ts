@@ -10,7 +10,7 @@ import { SweepOutput } from "../src/sweep/output.ts";
 import { PruneScheduler } from "../src/sweep/prune.ts";
 import { PlainScheduler } from "../src/sweep/schedule.ts";
 import type { Task } from "../src/sweep/_messages.ts";
-import { runningRecord } from "../src/sweep/_running.ts";
+import { runningRecord } from "../src/sweep/running_record.ts";
 import { recordFile, recordText } from "../src/store/records.ts";
 import type { TrialStatus } from "../src/store/status.ts";
 

@@ -1,6 +1,6 @@
 // The book's results on the real MNIST (the embedded default): slow tests (about a minute).
-import { assert } from "./_assert.ts";
-import { loadDataset, Network, Rng, train } from "../mod.ts";
+import { assert, assertEquals } from "./_assert.ts";
+import { loadDataset, Network, Rng, runSweep, train } from "../mod.ts";
 
 Deno.test("Nielsen chapter 1: [784, 30, 10], eta 3.0, 30 epochs reaches 95%", () => {
   const data = loadDataset({ split: "nielsen" });
@@ -24,4 +24,40 @@ Deno.test("Saito's TwoLayerNet: hidden 50, batch 100, lr 0.1, 10,000 iterations 
   });
   const final = r.epochs[r.epochs.length - 1].testAccuracy!;
   assert(final >= 0.94, `final test accuracy ${final}`);
+});
+
+Deno.test("network3.py's conv-pool net written without init reaches 97% within 3 epochs", async () => {
+  // Seen: a layers network without init got network.py's N(0,1): 82%, 82%, 90% after 1, 2, 3
+  // epochs. `auto` gives it network2.py's N(0,1/n_in).
+  const dir = Deno.makeTempDirSync({ prefix: "netsweep-books-" });
+  try {
+    const file = `${dir}/conv.json`;
+    Deno.writeTextFileSync(
+      file,
+      JSON.stringify({
+        name: "conv",
+        base: {
+          layers: [
+            { type: "conv", maps: 20, kernel: 5 },
+            { type: "pool", size: 2 },
+            { type: "dense", size: 100 },
+            { type: "dense", size: 10 },
+          ],
+          activation: "sigmoid",
+          cost: "log-likelihood",
+          eta: 0.1,
+          miniBatchSize: 10,
+          sampling: "sequential",
+          epochs: 3,
+        },
+        seed: 1,
+      }),
+    );
+    const [rec] = (await runSweep({ file, out: dir, workers: 1 })).records;
+    assertEquals(rec.setting.init, "default");
+    const best = Math.max(...rec.epochs.map((m) => m.testAccuracy!));
+    assert(best >= 0.97, `best test accuracy ${best} in 3 epochs`);
+  } finally {
+    Deno.removeSync(dir, { recursive: true });
+  }
 });

@@ -11,7 +11,7 @@ import { readRecords } from "../src/store/record_files.ts";
 import { recordFile, recordText } from "../src/store/records.ts";
 import { SweepOutput } from "../src/sweep/output.ts";
 import { scheduler } from "../src/sweep/runner.ts";
-import { runningRecord } from "../src/sweep/_running.ts";
+import { runningRecord } from "../src/sweep/running_record.ts";
 
 function experiment(
   dir: string,

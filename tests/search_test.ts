@@ -5,7 +5,7 @@ import { assert, assertEquals, assertThrows } from "./_assert.ts";
 import { tempDir } from "./_testdata.ts";
 import { type DistributionName, DISTRIBUTIONS } from "../src/experiment/distributions.ts";
 import { expandTrials } from "../src/experiment/expand.ts";
-import { parseExperiment } from "../src/experiment/schema.ts";
+import { parseExperiment } from "../src/experiment/parse.ts";
 import { rungs, successiveHalving } from "../src/sweep/halving.ts";
 import { SweepOutput } from "../src/sweep/output.ts";
 import { PruneScheduler } from "../src/sweep/prune.ts";
@@ -14,7 +14,7 @@ import { planSweep } from "../src/sweep/plan.ts";
 import { Rng } from "../src/core/prng.ts";
 import { recordFile, recordText, type TrialRecord } from "../src/store/records.ts";
 import type { TrialStatus } from "../src/store/status.ts";
-import { runningRecord } from "../src/sweep/_running.ts";
+import { runningRecord } from "../src/sweep/running_record.ts";
 
 // ---------------------------------------------------------------- distributions and sampling
 

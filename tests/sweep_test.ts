@@ -502,3 +502,47 @@ Deno.test("progressReporter() counts down every planned epoch of the sweep", () 
   });
   assertEquals(eta(), "6");
 });
+
+Deno.test("progressReporter()'s ETA is never shorter than a running trial's own", () => {
+  // Two workers: trial a has 10 epochs of 2 s, trial b 2 epochs of 0.1 s. Shared out, the 11
+  // epochs to go take 11·1.05/2 = 5.8 s; a alone still needs 9·2 = 18 s.
+  const experiment = parseExperiment({ name: "p", grid: { eta: [0.1, 1] } }, "p.json");
+  const [a, b] = expandTrials(experiment);
+  const out: string[] = [];
+  const report = progressReporter(true, (text) => out.push(text));
+  report({
+    type: "start",
+    experiment,
+    total: 2,
+    toRun: 2,
+    epochs: 12,
+    skipped: 0,
+    workers: 2,
+    dir: "d",
+    varying: ["eta"],
+  });
+  report({ type: "trial-start", trial: a, worker: 0, epochs: 10, from: 0 });
+  report({ type: "trial-start", trial: b, worker: 1, epochs: 2, from: 0 });
+  const epoch = (trialSeconds: number) => ({
+    epoch: 0,
+    eta: 1,
+    trainSeconds: trialSeconds,
+    evalSeconds: 0,
+  });
+  report({ type: "epoch", trial: a, worker: 0, metrics: epoch(2), epochs: 10 });
+  report({ type: "epoch", trial: b, worker: 1, metrics: epoch(0.1), epochs: 2 });
+  report({ type: "waiting", what: "x" }); // redraws
+  assertMatch(out.at(-1)!, /sweep: 10 epochs to go, ETA 18s/);
+});
+
+Deno.test("init auto: network.py's for sizes networks, network2.py's for layers, as given otherwise", () => {
+  const exp = parseExperiment({
+    name: "i",
+    cases: [
+      { sizes: [784, 30, 10] },
+      { layers: [{ type: "dense", size: 10 }] },
+      { layers: [{ type: "dense", size: 10 }], init: "network3" },
+    ],
+  }, "i.json");
+  assertEquals(expandTrials(exp).map((t) => t.setting.init), ["large", "default", "network3"]);
+});

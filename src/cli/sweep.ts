@@ -8,28 +8,16 @@
  */
 import { parseArgs } from "./_args.ts";
 import { runMain, terminalWidth, UsageError } from "./_main.ts";
-import {
-  describeSetting,
-  parseShard,
-  selectShard,
-  shardFromEnv,
-  varyingKeys,
-} from "../experiment/mod.ts";
-import {
-  identifyTrials,
-  loadExperiment,
-  networkOptions,
-  progressReporter,
-  runSweep,
-} from "../sweep/mod.ts";
+import { parseShard, shardFromEnv } from "../experiment/mod.ts";
+import { planLines, planSweep, progressReporter, runSweep } from "../sweep/mod.ts";
 import {
   compareSweeps,
   formatComparison,
   readSweep,
+  upTo,
   writePlots,
   writeReport,
 } from "../results/mod.ts";
-import { Network } from "../model/mod.ts";
 import type { Durability } from "../store/mod.ts";
 
 const USAGE =
@@ -102,34 +90,8 @@ runMain(async () => {
   const sets = values.set as string[];
 
   if (values.plan) {
-    const { experiment } = loadExperiment(file, sets);
-    const { trials, identity } = identifyTrials(experiment);
-    const varying = varyingKeys(trials);
-    const mine = new Set(selectShard(trials, shard).map((t) => t.id));
-    console.log(
-      `${experiment.name}: ${trials.length} trials on ${identity}${
-        shard ? ` (shard ${shard.index}/${shard.count}: ${mine.size})` : ""
-      }`,
-    );
-    const shown = new Set<string>();
-    for (const t of trials) {
-      const s = t.setting;
-      const key = JSON.stringify([s.sizes, s.layers, s.activation, s.cost, s.batchNorm, s.dropout]);
-      if (!shown.has(key)) {
-        shown.add(key);
-        const net = new Network(
-          networkOptions(s, { imageShape: [28, 28], inputSize: s.sizes[0] ?? 784 }),
-        );
-        console.log(`network (${net.parameterCount.toLocaleString("en-US")} parameters):`);
-        for (const line of net.summary()) console.log(`    ${line}`);
-      }
-      const mark = shard && !mine.has(t.id) ? " " : "*";
-      console.log(
-        `${mark} ${String(t.index).padStart(3)}  ${t.id}  ${
-          describeSetting(t.setting, varying) || "(base)"
-        }  repeat ${t.repeat}  seed ${t.seed}`,
-      );
-    }
+    // The run's own plan: the same checks of the experiment, the data and every network.
+    for (const line of planLines(planSweep(file, sets, {}), shard, workers)) console.log(line);
     return;
   }
 
@@ -154,7 +116,10 @@ runMain(async () => {
   for (const [signal, handler] of handlers) Deno.removeSignalListener(signal, handler);
   const sweep = await readSweep(result.dir);
   console.log(`\n${result.experiment.name}: results in ${result.dir}`);
-  console.log(formatComparison(compareSweeps([sweep]), "table", terminalWidth()).trimEnd());
+  // A run of fewer epochs than the folder holds shows the prefix of the longer run (the
+  // folder's plots and report show everything it holds).
+  const shown = upTo(sweep, result.planned);
+  console.log(formatComparison(compareSweeps([shown]), "table", terminalWidth()).trimEnd());
   if (result.elsewhere > 0) {
     console.log(
       `${result.elsewhere} trials are being run by other processes; their results will appear in ${result.dir}`,

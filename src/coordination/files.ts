@@ -18,7 +18,9 @@ let counter = 0;
 export function ioError(path: string, err: unknown, doing = "cannot write"): NetsweepError {
   if (err instanceof NetsweepError) return err;
   const e = err as Error & { code?: string };
-  const why = e instanceof Deno.errors.PermissionDenied || e instanceof Deno.errors.NotCapable
+  const why = e instanceof Deno.errors.NotCapable
+    ? `refused: ${path} is a device or system path, which netsweep does not use; give a regular file or folder`
+    : e instanceof Deno.errors.PermissionDenied
     ? "permission denied"
     : e.code === "ENOSPC" || /No space left/i.test(e.message)
     ? "no space left on the device"

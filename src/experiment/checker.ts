@@ -239,6 +239,21 @@ export class Checker {
     return out as Partial<Setting>;
   }
 
+  /**
+   * A resolved setting, as a trial record's header holds it (every key may be there; a layered
+   * network's `sizes` is empty): each value checked against its field.
+   */
+  resolvedSetting(value: unknown, path: string): Partial<Setting> {
+    const obj = this.object(value, path, SETTING_KEYS);
+    const layered = obj.layers !== undefined && obj.layers !== null;
+    const out: Record<string, unknown> = {};
+    for (const [key, v] of Object.entries(obj)) {
+      const empty = key === "sizes" && layered && Array.isArray(v) && v.length === 0;
+      out[key] = empty ? [] : this.field(SETTING_FIELDS[key as SettingKey], v, `${path}.${key}`);
+    }
+    return out as Partial<Setting>;
+  }
+
   distribution(value: unknown, path: string, key: SettingKey): Distribution {
     const obj = this.object(value, path, DISTRIBUTION_NAMES);
     const names = Object.keys(obj);

@@ -99,9 +99,10 @@ export const SETTING_FIELDS = {
   },
   init: {
     kind: "enum",
-    values: INITS,
-    default: "large",
-    description: INIT_DESCRIPTION,
+    values: ["auto", ...INITS],
+    default: "auto",
+    description:
+      `auto: large for a sizes network (network.py, chapter 1), default for a layers network (network2.py's; network3.py's conv-pool net learns faster with it than with N(0,1) or its own); ${INIT_DESCRIPTION}`,
     shapes: true,
   },
   initStd: {
@@ -433,14 +434,14 @@ export const TOP_FIELDS = {
   trials: {
     kind: "integer",
     minimum: 1,
-    maximum: 1_000_000,
+    maximum: MAX_TRIALS,
     default: 1,
     description: "Draws of the sample block (required with one).",
   },
   repeats: {
     kind: "integer",
     minimum: 1,
-    maximum: 100_000,
+    maximum: MAX_TRIALS,
     default: 1,
     description: "Seeds per setting.",
   },

@@ -14,7 +14,15 @@ export {
   distributionOf,
   DISTRIBUTIONS,
 } from "./distributions.ts";
-export { applyOverrides, datasetKey, expandTrials, type Trial } from "./expand.ts";
+export {
+  applyOverrides,
+  datasetKey,
+  expandTrials,
+  resolvedInit,
+  type Trial,
+  trialId,
+  trialIdFormat2,
+} from "./expand.ts";
 export {
   DATASET_FIELDS,
   type DatasetSpec,
@@ -40,5 +48,5 @@ export {
   type Prune,
   settingText,
   varyingKeys,
-} from "./schema.ts";
+} from "./parse.ts";
 export { parseShard, selectShard, type Shard, shardFromEnv } from "./shard.ts";

@@ -16,7 +16,7 @@ export {
 } from "./compare.ts";
 export { epochSeconds } from "./_rows.ts";
 export { chartMetrics, curveSpec, renderCharts, writePlots } from "./plots.ts";
-export { findSweeps, readSweep, readSweeps, type SweepData, sweepDirs } from "./read.ts";
+export { findSweeps, readSweep, readSweeps, type SweepData, sweepDirs, upTo } from "./read.ts";
 export { picturesHtml, reportHtml, tableHtml, writeReport } from "./report.ts";
 export { comparisonNotes, type Format, formatComparison, FORMATS } from "./table.ts";
 export { type Ballot, ensembleVote, majorityVote, type Vote, type VoteResult } from "./ensemble.ts";

@@ -53,7 +53,10 @@ export async function loadPredictions(
       if (s.predictions.has(t.id) || !wanted(t)) continue;
       try {
         const p = await readPredictions(s.dir, t.id);
-        if (p && p.seed === t.seed) s.predictions.set(t.id, p);
+        if (!p || p.seed !== t.seed) continue;
+        // Only the epochs the record shows (a sweep of fewer epochs shows a longer run's prefix).
+        p.snapshots = p.snapshots.filter((x) => x.epoch < t.epochs.length);
+        if (p.snapshots.length > 0) s.predictions.set(t.id, p);
       } catch (err) {
         s.skipped.push((err as Error).message);
       }

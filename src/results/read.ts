@@ -8,11 +8,12 @@
  */
 import { join, resolve } from "node:path";
 import { NetsweepError } from "../core/mod.ts";
-import { datasetKey, expandTrials, type Experiment } from "../experiment/mod.ts";
+import { datasetKey, expandTrials, type Experiment, trialId } from "../experiment/mod.ts";
 import {
   type ExperimentMeta,
   readMetas,
   readRecords,
+  RECORD_FORMAT,
   type RecordCache,
   recordsDigest,
   storeDigest,
@@ -91,14 +92,22 @@ export async function readSweep(
 
   const metas = await readMetas(dir);
   const stored = storeOrder(records.values());
+  // A format-2 record (netsweep 0.2) is the trial whose format-3 id leaves out its epochs.
+  const renamed = new Set<string>();
+  for (const r of records.values()) {
+    const meta = r.format === 2 ? metas.get(r.experiment) : undefined;
+    if (meta) {
+      renamed.add(trialId(datasetKey(meta.experiment.dataset, meta.dataset), r.setting, r.seed));
+    }
+  }
   // Trials an experiment plans that no process has started yet (another shard's) are pending.
   for (const meta of metas.values()) {
     for (
       const t of expandTrials(meta.experiment, datasetKey(meta.experiment.dataset, meta.dataset))
     ) {
-      if (records.has(t.id)) continue;
+      if (records.has(t.id) || renamed.has(t.id)) continue;
       records.set(t.id, {
-        format: 2,
+        format: RECORD_FORMAT,
         id: t.id,
         experiment: meta.hash,
         index: t.index,
@@ -210,4 +219,21 @@ export async function readSweeps(dirs: string[]): Promise<SweepData[]> {
     out.push(sweep);
   }
   return out;
+}
+
+/**
+ * `sweep` with each trial of `planned` cut to its planned epochs: what a run of fewer epochs
+ * than the folder holds shows (the exact prefix of the longer run; nothing is retrained).
+ */
+export function upTo(sweep: SweepData, planned: ReadonlyMap<string, number>): SweepData {
+  return {
+    ...sweep,
+    trials: sweep.trials.map((t) => {
+      const n = planned.get(t.id);
+      if (n === undefined || t.epochs.length <= n) return t;
+      // It ran past n epochs: a run of n ends there, done.
+      const cut = { ...t, setting: { ...t.setting, epochs: n }, epochs: t.epochs.slice(0, n) };
+      return { ...cut, status: "done" as const };
+    }),
+  };
 }

@@ -6,8 +6,10 @@
  * process loses only the epoch in progress; a torn last line is ignored, and a damaged line
  * ends what is read (the trial then continues from what was intact).
  *
- * Format 2 (this one) replaced netsweep 0.1's `trials/<id>.json` (format 1), whose seeds
- * depended on `epochs` and `monitor`; those are read, never written.
+ * Format 3 (this one): a trial's id leaves out how long it runs, so raising `epochs` continues
+ * it. Format 2 (netsweep 0.2) had `epochs` in the id; a sweep renames those records of its own
+ * trials to format 3 (sweep/migrate.ts), and readers take both. Format 1 (netsweep 0.1,
+ * `trials/<id>.json`, seeds that depended on `epochs` and `monitor`) is read, never written.
  *
  * @module
  */
@@ -18,7 +20,7 @@ import { Checker, DEFAULT_SETTING, type Setting, show } from "../experiment/mod.
 import { STATUS_INFO, type TrialStatus } from "./status.ts";
 
 /** The record format this version writes. */
-export const RECORD_FORMAT = 2;
+export const RECORD_FORMAT = 3;
 
 /** What a trial is: the first line of its log. */
 export interface TrialHeader {
@@ -203,7 +205,7 @@ export function parseRecord(text: string, file: string): TrialRecord | null {
   ) {
     return null;
   }
-  const setting = new Checker(file).setting(head.setting, "$.setting");
+  const setting = new Checker(file).resolvedSetting(head.setting, "$.setting");
   for (const k of ["id", "experiment"] as const) {
     if (typeof head[k] !== "string" || !/^[0-9a-f]*$/.test(head[k] as string)) {
       throw new NetsweepError(file, `$.${k}: not a trial record's (${show(head[k])})`);

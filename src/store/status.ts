@@ -65,7 +65,14 @@ export function isComplete(status: TrialStatus, attempts = 0): boolean {
   return STATUS_INFO[status]?.complete ?? false;
 }
 
-/** {@linkcode isComplete} for a record (its status and failures so far). */
-export function recordComplete(rec: { status: TrialStatus; attempts?: number }): boolean {
+/**
+ * {@linkcode isComplete} for a record (its status and failures so far); a `done` trial with
+ * fewer epochs than `planned` now (its experiment asks for more) is not complete: it goes on.
+ */
+export function recordComplete(
+  rec: { status: TrialStatus; attempts?: number; epochs: readonly unknown[] },
+  planned = 0,
+): boolean {
+  if (rec.status === "done" && rec.epochs.length < planned) return false;
   return isComplete(rec.status, rec.attempts ?? 0);
 }

@@ -45,6 +45,8 @@ export class TrialTable {
    */
   async reload(afterRead?: (path: string) => void | Promise<void>): Promise<void> {
     const skipped: string[] = [];
+    const start = this.#tickets;
+    const seen = new Set<string>();
     for (const path of await recordPaths(this.dir)) {
       const ticket = ++this.#tickets;
       let read: RecordRead;
@@ -57,7 +59,17 @@ export class TrialTable {
       }
       await afterRead?.(path);
       if (read.why) skipped.push(read.why);
-      if (read.record) this.#keep(read.record, ticket);
+      if (read.record) {
+        seen.add(read.record.id);
+        this.#keep(read.record, ticket);
+      }
+    }
+    // A record whose file is gone (renamed to a new id) leaves, unless read since the scan began.
+    for (const id of [...this.#records.keys()]) {
+      if (!seen.has(id) && (this.#ticketOf.get(id) ?? 0) <= start) {
+        this.#records.delete(id);
+        this.#ticketOf.delete(id);
+      }
     }
     this.skipped = skipped;
   }
@@ -77,10 +89,10 @@ export class TrialTable {
     return this.#records.get(id);
   }
 
-  /** True when trial `id`'s record says it needs no more training. */
-  complete(id: string): boolean {
+  /** True when trial `id`'s record says it needs no more training (to `planned` epochs). */
+  complete(id: string, planned = 0): boolean {
     const r = this.get(id);
-    return r !== undefined && recordComplete(r);
+    return r !== undefined && recordComplete(r, planned);
   }
 
   /** Every record, by id. */

@@ -56,9 +56,10 @@ export function rungs(prune: Prune, planned: number): number[] {
 /** Statuses after which a trial trains no further (and a failure tried as often as allowed). */
 const ENDED = new Set(["done", "diverged", "early-stopped"]);
 
-function hasEnded(rec: TrialRecord | undefined): boolean {
-  return rec !== undefined &&
-    (ENDED.has(rec.status) || (rec.status === "failed" && recordComplete(rec)));
+function hasEnded(rec: TrialRecord | undefined, planned: number): boolean {
+  if (rec === undefined) return false;
+  if (rec.status === "done") return rec.epochs.length >= planned; // more epochs asked: it goes on
+  return ENDED.has(rec.status) || (rec.status === "failed" && recordComplete(rec));
 }
 
 /**
@@ -104,7 +105,7 @@ export function successiveHalving(
   const lower = METRIC_INFO[prune.metric].lowerIsBetter;
   const actions = new Map<string, HalvingAction>();
   let population = [...trials].sort((a, b) => a.index - b.index);
-  const ended = (t: HalvingTrial) => hasEnded(records.get(t.id));
+  const ended = (t: HalvingTrial) => hasEnded(records.get(t.id), t.planned);
   const done = (t: HalvingTrial) => records.get(t.id)?.epochs.length ?? 0;
   for (let rung = prune.minEpochs;; rung *= prune.factor) {
     const target = (t: HalvingTrial) => Math.min(rung, t.planned);

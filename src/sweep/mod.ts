@@ -6,7 +6,8 @@
  * @module
  */
 export type { SweepEvent } from "./events.ts";
-export { identifyTrials, loadExperiment } from "./plan.ts";
+export { identifyTrials, loadExperiment, planSweep, type SweepPlan } from "./plan.ts";
+export { planLines, type Probe, probe } from "./preview.ts";
 export { inputShape, networkOptions, trainOptions } from "./trial_network.ts";
 export { progressReporter } from "./progress.ts";
 export { runSweep, type SweepOptions, type SweepResult } from "./runner.ts";

@@ -29,7 +29,7 @@ import {
   writeStore,
 } from "../store/mod.ts";
 import type { Task } from "./_messages.ts";
-import { runningRecord } from "./_running.ts";
+import { runningRecord } from "./running_record.ts";
 
 /** The derived files' share of a run's time, at most. */
 const REFRESH_SHARE = 20;

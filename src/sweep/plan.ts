@@ -75,6 +75,8 @@ export function identifyTrials(
 /** A planned sweep, ready to run. */
 export interface SweepPlan {
   file: string;
+  /** What trial ids take of the dataset (its identity and split options). */
+  datasetKey: string;
   experiment: Experiment;
   trials: Trial[];
   data: Dataset;
@@ -154,7 +156,7 @@ export function planSweep(
   environment: Record<string, unknown>,
 ): SweepPlan {
   const { experiment } = loadExperiment(file, sets);
-  const { identity, trials } = identifyTrials(experiment);
+  const { identity, key, trials } = identifyTrials(experiment);
   const c: Checker = new Checker(file);
   const varying = Object.keys({
     ...experiment.grid,
@@ -203,6 +205,7 @@ export function planSweep(
   };
   return {
     file,
+    datasetKey: key,
     experiment,
     trials,
     data,

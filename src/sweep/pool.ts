@@ -61,116 +61,152 @@ export function runPool(
   signal?: AbortSignal,
   depth = 2,
 ): Promise<void> {
-  // Per worker: its tasks in order; the first is running once the worker said "start".
-  const queues: { task: Task; started: boolean }[][] = [];
-  const exhausted: boolean[] = [];
-  const stop = new Int32Array(new SharedArrayBuffer(4));
-  const pool: Worker[] = [];
-  // Events are handled one at a time, in order, so record writes never interleave.
-  let chain: Promise<void> = Promise.resolve();
-  const serial = (fn: () => void | Promise<void>) => (chain = chain.then(fn));
-  const all = () => queues.flat();
+  return new Pool(data, output, events, depth).run(Math.max(1, workers), signal);
+}
 
-  return new Promise<void>((resolve, reject) => {
-    let finished = false;
-    const end = (error?: Error) => {
-      if (finished) return;
-      finished = true;
-      Atomics.store(stop, 0, 1);
-      for (const w of pool) w.terminate();
-      signal?.removeEventListener("abort", onAbort);
-      chain.then(() => (error ? reject(error) : resolve()), reject);
-    };
-    const stopped = (reason: "signal" | "io-error", message: string) =>
-      new PoolStopped(
-        reason,
-        message,
-        all().filter((q) => q.started).map((q) => q.task),
-        all().filter((q) => !q.started).map((q) => q.task),
-      );
-    const onAbort = () => end(stopped("signal", "stopped"));
-    if (signal?.aborted) return onAbort();
-    signal?.addEventListener("abort", onAbort);
+/** A held task: it runs once its worker said "start". */
+interface Held {
+  task: Task;
+  started: boolean;
+}
 
-    // Asks for tasks until worker w holds `depth` of them; ends the pool when none is left.
-    const fill = async (w: number) => {
-      while (!finished && !exhausted[w] && queues[w].length < depth) {
-        let task: Task | null;
-        try {
-          task = await events.next(w);
-        } catch (err) {
-          return end(err as Error);
-        }
-        if (finished) return;
-        if (!task) exhausted[w] = true;
-        else {
-          queues[w].push({ task, started: false });
-          pool[w].postMessage({ type: "run", task } satisfies ToWorker);
-        }
-      }
-      if (exhausted.every(Boolean) && queues.every((q) => q.length === 0)) end();
-    };
+class Pool {
+  /** Per worker: its tasks in order (the first one runs). */
+  readonly #queues: Held[][] = [];
+  readonly #exhausted: boolean[] = [];
+  readonly #workers: Worker[] = [];
+  readonly #stop = new Int32Array(new SharedArrayBuffer(4));
+  readonly #init: ToWorker;
+  /** Events are handled one at a time, in order, so record writes never interleave. */
+  #chain: Promise<void> = Promise.resolve();
+  #finished = false;
+  #settle: (error?: Error) => void = () => {};
 
-    const init: ToWorker = {
+  constructor(
+    data: Dataset,
+    output: SweepOutput,
+    readonly events: PoolEvents,
+    readonly depth: number,
+  ) {
+    this.#init = {
       type: "init",
       data,
-      stop,
+      stop: this.#stop,
       dir: output.dir,
       run: output.coordinator.me,
       durability: output.durability,
     };
-    const count = Math.max(1, workers);
-    for (let w = 0; w < count; w++) {
-      queues.push([]);
-      exhausted.push(false);
-      const worker = new Worker(WORKER_URL, { type: "module" });
-      pool.push(worker);
-      worker.onmessage = (e: MessageEvent<ToMain>) => {
-        const msg = e.data;
-        // Messages name their trial: a worker may already run the next one while the main
-        // thread still handles the last one's outcome.
-        const held = queues[w].find((q) => q.task.trial.id === msg.id);
-        if (!held || finished) return;
-        const task = held.task;
-        if (msg.type === "note") return serial(() => events.onNote(msg.text));
-        if (msg.type === "start") {
-          held.started = true;
-          serial(() => events.onStart(task, w, msg.from)).then(() => fill(w));
-        } else if (msg.type === "epoch") serial(() => events.onEpoch(task, msg.metrics, w));
-        else if (msg.type === "io-error") end(stopped("io-error", msg.error));
-        else {
-          // The task stays held until its outcome is handled.
-          serial(() => events.onDone(task, msg, w)).then(() => {
-            queues[w].splice(queues[w].indexOf(held), 1);
-            return fill(w);
-          }, (err) => end(err));
-        }
+  }
+
+  run(count: number, signal?: AbortSignal): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      const onAbort = () => this.#end(this.#stopped("signal", "stopped"));
+      this.#settle = (error) => {
+        signal?.removeEventListener("abort", onAbort);
+        this.#chain.then(() => (error ? reject(error) : resolve()), reject);
       };
-      worker.onerror = (e) => {
-        e.preventDefault();
-        const head = queues[w][0];
-        if (!head || finished) return;
-        // A crashed worker fails its trial; the sweep goes on with a fresh worker, which is
-        // given the tasks the old one held.
-        serial(() =>
-          events.onDone(head.task, { type: "failed", id: head.task.trial.id, error: e.message }, w)
-        );
-        const fresh = new Worker(WORKER_URL, { type: "module" });
-        fresh.onmessage = worker.onmessage;
-        fresh.onerror = worker.onerror;
-        fresh.postMessage(init);
-        worker.terminate();
-        pool[w] = fresh;
-        chain.then(() => {
-          queues[w].shift();
-          for (const q of queues[w]) {
-            fresh.postMessage({ type: "run", task: q.task } satisfies ToWorker);
-          }
-          return fill(w);
-        });
-      };
-      worker.postMessage(init);
-      fill(w);
+      if (signal?.aborted) return onAbort();
+      signal?.addEventListener("abort", onAbort);
+      for (let w = 0; w < count; w++) {
+        this.#queues.push([]);
+        this.#exhausted.push(false);
+        this.#workers.push(this.#spawn(w));
+        this.#fill(w);
+      }
+    });
+  }
+
+  #serial(fn: () => void | Promise<void>): Promise<void> {
+    return (this.#chain = this.#chain.then(fn));
+  }
+
+  #spawn(w: number): Worker {
+    const worker = new Worker(WORKER_URL, { type: "module" });
+    worker.onmessage = (e: MessageEvent<ToMain>) => this.#message(w, e.data);
+    worker.onerror = (e) => {
+      e.preventDefault();
+      this.#crashed(w, e.message);
+    };
+    worker.postMessage(this.#init);
+    return worker;
+  }
+
+  #end(error?: Error): void {
+    if (this.#finished) return;
+    this.#finished = true;
+    Atomics.store(this.#stop, 0, 1);
+    for (const w of this.#workers) w.terminate();
+    this.#settle(error);
+  }
+
+  #stopped(reason: "signal" | "io-error", message: string): PoolStopped {
+    const all = this.#queues.flat();
+    return new PoolStopped(
+      reason,
+      message,
+      all.filter((q) => q.started).map((q) => q.task),
+      all.filter((q) => !q.started).map((q) => q.task),
+    );
+  }
+
+  /** Asks for tasks until worker `w` holds `depth` of them; ends the pool when none is left. */
+  async #fill(w: number): Promise<void> {
+    const queue = this.#queues[w];
+    while (!this.#finished && !this.#exhausted[w] && queue.length < this.depth) {
+      let task: Task | null;
+      try {
+        task = await this.events.next(w);
+      } catch (err) {
+        return this.#end(err as Error);
+      }
+      if (this.#finished) return;
+      if (!task) this.#exhausted[w] = true;
+      else {
+        queue.push({ task, started: false });
+        this.#workers[w].postMessage({ type: "run", task } satisfies ToWorker);
+      }
     }
-  });
+    if (this.#exhausted.every(Boolean) && this.#queues.every((q) => q.length === 0)) this.#end();
+  }
+
+  #message(w: number, msg: ToMain): void {
+    // Messages name their trial: a worker may already run the next one while the main thread
+    // still handles the last one's outcome.
+    const held = this.#queues[w].find((q) => q.task.trial.id === msg.id);
+    if (!held || this.#finished) return;
+    const { task } = held;
+    const events = this.events;
+    if (msg.type === "note") this.#serial(() => events.onNote(msg.text));
+    else if (msg.type === "start") {
+      held.started = true;
+      this.#serial(() => events.onStart(task, w, msg.from)).then(() => this.#fill(w));
+    } else if (msg.type === "epoch") this.#serial(() => events.onEpoch(task, msg.metrics, w));
+    else if (msg.type === "io-error") this.#end(this.#stopped("io-error", msg.error));
+    else {
+      // The task stays held until its outcome is handled.
+      this.#serial(() => events.onDone(task, msg, w)).then(() => {
+        this.#queues[w].splice(this.#queues[w].indexOf(held), 1);
+        return this.#fill(w);
+      }, (err) => this.#end(err));
+    }
+  }
+
+  /** A crashed worker fails its trial; a fresh one takes the tasks the old one held. */
+  #crashed(w: number, error: string): void {
+    const head = this.#queues[w][0];
+    if (!head || this.#finished) return;
+    this.#serial(() =>
+      this.events.onDone(head.task, { type: "failed", id: head.task.trial.id, error }, w)
+    );
+    this.#workers[w].terminate();
+    const fresh = this.#spawn(w);
+    this.#workers[w] = fresh;
+    this.#chain.then(() => {
+      this.#queues[w].shift();
+      for (const q of this.#queues[w]) {
+        fresh.postMessage({ type: "run", task: q.task } satisfies ToWorker);
+      }
+      return this.#fill(w);
+    });
+  }
 }

@@ -19,6 +19,7 @@ import type { LeaseHooks } from "../coordination/mod.ts";
 import type { Durability, TrialRecord } from "../store/mod.ts";
 import { planSweep, type SweepPlan } from "./plan.ts";
 import { SweepOutput } from "./output.ts";
+import { migrateFormat2 } from "./migrate.ts";
 import { PoolStopped, runPool } from "./pool.ts";
 import { environment } from "./environment.ts";
 import { PlainScheduler, type Scheduler } from "./schedule.ts";
@@ -65,6 +66,8 @@ export interface SweepResult {
   elsewhere: number;
   /** Files in `trials/` that are not usable records, named with why. */
   skipped: string[];
+  /** Each trial's planned epochs in this run, by id. */
+  planned: Map<string, number>;
 }
 
 /**
@@ -87,8 +90,16 @@ export async function runSweep(options: SweepOptions): Promise<SweepResult> {
     leaseHooks: options.leaseHooks,
   });
   try {
+    const moved = await migrateFormat2(output, plan.datasetKey);
+    if (moved.length > 0) {
+      options.onEvent?.({
+        type: "note",
+        text:
+          `${moved.length} trial records of netsweep 0.2 renamed to format 3 (ids without epochs), so that raising epochs continues them`,
+      });
+    }
     const mine = selectShard(plan.trials, options.shard);
-    const toRun = mine.filter((t) => !output.trials.complete(t.id));
+    const toRun = mine.filter((t) => !output.trials.complete(t.id, plan.planned(t.setting)));
     const sched = scheduler(plan, output, toRun, options.onEvent, options.signal);
     const { workers, note } = workerCount(options.workers, toRun.length);
     options.onEvent?.({
@@ -118,6 +129,7 @@ export async function runSweep(options: SweepOptions): Promise<SweepResult> {
       interrupted: options.signal?.aborted ?? false,
       elsewhere: sched.elsewhere(),
       skipped: output.skipped,
+      planned: new Map(plan.trials.map((t) => [t.id, plan.planned(t.setting)])),
     };
   } finally {
     output.close();
@@ -136,9 +148,10 @@ export function workerCount(asked: number | undefined, trials: number): {
   const workers = Math.max(1, Math.min(asked ?? cores, cores, trials || 1));
   if (asked === undefined || workers >= asked) return { workers };
   const why = asked > cores && workers === cores
-    ? `${cores} cores`
-    : `${trials} trial${trials === 1 ? "" : "s"} to run`;
-  return { workers, note: `${workers} workers, not ${asked}: this machine has ${why}` };
+    ? `this machine has ${cores} cores`
+    : `the sweep has ${trials} trial${trials === 1 ? "" : "s"} to run`;
+  const noun = workers === 1 ? "worker" : "workers";
+  return { workers, note: `${workers} ${noun}, not ${asked}: ${why}` };
 }
 
 /** Runs the trials `sched` hands out on a pool of workers until none is left or a stop. */

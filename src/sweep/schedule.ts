@@ -32,7 +32,7 @@ export function claimTask(
   // Another process may have finished it between this one's reading of the records and the
   // claim: read its record again, now that no one else can change it.
   output.trials.refresh(t.id);
-  if (output.trials.complete(t.id)) {
+  if (output.trials.complete(t.id, plan.planned(t.setting))) {
     output.claims.release(t.id);
     return null;
   }
@@ -56,7 +56,7 @@ export class PlainScheduler implements Scheduler {
 
   next(): Promise<Task | null> {
     for (let t = this.#queue.shift(); t; t = this.#queue.shift()) {
-      if (this.output.trials.complete(t.id)) continue;
+      if (this.output.trials.complete(t.id, this.plan.planned(t.setting))) continue;
       const task = claimTask(this.plan, this.output, t, this.plan.planned(t.setting));
       if (task === "elsewhere") this.#elsewhere.add(t.id);
       else if (task) {
@@ -71,7 +71,9 @@ export class PlainScheduler implements Scheduler {
     this.output.claims.release(task.trial.id);
     if (!record) this.#elsewhere.add(task.trial.id);
     // A failed trial with attempts left is tried again after the others.
-    else if (record.status === "failed" && !this.output.trials.complete(task.trial.id)) {
+    else if (
+      record.status === "failed" && !this.output.trials.complete(task.trial.id, task.planned)
+    ) {
       this.#queue.push(task.trial);
     }
   }

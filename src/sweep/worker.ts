@@ -7,6 +7,7 @@ import { adoptRun, claimStillHeld, thisRun, writeFileAtomicSync } from "../coord
 import { deriveSeed, NetsweepError, Rng } from "../core/mod.ts";
 import { type Dataset, density, limitTraining } from "../data/mod.ts";
 import { Network } from "../model/mod.ts";
+import { resolvedInit } from "../experiment/mod.ts";
 import {
   type Durability,
   parseRecord,
@@ -20,7 +21,7 @@ import {
 import { train, type TrainState } from "../train/mod.ts";
 import type { EpochMetrics } from "../vocabulary/mod.ts";
 import type { Task, ToMain, ToWorker } from "./_messages.ts";
-import { runningRecord } from "./_running.ts";
+import { runningRecord } from "./running_record.ts";
 import { checkpointFile, checkpointFor, readCheckpoint, writeCheckpoint } from "./checkpoints.ts";
 import { networkOptions, trainOptions } from "./trial_network.ts";
 import { PredictionKeeper } from "./predictions.ts";
@@ -108,7 +109,7 @@ function run(task: Task): void {
     const trialData = s.trainSize === null ? all : limitTraining(all, s.trainSize);
     const net = new Network(networkOptions(s, all)).initialize(
       new Rng(t.seed),
-      s.init,
+      resolvedInit(s),
       s.initStd,
     );
     // Before a checkpoint is restored: the first layer as initialised, for its pictures.

@@ -95,6 +95,9 @@ export function planNetwork(spec: NetworkSpec): PlannedLayer[] {
       const isFirst = plan.length === 0;
       const hidden = i !== last;
       const dropout = s.dropout ?? (isFirst ? 0 : spec.dropout);
+      if (!(dropout >= 0 && dropout < 1)) {
+        throw new LayerShapeError(where, `dropout must be in [0, 1), got ${dropout}`);
+      }
       const inSize = sizeOf(inShape);
       // The first layer lists each image's non-zero pixels for the sparse kernel; with
       // dropout on the pixels it reads the gathered images instead, masks and all.

@@ -1,5 +1,6 @@
 // The record of a trial as a task starts it: its header from the task, status "running", and
-// the epochs kept from before. The worker writes it; the main thread keeps the same in memory.
+// the epochs kept from before. The worker writes it at the start; the main thread writes one
+// for a trial it marks before any worker started it.
 import type { EpochMetrics } from "../vocabulary/mod.ts";
 import { RECORD_FORMAT, type TrialRecord } from "../store/mod.ts";
 import type { Task } from "./_messages.ts";

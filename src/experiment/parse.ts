@@ -81,7 +81,7 @@ const TOP_KEYS = [
  * @example
  * ```ts
  * import { assertEquals } from "../../tests/_assert.ts";
- * import { parseExperiment } from "./schema.ts";
+ * import { parseExperiment } from "./parse.ts";
  * const exp = parseExperiment({ name: "eta", grid: { eta: [0.1, 3] } }, "eta.json");
  * assertEquals([exp.base.epochs, exp.grid.eta?.length], [30, 2]);
  * ```
@@ -95,11 +95,48 @@ export function parseExperiment(json: unknown, file: string): Experiment {
   if (top.description !== undefined && typeof top.description !== "string") {
     c.fail("$.description", `must be a string, got ${show(top.description)}`);
   }
-  const datasetIn = top.dataset === undefined
+  const baseIn = top.base === undefined ? {} : c.setting(top.base, "$.base");
+  const grid = parseGrid(c, top.grid);
+  const cases = parseCases(c, top.cases, grid);
+  const sample = parseSample(c, top.sample, grid, cases);
+  const sampled = Object.keys(sample).length > 0;
+  if (sampled && top.trials === undefined) {
+    c.fail("$.trials", "is required with a sample block (how many draws)");
+  }
+  if (!sampled && top.trials !== undefined) {
+    c.fail("$.trials", "counts the draws of a sample block; there is none");
+  }
+  const { trials, repeats, seed } = c.fields<{ trials: number; repeats: number; seed: number }>(
+    Object.fromEntries(
+      Object.keys(TOP_FIELDS).filter((k) => top[k] !== undefined).map((k) => [k, top[k]]),
+    ),
+    "$",
+    TOP_FIELDS,
+  );
+  checkCount(c, grid, cases.length, trials, repeats);
+  return {
+    name: top.name,
+    description: (top.description as string | undefined) ?? "",
+    dataset: parseDataset(c, top.dataset),
+    base: { ...DEFAULT_SETTING, ...baseIn } as Setting,
+    grid: grid as Experiment["grid"],
+    cases,
+    sample,
+    trials,
+    repeats,
+    seed,
+    prune: top.prune === undefined || top.prune === null
+      ? null
+      : c.fields<Prune>(top.prune, "$.prune", PRUNE_FIELDS),
+  };
+}
+
+function parseDataset(c: Checker, value: unknown): DatasetSpec {
+  const given = value === undefined
     ? {}
-    : c.object(top.dataset, "$.dataset", Object.keys(DATASET_FIELDS));
+    : c.object(value, "$.dataset", Object.keys(DATASET_FIELDS));
   const dataset = { ...DEFAULT_DATASET };
-  for (const [key, v] of Object.entries(datasetIn)) {
+  for (const [key, v] of Object.entries(given)) {
     (dataset as Record<string, unknown>)[key] = c.field(
       DATASET_FIELDS[key as keyof DatasetSpec],
       v,
@@ -112,96 +149,88 @@ export function parseExperiment(json: unknown, file: string): Experiment {
       "needs trainingImages (the validation images follow them)",
     );
   }
-  const baseIn = top.base === undefined ? {} : c.setting(top.base, "$.base");
-  const base = { ...DEFAULT_SETTING, ...baseIn } as Setting;
+  return dataset;
+}
+
+function parseGrid(c: Checker, value: unknown): Record<string, unknown[]> {
   const grid: Record<string, unknown[]> = {};
-  if (top.grid !== undefined) {
-    for (const [key, values] of Object.entries(c.object(top.grid, "$.grid", SETTING_KEYS))) {
-      if (!Array.isArray(values) || values.length === 0) {
-        c.fail(`$.grid.${key}`, `must be a non-empty list of values, got ${show(values)}`);
-      }
-      grid[key] = values.map((v, i) =>
-        c.field(SETTING_FIELDS[key as SettingKey], v, `$.grid.${key}[${i}]`)
-      );
+  if (value === undefined) return grid;
+  for (const [key, values] of Object.entries(c.object(value, "$.grid", SETTING_KEYS))) {
+    if (!Array.isArray(values) || values.length === 0) {
+      c.fail(`$.grid.${key}`, `must be a non-empty list of values, got ${show(values)}`);
     }
-  }
-  let cases: Partial<Setting>[] = [];
-  if (top.cases !== undefined) {
-    if (!Array.isArray(top.cases) || top.cases.length === 0) {
-      c.fail("$.cases", `must be a non-empty list of settings, got ${show(top.cases)}`);
-    }
-    cases = top.cases.map((s, i) => c.setting(s, `$.cases[${i}]`));
-    cases.forEach((s, i) => {
-      for (const k of Object.keys(s)) {
-        if (k in grid) {
-          c.fail(`$.cases[${i}].${k}`, `is also in the grid, whose values would override it`);
-        }
-      }
-    });
-  }
-  const sample: Partial<Record<SettingKey, Distribution>> = {};
-  if (top.sample !== undefined) {
-    for (const [key, d] of Object.entries(c.object(top.sample, "$.sample", SETTING_KEYS))) {
-      if (key in grid) {
-        c.fail(`$.sample.${key}`, "is also in the grid: sample it or list it, not both");
-      }
-      cases.forEach((s, i) => {
-        if (key in s) {
-          c.fail(`$.cases[${i}].${key}`, "is also sampled: sample it or set it, not both");
-        }
-      });
-      sample[key as SettingKey] = c.distribution(d, `$.sample.${key}`, key as SettingKey);
-    }
-  }
-  const sampled = Object.keys(sample).length > 0;
-  if (sampled && top.trials === undefined) {
-    c.fail("$.trials", "is required with a sample block (how many draws)");
-  }
-  if (!sampled && top.trials !== undefined) {
-    c.fail("$.trials", "counts the draws of a sample block; there is none");
-  }
-  const top_ = c.fields<{ trials: number; repeats: number; seed: number }>(
-    Object.fromEntries(
-      Object.keys(TOP_FIELDS).filter((k) => top[k] !== undefined).map((k) => [k, top[k]]),
-    ),
-    "$",
-    TOP_FIELDS,
-  );
-  const { trials, repeats, seed } = top_;
-  const prune = top.prune === undefined || top.prune === null
-    ? null
-    : c.fields<Prune>(top.prune, "$.prune", PRUNE_FIELDS);
-  // Counted before anything is enumerated: a grid's cross product grows fast.
-  const count = Object.values(grid).reduce((n, values) => n * values.length, 1) *
-    Math.max(1, cases.length) * trials * repeats;
-  if (count > MAX_TRIALS) {
-    const sizes = Object.entries(grid).map(([k, v]) => `${k}: ${v.length}`);
-    const parts = [
-      ...sizes,
-      ...(cases.length > 1 ? [`cases: ${cases.length}`] : []),
-      ...(trials > 1 ? [`trials: ${trials}`] : []),
-      ...(repeats > 1 ? [`repeats: ${repeats}`] : []),
-    ];
-    c.fail(
-      Object.keys(grid).length ? "$.grid" : "$",
-      `crosses to ${count.toLocaleString("en-US")} trials (${parts.join(" x ")}), more than the ${
-        MAX_TRIALS.toLocaleString("en-US")
-      } a sweep may hold`,
+    grid[key] = values.map((v, i) =>
+      c.field(SETTING_FIELDS[key as SettingKey], v, `$.grid.${key}[${i}]`)
     );
   }
-  return {
-    name: top.name,
-    description: (top.description as string | undefined) ?? "",
-    dataset,
-    base,
-    grid: grid as Experiment["grid"],
-    cases,
-    sample,
-    trials,
-    repeats,
-    seed,
-    prune,
-  };
+  return grid;
+}
+
+function parseCases(
+  c: Checker,
+  value: unknown,
+  grid: Record<string, unknown[]>,
+): Partial<Setting>[] {
+  if (value === undefined) return [];
+  if (!Array.isArray(value) || value.length === 0) {
+    c.fail("$.cases", `must be a non-empty list of settings, got ${show(value)}`);
+  }
+  const cases = value.map((s, i) => c.setting(s, `$.cases[${i}]`));
+  cases.forEach((s, i) => {
+    for (const k of Object.keys(s)) {
+      if (k in grid) {
+        c.fail(`$.cases[${i}].${k}`, `is also in the grid, whose values would override it`);
+      }
+    }
+  });
+  return cases;
+}
+
+function parseSample(
+  c: Checker,
+  value: unknown,
+  grid: Record<string, unknown[]>,
+  cases: Partial<Setting>[],
+): Partial<Record<SettingKey, Distribution>> {
+  const sample: Partial<Record<SettingKey, Distribution>> = {};
+  if (value === undefined) return sample;
+  for (const [key, d] of Object.entries(c.object(value, "$.sample", SETTING_KEYS))) {
+    if (key in grid) {
+      c.fail(`$.sample.${key}`, "is also in the grid: sample it or list it, not both");
+    }
+    cases.forEach((s, i) => {
+      if (key in s) {
+        c.fail(`$.cases[${i}].${key}`, "is also sampled: sample it or set it, not both");
+      }
+    });
+    sample[key as SettingKey] = c.distribution(d, `$.sample.${key}`, key as SettingKey);
+  }
+  return sample;
+}
+
+/** Refuses an experiment that crosses to more trials than a sweep may hold, before expanding. */
+function checkCount(
+  c: Checker,
+  grid: Record<string, unknown[]>,
+  cases: number,
+  trials: number,
+  repeats: number,
+): void {
+  const count = Object.values(grid).reduce((n, values) => n * values.length, 1) *
+    Math.max(1, cases) * trials * repeats;
+  if (count <= MAX_TRIALS) return;
+  const parts = [
+    ...Object.entries(grid).map(([k, v]) => `${k}: ${v.length}`),
+    ...(cases > 1 ? [`cases: ${cases}`] : []),
+    ...(trials > 1 ? [`trials: ${trials}`] : []),
+    ...(repeats > 1 ? [`repeats: ${repeats}`] : []),
+  ];
+  c.fail(
+    Object.keys(grid).length ? "$.grid" : "$",
+    `crosses to ${count.toLocaleString("en-US")} trials (${parts.join(" x ")}), more than the ${
+      MAX_TRIALS.toLocaleString("en-US")
+    } a sweep may hold`,
+  );
 }
 
 /**
@@ -247,7 +276,7 @@ export function checkSetting(s: Setting, prune: Prune | null, c: Checker, where:
  * @example
  * ```ts
  * import { assertEquals } from "../../tests/_assert.ts";
- * import { settingText } from "./schema.ts";
+ * import { settingText } from "./parse.ts";
  * assertEquals(settingText([784, 30, 10]), "784-30-10");
  * assertEquals(settingText(["testAccuracy", "trainingCost"]), "testAccuracy trainingCost");
  * ```
@@ -281,7 +310,7 @@ export function settingText(v: unknown, compact = false): string {
  * @example
  * ```ts
  * import { assertEquals } from "../../tests/_assert.ts";
- * import { compactNumber } from "./schema.ts";
+ * import { compactNumber } from "./parse.ts";
  * assertEquals(compactNumber(0.0013088185396056273), "0.001309");
  * assertEquals(compactNumber(3.770572483438186e-7), "3.771e-7");
  * assertEquals(compactNumber(30), "30");

@@ -1,0 +1,273 @@
+// Every WebAssembly kernel against its plain TypeScript reference in float64
+// (tests/_kernels_reference.ts), over random shapes, strides, scales and flags: sizes that hit
+// every vector body and scalar tail of the register-blocked GEMMs, strided and transposed
+// operands, accumulate or overwrite. A kernel change that breaks any shape fails here.
+import { assert } from "./_assert.ts";
+import * as ref from "./_kernels_reference.ts";
+import { Rng, WasmArena } from "../mod.ts";
+
+const CASES = 60;
+
+/** A float32 array in the arena holding `values`. */
+function put(arena: WasmArena, values: number[]): Float32Array {
+  const a = arena.float32(Math.max(1, values.length));
+  a.set(values);
+  return a;
+}
+
+function randoms(rng: Rng, n: number, zeros = 0): number[] {
+  return Array.from({ length: n }, () => (rng.nextFloat() < zeros ? 0 : rng.gaussian()));
+}
+
+/** Asserts `got` (float32) is `want` (float64) to float32 rounding of sums of `scale`. */
+function near(what: string, got: ArrayLike<number>, want: number[], scale: number[], k = 1) {
+  for (let i = 0; i < want.length; i++) {
+    const tol = (k + 2) * 1.2e-7 * scale[i] + 1e-30;
+    assert(
+      Math.abs(got[i] - want[i]) <= tol,
+      `${what}: [${i}] is ${got[i]}, the reference ${want[i]} (tolerance ${tol})`,
+    );
+  }
+}
+
+const abs = (xs: number[]) => xs.map(Math.abs);
+
+Deno.test("the GEMM kernels match the reference over random shapes, strides and flags", () => {
+  const rng = new Rng(101);
+  for (let n = 0; n < CASES; n++) {
+    const arena = new WasmArena(1 << 24);
+    const k = arena.kernels;
+    const [M, N, K] = [1 + rng.nextInt(19), 1 + rng.nextInt(41), 1 + rng.nextInt(37)];
+    const alpha = [1, -0.5, 0.125, 3][rng.nextInt(4)];
+    const accum = rng.nextInt(2) === 1;
+    const transposedA = rng.nextInt(2) === 1; // A read column-wise, as x^T in a weight gradient
+    const lda = K + rng.nextInt(3);
+    const ldb = N + rng.nextInt(3);
+    const ldc = N + rng.nextInt(3);
+    const a = randoms(rng, transposedA ? K * (M + 2) : M * lda, 0.2);
+    const b = randoms(rng, K * ldb);
+    const c = randoms(rng, M * ldc);
+    const [sam, sak] = transposedA ? [1, M + 2] : [lda, 1];
+    const want = ref.gemmNN(c, a, b, M, N, K, sam, sak, ldb, ldc, alpha, accum);
+    const scale = ref.gemmNN(
+      abs(c),
+      abs(a),
+      abs(b),
+      M,
+      N,
+      K,
+      sam,
+      sak,
+      ldb,
+      ldc,
+      Math.abs(alpha),
+      accum,
+    );
+    const C = put(arena, c);
+    k.gemm_nn(
+      C.byteOffset,
+      put(arena, a).byteOffset,
+      put(arena, b).byteOffset,
+      M,
+      N,
+      K,
+      sam,
+      sak,
+      ldb,
+      ldc,
+      alpha,
+      accum ? 1 : 0,
+    );
+    near(`gemm_nn ${M}x${N}x${K} sam ${sam} sak ${sak} accum ${accum}`, C, want, scale, K);
+
+    // C = alpha·A·B^T with B (N, K).
+    const bt = randoms(rng, N * lda);
+    const an = randoms(rng, M * lda);
+    const want2 = ref.gemmNT(c, an, bt, M, N, K, lda, lda, ldc, alpha, accum);
+    const scale2 = ref.gemmNT(
+      abs(c),
+      abs(an),
+      abs(bt),
+      M,
+      N,
+      K,
+      lda,
+      lda,
+      ldc,
+      Math.abs(alpha),
+      accum,
+    );
+    const C2 = put(arena, c);
+    k.gemm_nt(
+      C2.byteOffset,
+      put(arena, an).byteOffset,
+      put(arena, bt).byteOffset,
+      M,
+      N,
+      K,
+      lda,
+      lda,
+      ldc,
+      alpha,
+      accum ? 1 : 0,
+    );
+    near(`gemm_nt ${M}x${N}x${K} accum ${accum}`, C2, want2, scale2, K);
+    arena.recycle();
+  }
+});
+
+Deno.test("the sparse input kernels match the reference over random widths and pixel lists", () => {
+  const rng = new Rng(202);
+  for (let n = 0; n < CASES; n++) {
+    const arena = new WasmArena(1 << 22);
+    const k = arena.kernels;
+    const rows = 1 + rng.nextInt(50);
+    const nOut = 1 + rng.nextInt(70);
+    const count = rng.nextInt(rows + 1);
+    const idx = Array.from({ length: count }, () => rng.nextInt(rows));
+    const val = randoms(rng, count);
+    const w = randoms(rng, rows * nOut);
+    const z = randoms(rng, nOut);
+    const I = arena.uint16(Math.max(1, count));
+    I.set(idx);
+    const Z = put(arena, z);
+    const W = put(arena, w);
+    const V = put(arena, val);
+    k.sparse_forward(Z.byteOffset, W.byteOffset, nOut, I.byteOffset, V.byteOffset, count);
+    const scale = ref.sparseForward(abs(z), abs(w), nOut, idx, abs(val));
+    near(
+      `sparse_forward ${nOut} outputs, ${count} pixels`,
+      Z,
+      ref.sparseForward(z, w, nOut, idx, val),
+      scale,
+      count,
+    );
+    const delta = randoms(rng, nOut);
+    const step = -0.3;
+    const D = put(arena, delta);
+    k.sparse_update(W.byteOffset, nOut, I.byteOffset, V.byteOffset, count, D.byteOffset, step);
+    const want = ref.sparseUpdate(w, nOut, idx, val, delta, step);
+    const scale2 = ref.sparseUpdate(abs(w), nOut, idx, abs(val), abs(delta), 0.3);
+    near(`sparse_update ${nOut} outputs`, W, want, scale2, count);
+    arena.recycle();
+  }
+});
+
+Deno.test("activations, their derivatives, scale and Adam match the reference", () => {
+  const rng = new Rng(303);
+  for (let n = 0; n < CASES; n++) {
+    const arena = new WasmArena(1 << 20);
+    const k = arena.kernels;
+    const planes = 1 + rng.nextInt(5);
+    const per = 1 + rng.nextInt(23);
+    const z = randoms(rng, planes * per).map((v) => 4 * v);
+    const bias = rng.nextInt(2) ? randoms(rng, planes) : null;
+    for (const f of ["sigmoid", "relu"] as const) {
+      const Z = put(arena, z);
+      const A = arena.float32(z.length);
+      const B = bias ? put(arena, bias) : null;
+      (f === "sigmoid" ? k.act_sigmoid : k.act_relu)(
+        Z.byteOffset,
+        A.byteOffset,
+        planes,
+        per,
+        B ? B.byteOffset : 0,
+      );
+      const want = ref.activate(f, z, planes, per, bias);
+      near(`act_${f}`, A, want, want.map((v) => 8 * Math.max(1, Math.abs(v))));
+      const delta = randoms(rng, z.length);
+      const D = put(arena, delta);
+      (f === "sigmoid" ? k.back_sigmoid : k.back_relu)(A.byteOffset, D.byteOffset, z.length);
+      const back = ref.derive(f, [...A], delta);
+      near(`back_${f}`, D, back, back.map((v) => 4 * Math.abs(v)));
+    }
+    const p = randoms(rng, per * planes);
+    const P = put(arena, p);
+    k.scale(P.byteOffset, p.length, 0.75);
+    near("scale", P, p.map((v) => v * 0.75), abs(p));
+    const [w, g, m, v] = [
+      randoms(rng, p.length),
+      randoms(rng, p.length),
+      randoms(rng, p.length),
+      randoms(rng, p.length).map((x) => x * x),
+    ];
+    const [W, G, Mm, V] = [put(arena, w), put(arena, g), put(arena, m), put(arena, v)];
+    k.adam(
+      W.byteOffset,
+      G.byteOffset,
+      Mm.byteOffset,
+      V.byteOffset,
+      p.length,
+      0.01,
+      0.1,
+      0.001,
+      1e-7,
+    );
+    const want = ref.adam(w, g, m, v, 0.01, 0.1, 0.001, 1e-7);
+    near("adam m", Mm, want.m, want.m.map((x, i) => 2 * (Math.abs(x) + Math.abs(g[i]))));
+    near("adam v", V, want.v, want.v.map((x, i) => 2 * (Math.abs(x) + g[i] * g[i])));
+    near("adam w", W, want.w, want.w.map((x) => 8 * Math.max(1, Math.abs(x))));
+    arena.recycle();
+  }
+});
+
+Deno.test("pooling and the im2col copies match the reference over random maps", () => {
+  const rng = new Rng(404);
+  for (let n = 0; n < CASES; n++) {
+    const arena = new WasmArena(1 << 22);
+    const k = arena.kernels;
+    const s = 1 + rng.nextInt(3);
+    const planes = 1 + rng.nextInt(3);
+    const [h, w] = [s * (1 + rng.nextInt(6)), s * (1 + rng.nextInt(6)) * (rng.nextInt(2) ? 2 : 1)];
+    // Ties in some windows: the first largest takes the gradient.
+    const src = randoms(rng, planes * h * w).map((v) => Math.round(v * 2) / 2);
+    const S = put(arena, src);
+    const pooled = arena.float32(planes * (h / s) * (w / s));
+    k.maxpool(S.byteOffset, pooled.byteOffset, planes, h, w, s);
+    near(
+      `maxpool ${h}x${w}/${s}`,
+      pooled,
+      ref.maxpool(src, planes, h, w, s),
+      Array(pooled.length).fill(1),
+    );
+    const delta = randoms(rng, pooled.length);
+    const D = put(arena, delta);
+    const back = arena.float32(src.length);
+    k.maxpool_back(S.byteOffset, pooled.byteOffset, D.byteOffset, back.byteOffset, planes, h, w, s);
+    const want = ref.maxpoolBack(src, delta, planes, h, w, s);
+    near(`maxpool_back ${h}x${w}/${s}`, back, want, Array(src.length).fill(1));
+    if (s === 2 && w % 4 === 0) {
+      const back2 = arena.float32(src.length);
+      k.maxpool2_back(
+        S.byteOffset,
+        pooled.byteOffset,
+        D.byteOffset,
+        back2.byteOffset,
+        planes,
+        h,
+        w,
+      );
+      near(`maxpool2_back ${h}x${w}`, back2, want, Array(src.length).fill(1));
+    }
+    const C = 1 + rng.nextInt(3);
+    const ks = 1 + rng.nextInt(4);
+    const [H, W] = [ks + rng.nextInt(7), ks + rng.nextInt(7)];
+    const img = randoms(rng, C * H * W);
+    const cols = ref.im2col(img, C, H, W, ks);
+    const Img = put(arena, img);
+    const Col = arena.float32(cols.length);
+    k.im2col(Img.byteOffset, C, H, W, ks, Col.byteOffset);
+    near(`im2col ${C}x${H}x${W} k ${ks}`, Col, cols, Array(cols.length).fill(1));
+    const base = randoms(rng, img.length);
+    const added = ref.col2im(base, cols, C, H, W, ks);
+    const Base = put(arena, base);
+    k.col2im(Base.byteOffset, C, H, W, ks, Col.byteOffset);
+    near(
+      `col2im ${C}x${H}x${W} k ${ks}`,
+      Base,
+      added,
+      added.map((_, i) => ks * ks * C * (Math.abs(base[i]) + 4)),
+    );
+    arena.recycle();
+  }
+});

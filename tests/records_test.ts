@@ -1,0 +1,49 @@
+// Trial records are read back as written, whatever the network, and a record that netsweep
+// could not have written (values edited by hand, text that a spreadsheet would run) is named
+// in one line and skipped, never carried into tables or CSV files.
+import { assert, assertEquals, assertMatch } from "./_assert.ts";
+import { tempDir, TESTDATA } from "./_testdata.ts";
+import { readSweep, runSweep } from "../mod.ts";
+import { readRecords } from "../src/store/record_files.ts";
+
+Deno.test("records of fully connected and layered networks read back; tampered ones are skipped", async () => {
+  using dir = tempDir();
+  const file = `${dir.path}/kinds.json`;
+  Deno.writeTextFileSync(
+    file,
+    JSON.stringify({
+      name: "kinds",
+      dataset: { path: `${TESTDATA}mnist.pkl.gz` },
+      base: { epochs: 1, cost: "log-likelihood", monitor: ["testAccuracy"] },
+      cases: [
+        { sizes: [784, 10, 10] },
+        {
+          layers: [
+            { type: "conv", maps: 2, kernel: 5 },
+            { type: "pool", size: 2 },
+            { type: "dense", size: 10 },
+          ],
+        },
+      ],
+    }),
+  );
+  const result = await runSweep({ file, out: dir.path });
+  assertEquals(result.skipped, []);
+  assertEquals(result.records.map((r) => [r.status, r.setting.layers === null]), [
+    ["done", true],
+    ["done", false],
+  ]);
+  // A record whose setting was edited into something netsweep never writes.
+  const rec = `${result.dir}/trials/${result.records[0].id}.jsonl`;
+  const lines = Deno.readTextFileSync(rec).split("\n");
+  const head = JSON.parse(lines[0]);
+  head.setting.activation = "=cmd|' /C calc'!A0";
+  Deno.writeTextFileSync(rec, [JSON.stringify(head), ...lines.slice(1)].join("\n"));
+  const { records, skipped } = await readRecords(result.dir);
+  assertEquals(records.size, 1);
+  assertEquals(skipped.length, 1);
+  assertMatch(skipped[0], /\.jsonl: \$\.setting\.activation: must be one of .* \(skipped\)$/);
+  assert(!skipped[0].includes("\n"));
+  const sweep = await readSweep(result.dir);
+  assert(sweep.trials.every((t) => t.setting.activation === "sigmoid"));
+});
