@@ -155,7 +155,10 @@ Deno.test({
       const report = await writeReport(await readSweep(dirs[name]));
       const browser = await Browser.open(`file://${report}`);
       try {
-        await browser.waitFor("document.querySelector('#picture-confusion svg')");
+        // (A large page is parsed in parts: all of it, not its first picture.)
+        await browser.waitFor(
+          "document.readyState === 'complete' && document.querySelector('#picture-confusion svg')",
+        );
         await fn(browser);
       } finally {
         await browser.close().catch(() => {});
@@ -199,6 +202,7 @@ Deno.test({
           const f = figures[id];
           assert(f && f.width >= 400, `${id} is drawn`);
           assertEquals(f.overflow, [], `${id}: text outside the chart`);
+          assert(f.smallest >= 11, `${id}: text of ${f.smallest}px`);
         }
         const text = await browser.evaluate<string>(
           "document.querySelector('#parallel_coordinates').textContent",

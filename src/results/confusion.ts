@@ -6,7 +6,7 @@
  *
  * @module
  */
-import type { ChartSpec } from "./chart.ts";
+import { type ChartSpec, PICTURE_CONFIG } from "./chart.ts";
 
 const CELL = 40;
 
@@ -98,7 +98,7 @@ export function confusionSpec(
       },
       {
         transform: [{ calculate: `datum.count === 0 ? '' : ${textExpr()}`, as: "label" }],
-        mark: { type: "text", fontSize: 11 },
+        mark: { type: "text", fontSize: 12 },
         encoding: {
           text: { field: "label" },
           color: {
@@ -108,7 +108,7 @@ export function confusionSpec(
         },
       },
     ],
-    config: { font: "sans-serif", view: { stroke: null } },
+    config: PICTURE_CONFIG,
   };
 }
 
@@ -163,7 +163,7 @@ export function confusionDiffSpec(
           calculate: `datum.count === 0 ? '' : (datum.count > 0 ? '+' : '') + ${textExpr()}`,
           as: "label",
         }],
-        mark: { type: "text", fontSize: 11 },
+        mark: { type: "text", fontSize: 12 },
         encoding: {
           text: { field: "label" },
           color: {
@@ -173,6 +173,6 @@ export function confusionDiffSpec(
         },
       },
     ],
-    config: { font: "sans-serif", view: { stroke: null } },
+    config: PICTURE_CONFIG,
   };
 }

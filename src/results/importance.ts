@@ -18,7 +18,7 @@
  * @module
  */
 import { settingText } from "../experiment/mod.ts";
-import type { ChartSpec } from "./chart.ts";
+import { type ChartSpec, PICTURE_CONFIG } from "./chart.ts";
 
 /** One trial: its parameters' values and its result. */
 export interface SearchPoint {
@@ -178,7 +178,7 @@ export function importanceSpec(imp: Importance[], metric: string, subtitle: stri
         encoding: { text: { field: "label" } },
       },
     ],
-    config: { font: "sans-serif" },
+    config: PICTURE_CONFIG,
   };
 }
 
@@ -288,10 +288,10 @@ export function parallelSpec(
       },
       {
         data: { values: labels },
-        mark: { type: "text", align: "left", dx: 5, fontSize: 11, color: "#222" },
+        mark: { type: "text", align: "left", dx: 5, fontSize: 12, color: "#222" },
         encoding: { x, y: { ...y, field: "y" }, text: { field: "text" } },
       },
     ],
-    config: { font: "sans-serif", view: { stroke: null } },
+    config: PICTURE_CONFIG,
   };
 }

@@ -166,9 +166,10 @@ function weightTile(values: ArrayLike<number>, u: number, size: number, title: s
   }
   const pixels = new Uint8Array(size);
   for (let i = 0; i < size; i++) {
-    pixels[i] = hi > lo ? Math.round((255 * (values[u * size + i] - lo)) / (hi - lo)) : 0;
+    // A flat tile (a change too small to store, or none) is an even gray, not a blank.
+    pixels[i] = hi > lo ? Math.round((255 * (values[u * size + i] - lo)) / (hi - lo)) : 128;
   }
-  return { pixels, title };
+  return { pixels, title: hi > lo ? title : `${title}: all equal` };
 }
 
 /** A stage's weights as numbers (int8 values times their unit's scale). */
@@ -217,6 +218,11 @@ export function weightsSvg(p: TrialPredictions, label: string, lastEpoch?: numbe
         ? `${shown} of ${w.units} ${h}x${wd} filters`
         : `${shown} of ${w.units} hidden units, each unit's ${count(size)} weights as an image`,
       "darker = larger weight; each tile scaled from its own lowest to its highest value",
+      ...(w.after
+        ? [
+          "an even gray tile: all equal (no change larger than 1/127 of the unit's largest weight)",
+        ]
+        : []),
     ],
     blocks,
   });
