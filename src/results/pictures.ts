@@ -270,7 +270,9 @@ export function voteMissesSvg(vote: Vote, members: TrialPredictions[], label: st
         (100 * vote.mean).toFixed(2)
       }% on average)`,
       `under each: true class → the vote${
-        missing > 0 ? `; ${missing} not shown (their images were not stored)` : ""
+        missing > 0
+          ? `; ${tiles.length} shown (each network keeps the images of its first 100 errors)`
+          : ""
       }`,
     ],
     tiles,
