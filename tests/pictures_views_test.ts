@@ -4,7 +4,8 @@
 // kernel (the trial view and the pictures as SVG). NETSWEEP_SHOTS=<dir> keeps the screenshots.
 import { assert, assertEquals, assertMatch } from "./_assert.ts";
 import { tempDir } from "./_testdata.ts";
-import { Browser, CHROMIUM } from "./_cdp.ts";
+import { Browser, CHROMIUM_MISSING } from "./_cdp.ts";
+import { succeeds, testNeeding, which } from "./_tools.ts";
 import { decodePng, type Image } from "./_png.ts";
 import { readSweep, runSweep, writeReport } from "../mod.ts";
 import { serveResults } from "../src/live/server.ts";
@@ -138,9 +139,8 @@ function readable(figures: Record<string, Figure>, ids: string[]): void {
   }
 }
 
-Deno.test({
+testNeeding(CHROMIUM_MISSING, {
   name: "the pictures in report.html and the live view, in Chromium",
-  ignore: !CHROMIUM,
   sanitizeResources: false,
   sanitizeOps: false,
   async fn(t) {
@@ -269,22 +269,29 @@ Deno.test({
   },
 });
 
-const jupyter = (() => {
-  try {
-    return new Deno.Command("jupyter", {
-      args: ["nbconvert", "--version"],
-      stdout: "null",
-      stderr: "null",
-    })
-      .outputSync().success;
-  } catch {
-    return false;
-  }
-})();
+const ROOT = new URL("../", import.meta.url).pathname;
 
-Deno.test({
+/** The Python of the `jupyter` command (with jupyter_client), or what is missing. */
+function jupyterPython(): { python: string | null; missing: string | null } {
+  const install = "apt-get install jupyter-client jupyter-nbconvert";
+  const jupyter = which("jupyter");
+  if (!jupyter) return { python: null, missing: `no jupyter command (${install})` };
+  let python = "python3";
+  try {
+    const first = Deno.readTextFileSync(jupyter).split("\n", 1)[0];
+    const shebang = /^#!\s*(\S+)(?:\s+(\S+))?/.exec(first);
+    if (shebang) python = shebang[1].endsWith("/env") && shebang[2] ? shebang[2] : shebang[1];
+  } catch { /* a binary launcher: the PATH's python3 */ }
+  if (!succeeds(python, ["-c", "import jupyter_client"])) {
+    return { python: null, missing: `${python} cannot import jupyter_client (${install})` };
+  }
+  return { python, missing: null };
+}
+
+const { python, missing } = jupyterPython();
+
+testNeeding(missing, {
   name: "a notebook shows a trial's pictures and the sweep's, as SVG",
-  ignore: !jupyter,
   sanitizeResources: false,
   async fn() {
     using out = tempDir();
@@ -307,7 +314,7 @@ Deno.test({
     );
     const result = await runSweep({ file, out: out.path, workers: 2 });
     // Beside the repository's root, so that `../mod.ts` resolves.
-    const dir = Deno.makeTempDirSync({ dir: ".", prefix: ".pictures-notebook-" });
+    const dir = Deno.makeTempDirSync({ dir: ROOT, prefix: ".pictures-notebook-" });
     try {
       const cell = (source: string) => ({
         cell_type: "code",
@@ -342,18 +349,10 @@ Deno.test({
           language: "typescript",
         }),
       );
-      const run = await new Deno.Command("jupyter", {
-        args: [
-          "nbconvert",
-          "--to",
-          "notebook",
-          "--execute",
-          "--inplace",
-          "--ExecutePreprocessor.kernel_name=deno",
-          "--ExecutePreprocessor.timeout=600",
-          "--ExecutePreprocessor.iopub_timeout=120",
-          path,
-        ],
+      // tests/_run_notebook.py waits for each cell's late outputs (Deno's kernel sends some
+      // after "idle", which nbconvert would drop).
+      const run = await new Deno.Command(python!, {
+        args: [`${ROOT}tests/_run_notebook.py`, "deno", path, "600"],
         env: {
           JUPYTER_PATH: `${dir}/jupyter`,
           JUPYTER_DATA_DIR: `${dir}/jupyter`,
@@ -362,11 +361,14 @@ Deno.test({
           IPYTHONDIR: `${dir}/jupyter/ipython`,
           NO_COLOR: "1",
         },
+        stdout: "piped",
+        stderr: "piped",
       }).output();
       assert(run.success, new TextDecoder().decode(run.stderr).slice(-3000));
       const done = JSON.parse(Deno.readTextFileSync(path));
+      const code = done.cells.filter((c: { cell_type: string }) => c.cell_type === "code");
       const html = (i: number) =>
-        done.cells[i].outputs.map((o: { data?: Record<string, string | string[]> }) => {
+        code[i].outputs.map((o: { data?: Record<string, string | string[]> }) => {
           const v = o.data?.["text/html"];
           return Array.isArray(v) ? v.join("") : v ?? "";
         }).join("");

@@ -78,21 +78,65 @@ export async function writePredictionStore(
   }
 }
 
+/** What every array of one build shares: where it goes, and each trial's predictions. */
+interface Build {
+  path: string;
+  preds: (TrialPredictions | null)[];
+  have: TrialPredictions[];
+}
+
+/** Fills one trial's chunk from its predictions. */
+type Fill = (p: TrialPredictions, chunk: ArrayLike<number> & object) => void;
+
+/** One array, dims `trial` first, one gzip-compressed chunk per trial that has predictions. */
+async function writeArray(
+  b: Build,
+  name: string,
+  dims: string[],
+  shape: number[],
+  dtype: Dtype,
+  fill: number,
+  fillChunk: Fill,
+  attributes: Record<string, unknown> = {},
+): Promise<void> {
+  const chunkShape = [1, ...shape.slice(1)];
+  await writeJson(join(b.path, name, "zarr.json"), {
+    zarr_format: 3,
+    node_type: "array",
+    shape,
+    data_type: dtype,
+    chunk_grid: { name: "regular", configuration: { chunk_shape: chunkShape } },
+    chunk_key_encoding: { name: "default", configuration: { separator: "/" } },
+    codecs: [
+      { name: "bytes", configuration: { endian: "little" } },
+      { name: "gzip", configuration: { level: 5 } },
+    ],
+    fill_value: fill,
+    dimension_names: dims,
+    attributes,
+  });
+  const size = chunkShape.reduce((x, y) => x * y, 1);
+  for (let t = 0; t < b.preds.length; t++) {
+    const p = b.preds[t];
+    if (!p) continue;
+    const chunk = new TYPED[dtype](size).fill(fill);
+    fillChunk(p, chunk);
+    const key = join(b.path, name, "c", String(t), ...shape.slice(1).map(() => "0"));
+    await Deno.mkdir(join(key, ".."), { recursive: true });
+    await Deno.writeFile(key, gzipSync(new Uint8Array(chunk.buffer), { mtime: 0 }));
+  }
+}
+
+const max = (b: Build, f: (p: TrialPredictions) => number) => Math.max(1, ...b.have.map(f));
+const ROLES = ["last", "best"] as const;
+
 async function build(
   path: string,
   records: readonly TrialRecord[],
   preds: (TrialPredictions | null)[],
   digest: string,
 ): Promise<void> {
-  const have = preds.filter((p): p is TrialPredictions => p !== null);
-  const max = (f: (p: TrialPredictions) => number) => Math.max(1, ...have.map(f));
-  const T = records.length;
-  const N = max((p) => p.count);
-  const C = max((p) => p.classes);
-  const I = max((p) => p.images.index.length);
-  const [R, W] = [max((p) => p.imageShape[0]), max((p) => p.imageShape[1])];
-  const U = max((p) => Math.min(p.weights?.units ?? 0, MAX_UNITS));
-  const [TR, TC] = [max((p) => p.weights?.tile[0] ?? 0), max((p) => p.weights?.tile[1] ?? 0)];
+  const b: Build = { path, preds, have: preds.filter((p): p is TrialPredictions => p !== null) };
   await writeJson(join(path, "zarr.json"), {
     zarr_format: 3,
     node_type: "group",
@@ -104,74 +148,53 @@ async function build(
       snapshots: ["last", "best_validation"],
     },
   });
-  const array = async (
-    name: string,
-    dims: string[],
-    shape: number[],
-    dtype: Dtype,
-    fill: number,
-    fillChunk: (t: number, p: TrialPredictions, chunk: ArrayLike<number> & object) => void,
-    attributes: Record<string, unknown> = {},
-  ) => {
-    // One trial per chunk; gzip-compressed little-endian values.
-    const chunkShape = [1, ...shape.slice(1)];
-    await writeJson(join(path, name, "zarr.json"), {
-      zarr_format: 3,
-      node_type: "array",
-      shape,
-      data_type: dtype,
-      chunk_grid: { name: "regular", configuration: { chunk_shape: chunkShape } },
-      chunk_key_encoding: { name: "default", configuration: { separator: "/" } },
-      codecs: [
-        { name: "bytes", configuration: { endian: "little" } },
-        { name: "gzip", configuration: { level: 5 } },
-      ],
-      fill_value: fill,
-      dimension_names: dims,
-      attributes,
-    });
-    const size = chunkShape.reduce((a, b) => a * b, 1);
-    for (let t = 0; t < T; t++) {
-      const p = preds[t];
-      if (!p) continue;
-      const chunk = new TYPED[dtype](size).fill(fill);
-      fillChunk(t, p, chunk);
-      const key = join(path, name, "c", String(t), ...shape.slice(1).map(() => "0"));
-      await Deno.mkdir(join(key, ".."), { recursive: true });
-      await Deno.writeFile(key, gzipSync(new Uint8Array(chunk.buffer), { mtime: 0 }));
-    }
-  };
-  const roles = ["last", "best"] as const;
-  await array("labels", ["trial", "example"], [T, N], "uint8", 255, (_, p, c) => {
+  await snapshotArrays(b);
+  await imageArrays(b);
+  if (b.have.some((p) => p.weights)) await weightArrays(b);
+}
+
+/** Labels, predicted classes, snapshot epochs and outputs. */
+async function snapshotArrays(b: Build): Promise<void> {
+  const T = b.preds.length;
+  const N = max(b, (p) => p.count);
+  const C = max(b, (p) => p.classes);
+  await writeArray(b, "labels", ["trial", "example"], [T, N], "uint8", 255, (p, c) => {
     (c as Uint8Array).set(p.labels);
   });
-  await array("predicted", ["trial", "snapshot", "example"], [T, 2, N], "uint8", 255, (_, p, c) => {
-    roles.forEach((r, i) => {
+  const dims = ["trial", "snapshot", "example"];
+  await writeArray(b, "predicted", dims, [T, 2, N], "uint8", 255, (p, c) => {
+    ROLES.forEach((r, i) => {
       const s = snapshotOf(p, r);
       if (s) (c as Uint8Array).set(s.predicted, i * N);
     });
   }, { long_name: "predicted class" });
-  await array("snapshot_epoch", ["trial", "snapshot"], [T, 2], "int32", -1, (_, p, c) => {
-    roles.forEach((r, i) => ((c as Int32Array)[i] = snapshotOf(p, r)?.epoch ?? -1));
+  await writeArray(b, "snapshot_epoch", ["trial", "snapshot"], [T, 2], "int32", -1, (p, c) => {
+    ROLES.forEach((r, i) => ((c as Int32Array)[i] = snapshotOf(p, r)?.epoch ?? -1));
   }, { long_name: "epoch of the snapshot, from 0" });
-  if (have.some((p) => p.snapshots.some((s) => s.outputs))) {
-    const dims = ["trial", "snapshot", "example", "class"];
-    await array("outputs", dims, [T, 2, N, C], "uint8", 0, (_, p, c) => {
-      roles.forEach((r, i) => {
-        const s = snapshotOf(p, r);
-        if (!s?.outputs) return;
-        for (let e = 0; e < p.count; e++) {
-          for (let k = 0; k < p.classes; k++) {
-            (c as Uint8Array)[(i * N + e) * C + k] = s.outputs[e * p.classes + k];
-          }
+  if (!b.have.some((p) => p.snapshots.some((s) => s.outputs))) return;
+  await writeArray(b, "outputs", [...dims, "class"], [T, 2, N, C], "uint8", 0, (p, c) => {
+    ROLES.forEach((r, i) => {
+      const s = snapshotOf(p, r);
+      if (!s?.outputs) return;
+      for (let e = 0; e < p.count; e++) {
+        for (let k = 0; k < p.classes; k++) {
+          (c as Uint8Array)[(i * N + e) * C + k] = s.outputs[e * p.classes + k];
         }
-      });
-    }, { long_name: "network output", scale_factor: 1 / 255 });
-  }
-  await array("image_index", ["trial", "image"], [T, I], "int32", -1, (_, p, c) => {
+      }
+    });
+  }, { long_name: "network output", scale_factor: 1 / 255 });
+}
+
+/** The misclassified test images, their test indices and their pixel range. */
+async function imageArrays(b: Build): Promise<void> {
+  const T = b.preds.length;
+  const I = max(b, (p) => p.images.index.length);
+  const [R, W] = [max(b, (p) => p.imageShape[0]), max(b, (p) => p.imageShape[1])];
+  await writeArray(b, "image_index", ["trial", "image"], [T, I], "int32", -1, (p, c) => {
     (c as Int32Array).set(p.images.index);
   }, { long_name: "test index of a stored misclassified image" });
-  await array("images", ["trial", "image", "row", "col"], [T, I, R, W], "uint8", 0, (_, p, c) => {
+  const dims = ["trial", "image", "row", "col"];
+  await writeArray(b, "images", dims, [T, I, R, W], "uint8", 0, (p, c) => {
     const [h, w] = p.imageShape;
     p.images.index.forEach((_, j) => {
       for (let y = 0; y < h; y++) {
@@ -182,17 +205,23 @@ async function build(
     });
   }, { long_name: "pixel = image_lo + (image_hi - image_lo) * value / 255" });
   for (const bound of ["lo", "hi"] as const) {
-    await array(`image_${bound}`, ["trial"], [T], "float32", NaN, (_, p, c) => {
+    await writeArray(b, `image_${bound}`, ["trial"], [T], "float32", NaN, (p, c) => {
       (c as Float32Array)[0] = p.images[bound];
     });
   }
-  if (!have.some((p) => p.weights)) return;
-  await array("weight_tile", ["trial", "axis"], [T, 2], "int32", -1, (_, p, c) => {
+}
+
+/** The first layer's weights before and after training, int8 with a scale per unit. */
+async function weightArrays(b: Build): Promise<void> {
+  const T = b.preds.length;
+  const U = max(b, (p) => Math.min(p.weights?.units ?? 0, MAX_UNITS));
+  const [TR, TC] = [max(b, (p) => p.weights?.tile[0] ?? 0), max(b, (p) => p.weights?.tile[1] ?? 0)];
+  await writeArray(b, "weight_tile", ["trial", "axis"], [T, 2], "int32", -1, (p, c) => {
     if (p.weights) (c as Int32Array).set(p.weights.tile);
   }, { long_name: "rows and columns of a trial's first-layer tiles" });
   for (const stage of ["before", "after"] as const) {
     const dims = ["trial", "unit", "tile_row", "tile_col"];
-    await array(`weights_${stage}`, dims, [T, U, TR, TC], "int8", 0, (_, p, c) => {
+    await writeArray(b, `weights_${stage}`, dims, [T, U, TR, TC], "int8", 0, (p, c) => {
       const q = p.weights?.[stage];
       if (!q) return;
       const [h, w] = p.weights!.tile;
@@ -204,7 +233,8 @@ async function build(
         }
       }
     }, { long_name: `first-layer weights ${stage} training = value * weights_${stage}_scale` });
-    await array(`weights_${stage}_scale`, ["trial", "unit"], [T, U], "float32", NaN, (_, p, c) => {
+    const scale = `weights_${stage}_scale`;
+    await writeArray(b, scale, ["trial", "unit"], [T, U], "float32", NaN, (p, c) => {
       const q = p.weights?.[stage];
       if (q) (c as Float32Array).set(q.scales);
     });
