@@ -3,8 +3,8 @@
  * Nielsen's *Neural Networks and Deep Learning* and Saito's *Deep Learning from Scratch*.
  *
  * - **Data**: {@linkcode loadDataset} reads `mnist.pkl.gz`, `mnist.npz` or the IDX files (or
- *   the embedded MNIST) into shared Float32Array splits; {@linkcode readArchive} and
- *   {@linkcode inspectArchive} show what a file holds.
+ *   the embedded MNIST, or Fashion-MNIST by name) into shared Float32Array splits;
+ *   {@linkcode readArchive} and {@linkcode inspectArchive} show what a file holds.
  * - **Network**: {@linkcode Network} (fully connected, convolutional and pooling layers, batch
  *   norm, dropout, save/load) and {@linkcode sgd} (both books' sampling, six optimisers, L2, L1
  *   and weight decay, a learning-rate schedule, monitoring, early stopping, resumable state),
@@ -41,6 +41,7 @@ export {
   type ArchiveSummary,
   type Dataset,
   datasetIdentity,
+  type DatasetName,
   type DatasetOptions,
   inspectArchive,
   loadDataset,
@@ -134,7 +135,10 @@ export {
   type Trial,
 } from "./src/experiment/mod.ts";
 
+export type { LeaseHooks, LeaseStep } from "./src/coordination/mod.ts";
+
 export {
+  type Durability,
   type ExperimentMeta,
   type FirstLayerWeights,
   type PredictionSnapshot,

@@ -89,7 +89,7 @@ export function gemmNT(
 export function activate(
   f: "sigmoid" | "relu",
   z: number[],
-  planes: number,
+  _planes: number,
   per: number,
   bias: number[] | null,
 ): number[] {

@@ -13,6 +13,7 @@ import {
   parseExperiment,
   readSweeps,
   runSweep,
+  sweep,
 } from "../mod.ts";
 import type { TrialRecord } from "../src/store/mod.ts";
 
@@ -294,6 +295,18 @@ Deno.test("item 11: the command lines agree with each other", async (t) => {
       assertMatch(r.err, problem);
       assertMatch(r.err, /^usage: deno task sweep/m);
     }
+  });
+  await t.step("a notebook's sweep() names its overrides, not --set", async () => {
+    const tiny = `${TESTDATA}experiments/tiny.json`;
+    using out = tempDir();
+    let message = "";
+    try {
+      await sweep(tiny, { etta: 3 } as Record<string, unknown>, { out: out.path, progress: false });
+    } catch (err) {
+      assert(err instanceof NetsweepError, String(err));
+      message = err.message;
+    }
+    assertEquals(message, "sweep() overrides: unknown key 'etta' (did you mean 'eta'?)");
   });
   await t.step("CSV across sweeps of different epochs has one column per name", () => {
     const short = handSweep([{ setting: { epochs: 2 }, epochs: [{ testAccuracy: 0.5 }, {}] }]);

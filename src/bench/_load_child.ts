@@ -1,7 +1,7 @@
 // One measured load in a fresh process: prints {seconds, peakBytes, decodedBytes} as JSON.
 // Modes: `load <path>` reads the archive; `inflate <path>` only gunzips it with fflate;
 // `touch <bytes>` fills a fresh Float32Array (the cost of first-touching that much memory).
-import { Gunzip } from "fflate";
+import { Gunzip } from "npm:fflate@0.8.2";
 import { readArchive } from "../data/mod.ts";
 
 function peakRss(): number {

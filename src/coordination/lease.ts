@@ -39,6 +39,7 @@ export type LeaseStep = "judged-dead" | "token" | "checked" | "removed";
 
 /** Test hooks: called synchronously at each step of a takeover. */
 export interface LeaseHooks {
+  /** Called after each step of a takeover of the lease at `path`. */
   step?(step: LeaseStep, path: string): void;
 }
 

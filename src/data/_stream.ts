@@ -2,7 +2,7 @@
 // compressed file is read 64 KiB at a time and each inflated chunk is decoded as it arrives,
 // so no full copy of the decompressed archive is ever held.
 import { crc32, NetsweepError } from "../core/mod.ts";
-import { Gunzip, Inflate } from "fflate";
+import { Gunzip, Inflate } from "npm:fflate@0.8.2";
 import { ByteReader, type ChunkParser, ParserDriver, type StreamBounds } from "./_byte_reader.ts";
 import { decodeLimit, megabytes, tooLarge } from "./_limit.ts";
 import { fileError } from "./_file.ts";
@@ -100,112 +100,29 @@ export function decodeStream<T>(
     const tv = new DataView(trailer.buffer, trailer.byteOffset, 8);
     expected = { crc32: tv.getUint32(0, true), size: tv.getUint32(4, true) };
   }
-  const bounds: StreamBounds = compression === "none"
-    ? { exact: length, atMost: length, lastMember: null, container: "the file" }
-    : {
-      exact: compression === "deflate" && expected ? expected.size : null,
-      atMost: length * MAX_INFLATE_RATIO,
-      lastMember: compression === "gzip" && expected ? expected.size : null,
-      container: compression === "gzip"
-        ? `the ${length}-byte gzip file`
-        : `the zip entry of ${length} compressed bytes`,
-    };
-  let driver: ParserDriver<T> | null = null;
-  let reader: ByteReader | null = null;
-  const newReader = () => (reader = new ByteReader(source, bounds));
-  const pastDeclaredEnd = () => {
-    if (reader !== null && decoded > reader.declaredEnd) {
-      throw new NetsweepError(
-        source,
-        `data continues past the ${reader.declaredEnd} bytes that ${reader.declaredBy} declares`,
-      );
-    }
-  };
-  let head = new Uint8Array(0);
-  let crc = 0;
-  let decoded = 0;
-  let memberStart = 0; // a further gzip member restarts the trailer's count
-  const feed = (chunk: Uint8Array) => {
-    decoded += chunk.length;
-    pastDeclaredEnd();
-    if (decoded > decodeLimit()) {
-      throw tooLarge(source, `decompresses to more than ${megabytes(decodeLimit())}`);
-    }
-    if (expected) {
-      // A zip entry's size is exact: stop as soon as the stream passes it.
-      if (compression === "deflate" && decoded > expected.size) {
-        throw new NetsweepError(
-          source,
-          `corrupt data: decompresses past the ${expected.size} bytes the archive declares`,
-        );
-      }
-      crc = crc32(crc, chunk);
-    }
-    if (driver === null) {
-      // Wait for 8 bytes so the parser can be chosen from magic bytes.
-      const joined = new Uint8Array(head.length + chunk.length);
-      joined.set(head);
-      joined.set(chunk, head.length);
-      if (joined.length < 8) {
-        head = joined;
-        return;
-      }
-      driver = new ParserDriver(choose(joined, newReader()));
-      chunk = joined;
-    }
-    driver.push(chunk);
-  };
-  const finish = (): T => {
-    pastDeclaredEnd();
-    if (expected) {
-      if ((decoded - memberStart) % 2 ** 32 !== expected.size % 2 ** 32) {
-        throw new NetsweepError(
-          source,
-          `corrupt data: decompressed to ${
-            decoded - memberStart
-          } bytes, the archive says ${expected.size}`,
-        );
-      }
-      if (crc !== expected.crc32) {
-        const hex = (x: number) => `0x${x.toString(16).padStart(8, "0")}`;
-        throw new NetsweepError(
-          source,
-          `corrupt data: CRC-32 ${hex(crc)} does not match the archive's ${hex(expected.crc32)}`,
-        );
-      }
-    }
-    if (driver === null) {
-      if (head.length === 0) throw new NetsweepError(source, "no data (empty stream)");
-      driver = new ParserDriver(choose(head, newReader()));
-      driver.push(head);
-    }
-    return driver.finish();
-  };
-
+  const decoder = new Decoder(
+    source,
+    compression,
+    choose,
+    boundsOf(compression, length, expected),
+    expected,
+  );
   if (compression === "none") {
     try {
-      readChunks(file, start, length, feed);
+      readChunks(file, start, length, (chunk) => decoder.feed(chunk));
     } catch (err) {
       throw fileError(source, err);
     }
-    return finish();
+    return decoder.finish();
   }
   const inflater = compression === "gzip" ? new Gunzip() : new Inflate();
-  if (inflater instanceof Gunzip) {
-    // A further gzip member: the file's trailer covers only the last one.
-    inflater.onmember = () => {
-      crc = 0;
-      memberStart = decoded;
-    };
-  }
-  inflater.ondata = (data: Uint8Array) => feed(data);
+  if (inflater instanceof Gunzip) inflater.onmember = () => decoder.newMember();
+  inflater.ondata = (data: Uint8Array) => decoder.feed(data);
   try {
-    let pushed = 0;
-    readChunks(file, start, length, (chunk) => {
-      pushed += chunk.length;
-      inflater.push(chunk, pushed >= length);
-    });
-    if (pushed < length) inflater.push(new Uint8Array(0), true);
+    readChunks(file, start, length, (chunk) => inflater.push(chunk, false));
+    // The end on its own: a whole gzip member in the push marked final is dropped by fflate
+    // (the file's trailer then fails the CRC), as in small files of several members.
+    inflater.push(new Uint8Array(0), true);
   } catch (err) {
     // Only fflate's own errors (they carry a numeric code) say the compressed data is bad;
     // anything else thrown here came from the parser or the converters and is named as it is.
@@ -217,5 +134,127 @@ export function decodeStream<T>(
       cause: err,
     });
   }
-  return finish();
+  return decoder.finish();
+}
+
+/** What the decoded bytes may be, from the container's sizes. */
+function boundsOf(
+  compression: "gzip" | "deflate" | "none",
+  length: number,
+  expected?: Expected,
+): StreamBounds {
+  if (compression === "none") {
+    return { exact: length, atMost: length, lastMember: null, container: "the file" };
+  }
+  return {
+    exact: compression === "deflate" && expected ? expected.size : null,
+    atMost: length * MAX_INFLATE_RATIO,
+    lastMember: compression === "gzip" && expected ? expected.size : null,
+    container: compression === "gzip"
+      ? `the ${length}-byte gzip file`
+      : `the zip entry of ${length} compressed bytes`,
+  };
+}
+
+/**
+ * The decoded bytes of one stream: checked against the limits and the container's sizes and
+ * CRC-32 as they arrive, handed to the parser chosen from their first 8 bytes.
+ */
+class Decoder<T> {
+  #driver: ParserDriver<T> | null = null;
+  #reader: ByteReader | null = null;
+  #head = new Uint8Array(0);
+  #crc = 0;
+  #decoded = 0;
+  /** Where the last gzip member began: the file's trailer covers only that one. */
+  #memberStart = 0;
+
+  constructor(
+    readonly source: string,
+    readonly compression: "gzip" | "deflate" | "none",
+    readonly choose: ParserChooser<T>,
+    readonly bounds: StreamBounds,
+    readonly expected?: Expected,
+  ) {}
+
+  newMember(): void {
+    this.#crc = 0;
+    this.#memberStart = this.#decoded;
+  }
+
+  #start(bytes: Uint8Array): void {
+    this.#reader = new ByteReader(this.source, this.bounds);
+    this.#driver = new ParserDriver(this.choose(bytes, this.#reader));
+  }
+
+  #pastDeclaredEnd(): void {
+    const reader = this.#reader;
+    if (reader !== null && this.#decoded > reader.declaredEnd) {
+      throw new NetsweepError(
+        this.source,
+        `data continues past the ${reader.declaredEnd} bytes that ${reader.declaredBy} declares`,
+      );
+    }
+  }
+
+  feed(chunk: Uint8Array): void {
+    this.#decoded += chunk.length;
+    this.#pastDeclaredEnd();
+    if (this.#decoded > decodeLimit()) {
+      throw tooLarge(this.source, `decompresses to more than ${megabytes(decodeLimit())}`);
+    }
+    const expected = this.expected;
+    if (expected) {
+      // A zip entry's size is exact: stop as soon as the stream passes it.
+      if (this.compression === "deflate" && this.#decoded > expected.size) {
+        throw new NetsweepError(
+          this.source,
+          `corrupt data: decompresses past the ${expected.size} bytes the archive declares`,
+        );
+      }
+      this.#crc = crc32(this.#crc, chunk);
+    }
+    if (this.#driver === null) {
+      // Wait for 8 bytes so the parser can be chosen from magic bytes.
+      const joined = new Uint8Array(this.#head.length + chunk.length);
+      joined.set(this.#head);
+      joined.set(chunk, this.#head.length);
+      if (joined.length < 8) {
+        this.#head = joined;
+        return;
+      }
+      this.#start(joined);
+      chunk = joined;
+    }
+    this.#driver!.push(chunk);
+  }
+
+  finish(): T {
+    this.#pastDeclaredEnd();
+    const expected = this.expected;
+    if (expected) {
+      const size = this.#decoded - this.#memberStart;
+      if (size % 2 ** 32 !== expected.size % 2 ** 32) {
+        throw new NetsweepError(
+          this.source,
+          `corrupt data: decompressed to ${size} bytes, the archive says ${expected.size}`,
+        );
+      }
+      if (this.#crc !== expected.crc32) {
+        const hex = (x: number) => `0x${x.toString(16).padStart(8, "0")}`;
+        throw new NetsweepError(
+          this.source,
+          `corrupt data: CRC-32 ${hex(this.#crc)} does not match the archive's ${
+            hex(expected.crc32)
+          }`,
+        );
+      }
+    }
+    if (this.#driver === null) {
+      if (this.#head.length === 0) throw new NetsweepError(this.source, "no data (empty stream)");
+      this.#start(this.#head);
+      this.#driver!.push(this.#head);
+    }
+    return this.#driver!.finish();
+  }
 }

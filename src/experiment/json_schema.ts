@@ -128,7 +128,13 @@ export function experimentJsonSchema(): Record<string, unknown> {
       $schema: { type: "string" },
       name: { type: "string", pattern: NAME_PATTERN, description: "Results go to <out>/<name>/." },
       description: { type: "string" },
-      dataset: objectSchema(DATASET_FIELDS as Record<string, Field>),
+      // A dataset is named or given by path, not both (null is "not given").
+      dataset: objectSchema(DATASET_FIELDS as Record<string, Field>, [], {
+        not: {
+          required: ["name", "path"],
+          properties: { name: { type: "string" }, path: { type: "string" } },
+        },
+      }),
       base: { ...setting, description: "Every trial's parameters, over the defaults." },
       grid: {
         type: "object",

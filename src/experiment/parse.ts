@@ -143,6 +143,12 @@ function parseDataset(c: Checker, value: unknown): DatasetSpec {
       `$.dataset.${key}`,
     );
   }
+  if (dataset.name !== null && dataset.path !== null) {
+    c.fail(
+      "$.dataset.name",
+      `give a name or a path, not both (name ${show(dataset.name)}, path ${show(dataset.path)})`,
+    );
+  }
   if (dataset.validationImages !== null && dataset.trainingImages === null) {
     c.fail(
       "$.dataset.validationImages",

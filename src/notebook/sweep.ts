@@ -13,7 +13,7 @@ import { notebookProgress } from "./progress.ts";
 import { SweepView } from "./views.ts";
 
 /** Options of {@linkcode sweep}: those of `runSweep` but the file and overrides. */
-export interface NotebookSweepOptions extends Omit<SweepOptions, "file" | "sets"> {
+export interface NotebookSweepOptions extends Omit<SweepOptions, "file" | "sets" | "setsLabel"> {
   /** Show the progress element (default: in Jupyter only). */
   progress?: boolean;
 }
@@ -54,7 +54,13 @@ export async function sweep(
       options.onEvent?.(e);
     }
     : undefined;
-  const result = await runSweep({ ...options, file, sets, onEvent });
+  const result = await runSweep({
+    ...options,
+    file,
+    sets,
+    setsLabel: "sweep() overrides",
+    onEvent,
+  });
   await progress?.finish(result.interrupted);
   const sweeps = [await readSweep(result.dir)];
   await loadVotePredictions(sweeps);

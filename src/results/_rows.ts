@@ -58,7 +58,13 @@ type DataOf = Pick<ExperimentMeta, "experiment" | "dataset" | "counts">;
 
 function describe(d: DataOf): string {
   const spec = d.experiment.dataset;
-  const source = !spec ? "unrecorded data" : spec.path ? basename(spec.path) : "the embedded MNIST";
+  const source = !spec
+    ? "unrecorded data"
+    : spec.path
+    ? basename(spec.path)
+    : spec.name && spec.name !== "mnist"
+    ? spec.name
+    : "the embedded MNIST";
   const c = d.counts;
   const sizes = c
     ? `${c.training} training, ${

@@ -3,8 +3,8 @@
  *
  * @module
  */
-import * as vega from "vega";
-import { compile, type TopLevelSpec } from "vega-lite";
+import * as vega from "npm:vega@6.2.0";
+import { compile, type TopLevelSpec } from "npm:vega-lite@6.4.1";
 
 /** A Vega-Lite specification, as JSON. */
 export type ChartSpec = Record<string, unknown>;

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { zlibSync } from "fflate";
+import { zlibSync } from "npm:fflate@0.8.2";
 import { crc32 } from "../core/mod.ts";
 
 /** One tile: `pixels` are gray levels, 0 white and 255 black (ink), row-major. */

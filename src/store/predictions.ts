@@ -20,7 +20,7 @@
  * @module
  */
 import { join } from "node:path";
-import { unzlibSync, zlibSync } from "fflate";
+import { unzlibSync, zlibSync } from "npm:fflate@0.8.2";
 import { crc32, NetsweepError } from "../core/mod.ts";
 import { writeFileAtomicSync } from "../coordination/mod.ts";
 import { recordsDir } from "./records.ts";

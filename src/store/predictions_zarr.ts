@@ -11,7 +11,7 @@
  */
 import { createHash } from "node:crypto";
 import { join } from "node:path";
-import { gzipSync } from "fflate";
+import { gzipSync } from "npm:fflate@0.8.2";
 import { ioError } from "../coordination/mod.ts";
 import type { TrialRecord } from "./records.ts";
 import {

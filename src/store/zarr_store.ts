@@ -10,7 +10,7 @@
  *
  * @module
  */
-import * as zarr from "zarrita";
+import * as zarr from "npm:zarrita@0.7.5";
 import { createHash } from "node:crypto";
 import { dirname, join } from "node:path";
 import { METRIC_INFO, METRIC_NAMES } from "../vocabulary/mod.ts";

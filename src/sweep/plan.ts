@@ -42,7 +42,11 @@ import { experimentHash, type ExperimentMeta } from "../store/mod.ts";
 export const TRIAL_MEMORY_LIMIT = 2 * 2 ** 30;
 
 /** Reads, validates and expands an experiment file with its overrides (no data needed). */
-export function loadExperiment(file: string, sets: string[] = []): { experiment: Experiment } {
+export function loadExperiment(
+  file: string,
+  sets: string[] = [],
+  setsLabel = "--set",
+): { experiment: Experiment } {
   let text: string;
   try {
     // Stat first: /dev/zero would be read without end, a FIFO would block the open.
@@ -56,7 +60,8 @@ export function loadExperiment(file: string, sets: string[] = []): { experiment:
     throw new NetsweepError(file, `cannot read (${(err as Error).message.split("\n")[0]})`);
   }
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1); // a UTF-8 byte order mark
-  const experiment = parseExperiment(applyOverrides(parseJson(text, file), sets), file);
+  const json = applyOverrides(parseJson(text, file), sets, setsLabel);
+  const experiment = parseExperiment(json, file);
   if (experiment.dataset.path !== null) {
     experiment.dataset.path = resolve(dirname(file), experiment.dataset.path);
   }
@@ -67,7 +72,7 @@ export function loadExperiment(file: string, sets: string[] = []): { experiment:
 export function identifyTrials(
   experiment: Experiment,
 ): { identity: string; key: string; trials: Trial[] } {
-  const identity = datasetIdentity(experiment.dataset.path);
+  const identity = datasetIdentity(experiment.dataset.path, experiment.dataset.name);
   const key = datasetKey(experiment.dataset, identity);
   return { identity, key, trials: expandTrials(experiment, key) };
 }
@@ -154,8 +159,9 @@ export function planSweep(
   file: string,
   sets: string[],
   environment: Record<string, unknown>,
+  setsLabel = "--set",
 ): SweepPlan {
-  const { experiment } = loadExperiment(file, sets);
+  const { experiment } = loadExperiment(file, sets, setsLabel);
   const { identity, key, trials } = identifyTrials(experiment);
   const c: Checker = new Checker(file);
   const varying = Object.keys({
@@ -166,6 +172,7 @@ export function planSweep(
   for (const t of trials) checkSetting(t.setting, experiment.prune, c, where(t, varying));
   const d = experiment.dataset;
   const data = withSparseRows(loadDataset({
+    name: d.name ?? undefined,
     path: d.path ?? undefined,
     split: d.split,
     scale: d.scale,

@@ -36,6 +36,8 @@ export interface SweepOptions {
   workers?: number;
   /** `key=value` overrides of base values. */
   sets?: string[];
+  /** What errors in `sets` are called: `--set` by default. */
+  setsLabel?: string;
   /** This process's shard of the trials (default: all of them). */
   shard?: Shard;
   /** Stops the sweep promptly; finished epochs and trials are kept. */
@@ -81,7 +83,12 @@ export interface SweepResult {
  * ```
  */
 export async function runSweep(options: SweepOptions): Promise<SweepResult> {
-  const plan = planSweep(options.file, options.sets ?? [], options.environment ?? environment());
+  const plan = planSweep(
+    options.file,
+    options.sets ?? [],
+    options.environment ?? environment(),
+    options.setsLabel,
+  );
   const { experiment } = plan;
   const dir = join(options.out ?? "results", experiment.name);
   const output = await SweepOutput.open(dir, plan.meta, {
