@@ -140,9 +140,16 @@ export type { LeaseHooks, LeaseStep } from "./src/coordination/mod.ts";
 export {
   type Durability,
   type ExperimentMeta,
+  type FirstLayerWeights,
+  type PredictionSnapshot,
+  type QuantisedTiles,
+  readPredictions,
   type RecordCache,
+  type SnapshotRole,
   STATUS_INFO,
+  type StoredImages,
   type TrialHeader,
+  type TrialPredictions,
   type TrialRecord,
   type TrialStatus,
 } from "./src/store/mod.ts";
@@ -162,8 +169,10 @@ export {
   compareSweeps,
   type Comparison,
   curveSpec,
+  ensembleVote,
   type Format,
   formatComparison,
+  loadPredictions,
   readSweep,
   readSweeps,
   renderSvg,
@@ -171,6 +180,7 @@ export {
   type SettingRow,
   type Stat,
   type SweepData,
+  type Vote,
   writePlots,
   writeReport,
 } from "./src/results/mod.ts";
@@ -188,4 +198,6 @@ export {
   Svg,
   sweep,
   SweepView,
+  type TrialSelector,
+  TrialView,
 } from "./src/notebook/mod.ts";

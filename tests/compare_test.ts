@@ -184,7 +184,13 @@ Deno.test("plots and the report are real charts", async (t) => {
   const html = Deno.readTextFileSync(report);
   await t.step("the report is self-contained", () => {
     assert(!/(src|href)="https?:/.test(html), "no network resources");
-    assertEquals((html.match(/<svg /g) ?? []).length, 3);
+    assertEquals((html.match(/<figure class="chart"[^>]*><svg /g) ?? []).length, 3, "the curves");
+    // The pictures drawn from the trials' predictions: the best trial's confusion matrix,
+    // misclassified digits and first-layer weights, the change to the next setting, the vote.
+    assertEquals(
+      [...html.matchAll(/<figure class="picture" id="picture-([a-z_]+)">/g)].map((m) => m[1]),
+      ["confusion", "misclassified", "weights", "confusion_change", "vote"],
+    );
     assertMatch(html, /The plots experiment, on the fixture\./);
     assertMatch(html, /<tr class="best">/);
   });

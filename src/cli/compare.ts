@@ -12,6 +12,7 @@ import {
   type Format,
   formatComparison,
   FORMATS,
+  loadVotePredictions,
   readSweeps,
   SORT_KEYS,
 } from "../results/mod.ts";
@@ -64,6 +65,9 @@ runMain(async () => {
     );
   }
   const metric = values.metric === undefined ? undefined : metricNamed(values.metric);
-  const comparison = compareSweeps(await readSweeps(positionals), { metric, sort: values.sort });
+  const sweeps = await readSweeps(positionals);
+  // A setting's repeats vote (their predictions files): the table shows it beside their mean.
+  await loadVotePredictions(sweeps);
+  const comparison = compareSweeps(sweeps, { metric, sort: values.sort });
   console.log(formatComparison(comparison, values.format as Format, terminalWidth()).trimEnd());
 }, USAGE);

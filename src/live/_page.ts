@@ -1,6 +1,7 @@
 // The live page and its script, served from the package so that the page works offline (no
 // CDN). The script lists the sweeps, shows the selected one, and on each server-sent event
-// fetches what changed: the table and running trials at once, the curves when redrawn.
+// fetches what changed: the table and running trials at once, the curves when redrawn. A
+// finished trial, chosen in a list (the best first), shows its pictures.
 
 /** The page. */
 export const PAGE_HTML = `<!doctype html>
@@ -26,6 +27,9 @@ tr.dead td { color: #a33; }
 .muted { color: #667; font-size: 0.9rem; }
 #charts { display: flex; flex-wrap: wrap; gap: 1rem; }
 #charts figure { margin: 0; border: 1px solid #eee; }
+#pictures { display: flex; flex-direction: column; gap: 1rem; }
+#pictures figure { margin: 0; border: 1px solid #eee; overflow-x: auto; }
+#trial-select { font-size: 0.95rem; max-width: 100%; }
 #state.live::before { content: "●"; color: #2a2; margin-right: 0.3rem; }
 #state.down::before { content: "●"; color: #c33; margin-right: 0.3rem; }
 progress { width: 8rem; }
@@ -45,6 +49,10 @@ progress { width: 8rem; }
 <div id="table"></div>
 <h3>Learning curves</h3>
 <div id="charts"></div>
+<h3>A finished trial</h3>
+<p class="muted" id="trial-note">no trial has finished yet</p>
+<select id="trial-select" hidden></select>
+<div id="pictures"></div>
 </main>
 <script src="/app.js"></script>
 </body>
@@ -114,6 +122,8 @@ function select(key) {
   shown.key = key;
   shown.version = -1;
   shown.chartsVersion = -1;
+  shown.picturesFor = null;
+  $("#trial-select").dataset.ids = "";
   history.replaceState(null, "", "#" + encodeURIComponent(key));
   for (const a of document.querySelectorAll("#list a")) a.className = a.dataset.key === key ? "selected" : "";
   refresh(true);
@@ -171,7 +181,50 @@ function render(v) {
   }
 
   $("#table").innerHTML = v.table; // built and escaped by the server
+  renderFinished(v.finished || []);
   window.netsweepUpdates.push({ at: Date.now(), version: v.version, epochs });
+}
+
+// The finished trials, best first; the chosen one stays chosen as more finish.
+function renderFinished(finished) {
+  const select = $("#trial-select");
+  const ids = finished.map((f) => f.id).join(" ");
+  if (select.dataset.ids !== ids) {
+    const chosen = select.value;
+    select.replaceChildren(...finished.map((f) => {
+      const o = el("option", f.label);
+      o.value = f.id;
+      return o;
+    }));
+    select.dataset.ids = ids;
+    if (finished.some((f) => f.id === chosen)) select.value = chosen;
+  }
+  select.hidden = finished.length === 0;
+  $("#trial-note").textContent = finished.length === 0
+    ? "no trial has finished yet"
+    : finished.length + " finished, the best first: its confusion matrix, misclassified digits and first-layer weights";
+  if (finished.length && select.value !== shown.picturesFor) refreshPictures();
+}
+
+async function refreshPictures() {
+  const key = shown.key;
+  const id = $("#trial-select").value;
+  shown.picturesFor = id;
+  const box = $("#pictures");
+  const r = await getJson("/api/sweeps/" + encodeURIComponent(key) + "/trials/" + id + "/pictures");
+  if (key !== shown.key || id !== $("#trial-select").value) return;
+  box.replaceChildren();
+  if (r.error || r.pictures.length === 0) {
+    box.append(el("p", r.error ? "no pictures: " + r.error : "this trial kept no predictions", "muted"));
+    return;
+  }
+  for (const p of r.pictures) {
+    const f = el("figure");
+    f.id = "picture-" + p.name;
+    f.innerHTML = p.svg; // drawn by the server from numbers
+    box.append(f);
+  }
+  box.dataset.trial = id;
 }
 
 async function refreshCharts() {
@@ -209,5 +262,6 @@ function connect() {
     $("#state").className = "muted down";
   };
 }
+$("#trial-select").addEventListener("change", refreshPictures);
 connect();
 `;

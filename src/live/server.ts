@@ -10,8 +10,15 @@
  * @module
  */
 import { relative, resolve } from "node:path";
-import { findSweeps, readSweep, renderCharts } from "../results/mod.ts";
-import type { RecordCache } from "../store/mod.ts";
+import {
+  findSweeps,
+  type Picture,
+  readSweep,
+  renderCharts,
+  type SweepData,
+  trialPictures,
+} from "../results/mod.ts";
+import { readPredictions, type RecordCache } from "../store/mod.ts";
 import { type LiveView, liveView } from "./view.ts";
 import { APP_JS, PAGE_HTML } from "./_page.ts";
 
@@ -53,6 +60,26 @@ interface Watched {
   readMs: number;
   /** When the view was last computed (running trials' liveness and ETAs age). */
   viewAt: number;
+  /** The sweep as last read, and the finished trials' pictures drawn so far. */
+  sweep: SweepData | null;
+  pictures: Map<string, { signature: string; pictures: Picture[] }>;
+}
+
+/**
+ * A finished trial's pictures, drawn from its predictions file when first asked for (and again
+ * when its record changed); an empty list for a trial that kept none.
+ */
+async function picturesOf(w: Watched, id: string): Promise<Picture[] | null> {
+  const sweep = w.sweep;
+  const t = sweep?.trials.find((x) => x.id === id);
+  if (!sweep || !t) return null;
+  const signature = `${t.status} ${t.epochs.length}`;
+  const cached = w.pictures.get(id);
+  if (cached?.signature === signature) return cached.pictures;
+  const p = await readPredictions(w.dir, id);
+  const pictures = p && p.seed === t.seed ? await trialPictures([sweep], t, p) : [];
+  w.pictures.set(id, { signature, pictures });
+  return pictures;
 }
 
 /** A sweep's signature: the page's table changes exactly when it does. */
@@ -122,6 +149,8 @@ export function serveResults(root: string, options: ServeOptions = {}): LiveServ
           readAt: 0,
           readMs: 0,
           viewAt: 0,
+          sweep: null,
+          pictures: new Map(),
         });
       }
     }
@@ -141,6 +170,7 @@ export function serveResults(root: string, options: ServeOptions = {}): LiveServ
     try {
       const start = performance.now();
       const sweep = await readSweep(w.dir, { cache: w.cache });
+      w.sweep = sweep;
       signature = signatureOf(sweep.trials, sweep.skipped);
       const stale = "running" in w.view && w.view.running.length > 0 &&
         performance.now() - w.viewAt > 5000;
@@ -200,7 +230,7 @@ export function serveResults(root: string, options: ServeOptions = {}): LiveServ
       headers: { "content-type": "application/json; charset=utf-8", "cache-control": "no-store" },
     });
 
-  const handler = (req: Request): Response => {
+  const handler = async (req: Request): Promise<Response> => {
     // Only this machine's names for the server (a page elsewhere cannot rebind a name to it),
     // checked before the URL is built from them: a malformed Host is refused, not a crash.
     const host = req.headers.get("host") ?? "";
@@ -255,6 +285,20 @@ export function serveResults(root: string, options: ServeOptions = {}): LiveServ
         return new Response(body, {
           headers: { "content-type": "text/event-stream", "cache-control": "no-store" },
         });
+      }
+      const trial = /^\/api\/sweeps\/([^/]+)\/trials\/([0-9a-f]{1,64})\/pictures$/.exec(path);
+      if (trial) {
+        let key: string;
+        try {
+          key = decodeURIComponent(trial[1]);
+        } catch {
+          return new Response("bad request: a malformed % escape\n", { status: 400 });
+        }
+        // The trial is looked up among the sweep's own: an id is never made into a path unseen.
+        const w = watched.get(key);
+        const pictures = w ? await picturesOf(w, trial[2]) : null;
+        if (!pictures) return new Response("not found\n", { status: 404 });
+        return json({ key, id: trial[2], pictures });
       }
       const m = /^\/api\/sweeps\/([^/]+)(\/charts)?$/.exec(path);
       let key: string | undefined;

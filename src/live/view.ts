@@ -9,13 +9,14 @@ import {
   compareSweeps,
   comparisonNotes,
   epochSeconds,
+  rankingMetric,
   type SweepData,
   tableHtml,
 } from "../results/mod.ts";
 import { describeSetting, varyingKeys } from "../experiment/mod.ts";
-import { plannedEpochs } from "../vocabulary/mod.ts";
+import { METRIC_INFO, plannedEpochs } from "../vocabulary/mod.ts";
 import { runAlive } from "../coordination/mod.ts";
-import { isComplete, type TrialRecord, type TrialStatus } from "../store/mod.ts";
+import { isComplete, type TrialRecord, type TrialStatus, trialSummary } from "../store/mod.ts";
 
 /** A trial being trained (or whose process died while training it). */
 export interface RunningTrial {
@@ -32,6 +33,16 @@ export interface RunningTrial {
   eta: number | null;
   /** False when its process's heartbeat has stopped (killed): re-running resumes it. */
   alive: boolean;
+}
+
+/** A trial that ended, whose pictures the page can show. */
+export interface FinishedTrial {
+  id: string;
+  index: number;
+  /** Its varying parameters and its result, `trial 3: eta=3 (95.42%)`. */
+  label: string;
+  /** Its best value of the ranking metric (null when never measured). */
+  value: number | null;
 }
 
 /** The live page's view of one sweep. */
@@ -51,6 +62,8 @@ export interface LiveView {
   /** Epochs left in the unfinished trials, and the time they need at the current pace. */
   remainingEpochs: number;
   eta: number | null;
+  /** Trials that ended (not failed), best first by the ranking metric. */
+  finished: FinishedTrial[];
 }
 
 function median(xs: number[]): number | null {
@@ -129,6 +142,7 @@ export function liveView(key: string, sweep: SweepData): LiveView {
     });
   }
   const alive = running.filter((r) => r.alive);
+  const metric = rankingMetric([sweep]);
   return {
     key,
     name: sweep.experiment.name,
@@ -142,5 +156,34 @@ export function liveView(key: string, sweep: SweepData): LiveView {
     epochsDone,
     remainingEpochs,
     eta: sweepEta(left, alive.flatMap((r) => r.eta === null ? [] : [r.eta]), alive.length),
+    finished: finishedTrials(sweep.trials, keys, metric),
   };
+}
+
+/** The trials that ended with epochs (not failed), best first by `metric`. */
+function finishedTrials(
+  trials: TrialRecord[],
+  keys: ReturnType<typeof varyingKeys>,
+  metric: ReturnType<typeof rankingMetric>,
+): FinishedTrial[] {
+  const info = METRIC_INFO[metric];
+  const text = (v: number) =>
+    info.kind === "accuracy" ? `${(100 * v).toFixed(2)}%` : v.toPrecision(4);
+  const score = (f: FinishedTrial) =>
+    f.value === null ? -Infinity : info.lowerIsBetter ? -f.value : f.value;
+  return trials
+    .filter((t) => isComplete(t.status) && t.status !== "failed" && t.epochs.length > 0)
+    .map((t) => {
+      const v = trialSummary(t, metric).best;
+      const setting = describeSetting(t.setting, keys);
+      return {
+        id: t.id,
+        index: t.index,
+        label: `trial ${t.index}${setting ? `: ${setting}` : ""}${
+          v === undefined ? "" : ` (${info.column.replaceAll("_", " ")} ${text(v)})`
+        }`,
+        value: v ?? null,
+      };
+    })
+    .sort((a, b) => score(b) - score(a) || a.index - b.index);
 }

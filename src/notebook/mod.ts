@@ -7,3 +7,4 @@
 export { Html, JUPYTER_DISPLAY, type MediaBundle, Svg } from "./display.ts";
 export { NotebookSweep, type NotebookSweepOptions, sweep } from "./sweep.ts";
 export { chart, compare, ComparisonView, loadSweep, SweepView } from "./views.ts";
+export { type TrialSelector, TrialView } from "./pictures.ts";

@@ -7,7 +7,7 @@
  */
 import type { Setting } from "../experiment/mod.ts";
 import { runSweep, type SweepOptions, type SweepResult } from "../sweep/mod.ts";
-import { readSweep } from "../results/mod.ts";
+import { loadVotePredictions, readSweep } from "../results/mod.ts";
 import { inJupyter } from "./display.ts";
 import { notebookProgress } from "./progress.ts";
 import { SweepView } from "./views.ts";
@@ -62,5 +62,7 @@ export async function sweep(
     onEvent,
   });
   await progress?.finish(result.interrupted);
-  return new NotebookSweep(new SweepView([await readSweep(result.dir)]), result);
+  const sweeps = [await readSweep(result.dir)];
+  await loadVotePredictions(sweeps);
+  return new NotebookSweep(new SweepView(sweeps), result);
 }

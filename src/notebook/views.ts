@@ -15,6 +15,7 @@ import {
   comparisonNotes,
   curveSpec,
   formatComparison,
+  loadVotePredictions,
   readSweeps,
   renderCharts,
   renderSvg,
@@ -23,6 +24,16 @@ import {
 } from "../results/mod.ts";
 import type { TrialRecord } from "../store/mod.ts";
 import { escapeHtml, Html, JUPYTER_DISPLAY, type MediaBundle, Svg } from "./display.ts";
+import {
+  confusionChange,
+  picturesView,
+  searchCharts,
+  type TrialSelector,
+  type TrialView,
+  trialView,
+  voteOf,
+} from "./pictures.ts";
+import type { Vote } from "../results/mod.ts";
 
 /** A metric by name (`testAccuracy`) or column (`test_accuracy`). */
 function metricNamed(m: string): MetricName {
@@ -86,6 +97,35 @@ export class SweepView {
     return (await renderCharts(this.sweeps)).map(([name, svg]) => new Svg(svg, name));
   }
 
+  /**
+   * A finished trial's pictures (confusion matrix, misclassified digits, first-layer weights):
+   * the trial `which` selects (an id, an index, or setting values like `{ eta: 3 }`), by
+   * default the best by the ranking metric.
+   */
+  trial(which?: TrialSelector): Promise<TrialView> {
+    return trialView(this.sweeps, which);
+  }
+
+  /** How the confusion matrix changes from the trials `a` selects to those `b` selects. */
+  confusionChange(a: TrialSelector, b: TrialSelector): Promise<Svg> {
+    return confusionChange(this.sweeps, a, b);
+  }
+
+  /** The vote of the trials `which` selects (a setting's repeats) and the digits it misses. */
+  vote(which: TrialSelector): Promise<{ vote: Vote; picture: Svg }> {
+    return voteOf(this.sweeps, which);
+  }
+
+  /** A search's parallel coordinates and parameter importance. */
+  searchCharts(): Promise<Svg[]> {
+    return searchCharts(this.sweeps);
+  }
+
+  /** The report's pictures (best trial, change between the best two settings, the vote). */
+  pictures(): Promise<Html> {
+    return picturesView(this.sweeps);
+  }
+
   /** The table and the main learning curve. */
   async [JUPYTER_DISPLAY](): Promise<MediaBundle> {
     const table = this.table();
@@ -100,9 +140,14 @@ export class SweepView {
   }
 }
 
-/** Reads finished (or running) sweeps from their results directories, or folders of them. */
+/**
+ * Reads finished (or running) sweeps from their results directories, or folders of them (and
+ * the predictions of settings with repeats: their tables show the repeats' vote).
+ */
 export async function loadSweep(...dirs: string[]): Promise<SweepView> {
-  return new SweepView(await readSweeps(dirs));
+  const sweeps = await readSweeps(dirs);
+  await loadVotePredictions(sweeps);
+  return new SweepView(sweeps);
 }
 
 /**

@@ -18,3 +18,15 @@ export async function renderSvg(spec: ChartSpec): Promise<string> {
   view.finalize();
   return svg;
 }
+
+/**
+ * Vega-Lite configuration of the pictures (confusion matrices, a search's charts): no text
+ * under 12 px, so that every label reads at the size the report shows it.
+ */
+export const PICTURE_CONFIG: Record<string, unknown> = {
+  font: "sans-serif",
+  title: { fontSize: 15, subtitleFontSize: 12, subtitleColor: "#444" },
+  axis: { labelFontSize: 12, titleFontSize: 13 },
+  legend: { labelFontSize: 12, titleFontSize: 12 },
+  view: { stroke: null },
+};

@@ -20,6 +20,7 @@ import {
 } from "../store/mod.ts";
 import type { SweepData } from "./read.ts";
 import { applyingConstants, datasetOf, epochSeconds } from "./_rows.ts";
+import { ensembleVote, type Vote } from "./ensemble.ts";
 
 /** Mean, sample standard deviation and count of a statistic over repeats. */
 export interface Stat {
@@ -66,6 +67,13 @@ export interface SettingRow {
   evaluatedOn: number | null;
   /** True for the best row of its dataset (by validation accuracy where monitored). */
   isBest: boolean;
+  /** The ids of the setting's trials (its repeats). */
+  trials: string[];
+  /**
+   * The test accuracy of the repeats' majority vote at their last epoch, beside their mean,
+   * where at least two repeats' predictions were read (`loadPredictions`); else null.
+   */
+  vote: Omit<Vote, "wrong"> | null;
 }
 
 /** A comparison of one or more sweeps. */
@@ -187,7 +195,17 @@ function settingRow(members: Member[], metric: MetricName, varying: SettingKey[]
       ? counts?.validation ?? null
       : null,
     isBest: false,
+    trials: members.map((m) => m.trial.id),
+    vote: voteOf(members),
   };
+}
+
+function voteOf(members: Member[]): SettingRow["vote"] {
+  const preds = members.flatMap((m) => m.sweep.predictions?.get(m.trial.id) ?? []);
+  const vote = preds.length >= 2 ? ensembleVote(preds) : null;
+  if (!vote) return null;
+  const { wrong: _, ...rest } = vote;
+  return rest;
 }
 
 /** Sorts `rows` by `sort` in place: scores best first, parameters in their order. */

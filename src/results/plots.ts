@@ -15,7 +15,7 @@ import { writeFileAtomic } from "../coordination/mod.ts";
 import type { SweepData } from "./read.ts";
 import { rankingMetric } from "./compare.ts";
 import { type ChartSpec, renderSvg } from "./chart.ts";
-import { BEST_CURVES, bestTrials, sampledKeys, scatterSpec } from "./search_plots.ts";
+import { BEST_CURVES, bestTrials, sampledKeys, scatterSpec, searchSpecs } from "./search_plots.ts";
 
 /** One point of a learning curve. */
 export interface CurvePoint {
@@ -176,7 +176,8 @@ export function chartMetrics(sweeps: SweepData[]): MetricName[] {
 
 /**
  * Renders every chart; returns `[file name, svg]` pairs. A search (a `sample` block) gets a
- * scatter per sampled parameter, and its learning curves show only the best trials.
+ * scatter per sampled parameter, parallel coordinates and the parameters' importance, and its
+ * learning curves show only the best trials.
  */
 export async function renderCharts(sweeps: SweepData[]): Promise<[string, string][]> {
   const out: [string, string][] = [];
@@ -195,6 +196,9 @@ export async function renderCharts(sweeps: SweepData[]): Promise<[string, string
   }
   for (const { key, log } of sampled) {
     out.push([`${key}_scatter.svg`, await renderSvg(scatterSpec(sweeps, key, log, rankBy))]);
+  }
+  for (const { name, spec } of searchSpecs(sweeps, rankBy)) {
+    out.push([`${name}.svg`, await renderSvg(spec)]);
   }
   return out;
 }

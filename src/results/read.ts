@@ -18,6 +18,7 @@ import {
   recordsDigest,
   storeDigest,
   storeOrder,
+  type TrialPredictions,
   type TrialRecord,
 } from "../store/mod.ts";
 
@@ -39,6 +40,11 @@ export interface SweepData {
   skipped: string[];
   /** `sweep.zarr` is missing or was built from other records than these. */
   storeStale: boolean;
+  /**
+   * The trials' predictions files, by trial id, once read by `loadPredictions` (tables then
+   * show the vote of each setting's repeats, reports the pictures).
+   */
+  predictions?: Map<string, TrialPredictions>;
 }
 
 /** What a format-1 directory (netsweep 0.1) kept in its store's attributes. */

@@ -1,7 +1,10 @@
 /**
  * `report.html`: one self-contained page (no network needed to view it) with the settings
- * table, the learning curves as inline SVG, the experiment's description and resolved file,
- * and the run environment.
+ * table (with the vote of each setting's repeats), the learning curves as inline SVG, the
+ * pictures drawn from the trials' predictions (the best trial's confusion matrix, misclassified
+ * digits and first-layer weights, the change between the two best settings, the vote's
+ * misclassified digits), the experiment's description and resolved file, and the run
+ * environment.
  *
  * @module
  */
@@ -10,6 +13,7 @@ import type { SweepData } from "./read.ts";
 import { compareSweeps, type Comparison } from "./compare.ts";
 import { comparisonCells, comparisonNotes, datasetParts } from "./table.ts";
 import { renderCharts } from "./plots.ts";
+import { loadPicturePredictions, type Picture, sweepPictures } from "./pictures.ts";
 import { writeFileAtomic } from "../coordination/mod.ts";
 
 function esc(s: string): string {
@@ -40,10 +44,23 @@ export function tableHtml(c: Comparison): string {
   }).join("\n");
 }
 
-/** The report's HTML for one sweep. */
+/** The pictures as HTML figures (empty when the trials kept no predictions). */
+export function picturesHtml(pictures: Picture[]): string {
+  if (pictures.length === 0) return "";
+  const figures = pictures.map((p) =>
+    `<figure class="picture" id="picture-${esc(p.name)}"><figcaption>${
+      esc(p.title)
+    }</figcaption>${p.svg}</figure>`
+  );
+  return `<h2>Pictures</h2>\n<div class="pictures">\n${figures.join("\n")}\n</div>`;
+}
+
+/** The report's HTML for one sweep (reading the predictions its pictures and votes need). */
 export async function reportHtml(sweep: SweepData): Promise<string> {
+  await loadPicturePredictions([sweep]);
   const c = compareSweeps([sweep]);
   const charts = await renderCharts([sweep]);
+  const pictures = await sweepPictures([sweep]);
   const e = sweep.experiment;
   const notes = comparisonNotes(c).map((n) => `<li>${esc(n)}</li>`).join("\n");
   const env = Object.entries(sweep.environment)
@@ -66,6 +83,9 @@ tr.best td { background: #eef6ee; font-weight: 600; }
 .chart { border: 1px solid #eee; padding: 0.5rem; }
 pre { background: #f6f6f6; padding: 1rem; overflow-x: auto; }
 .warn { color: #a33; }
+.pictures { display: flex; flex-direction: column; gap: 1.5rem; }
+.picture { margin: 0; border: 1px solid #eee; padding: 0.5rem; overflow-x: auto; }
+.picture figcaption { font-weight: 600; margin-bottom: 0.3rem; }
 </style>
 </head>
 <body>
@@ -85,6 +105,7 @@ ${
     ).join("\n")
   }
 </div>
+${picturesHtml(pictures)}
 <h2>Experiment</h2>
 <pre>${esc(JSON.stringify(e, null, 2))}</pre>
 <h2>Environment</h2>

@@ -1,8 +1,9 @@
 /**
  * Charts of a search (a `sample` block): for each sampled parameter, every trial's best value
  * of the ranking metric against the parameter (a log axis for log distributions, pruned trials
- * marked), and the learning curves of only the best trials, where one line per trial would be
- * unreadable.
+ * marked), the parallel coordinates of all parameters against the result with each
+ * parameter's importance, and the learning curves of only the best trials, where one line per
+ * trial would be unreadable.
  *
  * @module
  */
@@ -11,24 +12,38 @@ import { METRIC_INFO, type MetricName } from "../vocabulary/mod.ts";
 import { type TrialRecord, trialSummary } from "../store/mod.ts";
 import type { SweepData } from "./read.ts";
 import type { ChartSpec } from "./chart.ts";
+import {
+  importanceSpec,
+  parallelSpec,
+  parameterImportance,
+  type SearchPoint,
+} from "./importance.ts";
 
 /** Trials whose curves a search's learning-curve charts show. */
 export const BEST_CURVES = 5;
 
-/** The sampled parameters of these sweeps, and whether each is drawn on a log scale. */
-export function sampledKeys(sweeps: SweepData[]): { key: SettingKey; log: boolean }[] {
+/**
+ * The sampled parameters of these sweeps, whether each is drawn on a log scale, and whether it
+ * is a `choice` (its values are categories, not a range).
+ */
+export function sampledKeys(
+  sweeps: SweepData[],
+): { key: SettingKey; log: boolean; choice: boolean }[] {
   const out = new Map<SettingKey, boolean>();
+  const choices = new Set<SettingKey>();
   for (const s of sweeps) {
     const experiments = [s.experiment, ...[...s.metas.values()].map((m) => m.experiment)];
     for (const e of experiments) {
       for (const [key, d] of Object.entries(e.sample ?? {})) {
         if (!d) continue;
-        const log = DISTRIBUTIONS[distributionOf(d).name].log;
+        const { name } = distributionOf(d);
+        const log = DISTRIBUTIONS[name].log;
         out.set(key as SettingKey, (out.get(key as SettingKey) ?? false) || log);
+        if (name === "choice") choices.add(key as SettingKey);
       }
     }
   }
-  return [...out].map(([key, log]) => ({ key, log }));
+  return [...out].map(([key, log]) => ({ key, log, choice: choices.has(key) }));
 }
 
 function best(t: TrialRecord, metric: MetricName): number | undefined {
@@ -87,4 +102,48 @@ export function bestTrials(sweeps: SweepData[], metric: MetricName, n = BEST_CUR
     .sort((a, b) => (lower ? a.v! - b.v! : b.v! - a.v!) || a.t.index - b.t.index);
   const keep = new Set(ranked.slice(0, n).map((r) => r.t.id));
   return sweeps.map((s) => ({ ...s, trials: s.trials.filter((t) => keep.has(t.id)) }));
+}
+
+/** Every trial with a finite best `metric`: its sampled values and that best (in % for accuracies). */
+export function searchPoints(
+  sweeps: SweepData[],
+  keys: SettingKey[],
+  metric: MetricName,
+): SearchPoint[] {
+  const scale = METRIC_INFO[metric].kind === "accuracy" ? 100 : 1;
+  return sweeps.flatMap((s) => s.trials).flatMap((t) => {
+    const y = best(t, metric);
+    if (y === undefined || !Number.isFinite(y)) return [];
+    const values = Object.fromEntries(keys.map((k) => [k, t.setting[k]]));
+    return [{ values, y: y * scale, trial: `${t.index} (${t.id.slice(0, 8)})` }];
+  });
+}
+
+/**
+ * A search's parallel-coordinates chart and its parameters' importance (with at least four
+ * trials that measured `metric`, and a parameter with two bins).
+ */
+export function searchSpecs(
+  sweeps: SweepData[],
+  metric: MetricName,
+): { name: string; spec: ChartSpec }[] {
+  const sampled = sampledKeys(sweeps);
+  const keys = sampled.map((s) => s.key);
+  const points = searchPoints(sweeps, keys, metric);
+  if (keys.length === 0 || points.length < 4) return [];
+  const info = METRIC_INFO[metric];
+  const title = `best ${info.title.replace(/ \(%\)$/, "").toLowerCase()}${
+    info.kind === "accuracy" ? " (%)" : ""
+  }`;
+  const names = [...new Set(sweeps.map((s) => s.experiment.name))].join(", ");
+  const subtitle = `${names}: ${points.length} trials`;
+  const out = [{
+    name: "parallel_coordinates",
+    spec: parallelSpec(points, sampled, { title, lowerIsBetter: info.lowerIsBetter }, subtitle),
+  }];
+  const importance = parameterImportance(points, keys);
+  if (importance.length > 0) {
+    out.push({ name: "importance", spec: importanceSpec(importance, title, subtitle) });
+  }
+  return out;
 }

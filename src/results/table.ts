@@ -67,6 +67,7 @@ export function comparisonCells(c: Comparison): { header: string[]; cells: strin
   const ran = new Set(c.rows.map((r) => r.epochs)).size > 1;
   const epoch = (x: number) => Number.isNaN(x) ? "-" : String(Math.round(x * 10) / 10);
   const accuracy = { ...c, metric: "validationAccuracy" as const };
+  const voted = c.rows.some((r) => r.vote);
   const header = [
     "",
     ...(multi ? ["experiment"] : []),
@@ -75,6 +76,7 @@ export function comparisonCells(c: Comparison): { header: string[]; cells: strin
       ? ["best validation", "epoch", `${name} at best val.`, `final ${name}`]
       : [`best ${name}`, "epoch", `final ${name}`]),
     ...(byValidation && showBest ? [`best ${name}`] : []),
+    ...(voted ? ["majority vote"] : []),
     ...(ran ? ["epochs run"] : []),
     "s/epoch",
     "n",
@@ -97,12 +99,20 @@ export function comparisonCells(c: Comparison): { header: string[]; cells: strin
         formatStat(r.final, c, r.evaluatedOn),
       ]),
     ...(byValidation && showBest ? [formatStat(r.best, c, r.evaluatedOn)] : []),
+    ...(voted ? [voteText(r)] : []),
     ...(ran ? [String(Math.round(r.epochs * 10) / 10)] : []),
     Number.isNaN(r.secondsPerEpoch) ? "-" : r.secondsPerEpoch.toFixed(2),
     String(Object.values(r.status).reduce((a, b) => a + b, 0)),
     statusText(r),
   ]);
   return { header, cells };
+}
+
+/** `99.67% (mean 99.60%)`: the vote's test accuracy beside its networks' mean. */
+function voteText(r: SettingRow): string {
+  const v = r.vote;
+  if (!v) return "-";
+  return `${(100 * v.accuracy).toFixed(2)}% (mean ${(100 * v.mean).toFixed(2)}%)`;
 }
 
 /** The comparison cut into one part per dataset (one part when all rows share one). */
@@ -125,6 +135,15 @@ export function comparisonNotes(c: Comparison): string[] {
   ];
   if (c.unfinished > 0) {
     out.push(`incomplete: ${c.unfinished} of ${c.trials} trials unfinished; rows show what exists`);
+  }
+  const voted = c.rows.filter((r) => r.vote);
+  if (voted.length > 0) {
+    const ties = voted.reduce((n, r) => n + r.vote!.byOutputs + r.vote!.byLowestClass, 0);
+    out.push(
+      "majority vote: test accuracy of the repeats voting at their last epoch (as network3.py's " +
+        "ensemble()), beside the mean of the same networks alone; a tie goes to the larger sum " +
+        `of the networks' outputs, then to the lower class (${ties} tied test images)`,
+    );
   }
   return [...out, ...c.notes];
 }
@@ -151,6 +170,9 @@ function csvText(c: Comparison): string {
     "epochs_run",
     "status",
     "is_best",
+    "vote_accuracy",
+    "vote_mean",
+    "vote_networks",
   ];
   const n = (x: number | undefined) => (x === undefined || Number.isNaN(x) ? "" : float32Text(x));
   const cell = (r: SettingRow, k: string) =>
@@ -171,6 +193,9 @@ function csvText(c: Comparison): string {
       n(r.epochs),
       statusText(r),
       r.isBest,
+      n(r.vote?.accuracy),
+      n(r.vote?.mean),
+      r.vote ? String(r.vote.members) : "",
     ].map((v) => (/[",\n\r]/.test(String(v)) ? `"${String(v).replaceAll('"', '""')}"` : String(v)))
       .join(",")
   );

@@ -40,3 +40,23 @@ export {
 export { trialSummary, valueAtBestValidation } from "./summary.ts";
 export { TrialTable } from "./trial_table.ts";
 export { recordsDigest, storeDigest, storeOrder, writeStore } from "./zarr_store.ts";
+export {
+  confusionMatrix,
+  decodePredictions,
+  encodePredictions,
+  type FirstLayerWeights,
+  MAX_IMAGES,
+  MAX_OUTPUTS,
+  MAX_UNITS,
+  predictionsFile,
+  type PredictionSnapshot,
+  type QuantisedTiles,
+  readPredictions,
+  readPredictionsSync,
+  snapshotOf,
+  type SnapshotRole,
+  type StoredImages,
+  type TrialPredictions,
+  writePredictions,
+} from "./predictions.ts";
+export { predictionsDigest, writePredictionStore } from "./predictions_zarr.ts";

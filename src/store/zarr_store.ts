@@ -15,11 +15,13 @@ import { createHash } from "node:crypto";
 import { dirname, join } from "node:path";
 import { METRIC_INFO, METRIC_NAMES } from "../vocabulary/mod.ts";
 import { SETTING_FIELDS, SETTING_KEYS, settingText } from "../experiment/mod.ts";
-import { ioError, thisRun } from "../coordination/mod.ts";
+import { ioError } from "../coordination/mod.ts";
 import type { TrialRecord } from "./records.ts";
 import { STATUSES } from "./status.ts";
 import { trialSummary } from "./summary.ts";
 import type { ExperimentMeta } from "./meta.ts";
+import { writePredictionStore } from "./predictions_zarr.ts";
+import { replaceDirectory } from "./_replace.ts";
 
 type AbsolutePath = `/${string}`;
 
@@ -77,26 +79,22 @@ export function storeOrder(records: Iterable<TrialRecord>): TrialRecord[] {
 
 /**
  * Builds the store at `path` from `records`, in a new directory that replaces the old store
- * when complete (a killed build's leftovers are removed by coordination's clean-up).
+ * when complete (a killed build's leftovers are removed by coordination's clean-up), and
+ * `predictions.zarr` beside it when the trials' predictions files changed.
  */
 export async function writeStore(
   path: string,
   records: readonly TrialRecord[],
   metas: ReadonlyMap<string, ExperimentMeta>,
 ): Promise<void> {
-  const run = thisRun().run;
-  const tmp = `${path}.building-${run}`;
-  const old = `${path}.old-${run}`;
+  const ordered = storeOrder(records);
   try {
-    await Deno.remove(tmp, { recursive: true }).catch(() => {});
-    await build(tmp, storeOrder(records), metas);
-    await Deno.rename(path, old).catch(() => {});
-    await Deno.rename(tmp, path);
-    await Deno.remove(old, { recursive: true }).catch(() => {});
+    await replaceDirectory(path, (tmp) => build(tmp, ordered, metas));
   } catch (err) {
-    await Deno.remove(tmp, { recursive: true }).catch(() => {});
     throw ioError(path, err);
   }
+  // The predictions change only with the records (a trial writes them before its record's line).
+  await writePredictionStore(dirname(path), ordered);
 }
 
 async function build(

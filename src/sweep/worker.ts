@@ -24,6 +24,7 @@ import type { Task, ToMain, ToWorker } from "./_messages.ts";
 import { runningRecord } from "./running_record.ts";
 import { checkpointFile, checkpointFor, readCheckpoint, writeCheckpoint } from "./checkpoints.ts";
 import { networkOptions, trainOptions } from "./trial_network.ts";
+import { PredictionKeeper } from "./predictions.ts";
 
 let data: Dataset | null = null;
 let stop: Int32Array | null = null;
@@ -111,6 +112,8 @@ function run(task: Task): void {
       resolvedInit(s),
       s.initStd,
     );
+    // Before a checkpoint is restored: the first layer as initialised, for its pictures.
+    const keeper = new PredictionKeeper(dir, t, all, net, kept, state?.epoch ?? 0, durable);
     // Checkpoints as often as they cost at most a twentieth of the training: every epoch,
     // unless the network is large and its epochs short. Before the first write, its cost is
     // estimated from the network's size.
@@ -131,6 +134,9 @@ function run(task: Task): void {
             lost = true;
             return false;
           }
+        }
+        keeper.epoch(net, metrics);
+        if (metrics.epoch >= kept.length) {
           log.write(metrics);
           post({ type: "epoch", id: t.id, metrics });
         }
@@ -165,6 +171,7 @@ function run(task: Task): void {
     const status = result.status === "interrupted"
       ? (stopped() ? "interrupted" : "paused")
       : result.status;
+    keeper.finish(net, status);
     log.write({
       status,
       at: new Date().toISOString(),
