@@ -3,7 +3,7 @@
 // fetches what changed: the table and running trials at once, the curves when redrawn. A
 // finished trial, chosen in a list (the best first), shows its pictures.
 
-/** The page. */
+/** The whole page (markup, style and script), self-contained so that it works offline. */
 export const PAGE_HTML = `<!doctype html>
 <html lang="en">
 <head>

@@ -65,7 +65,7 @@ export class Svg {
   save(path: string): Promise<void> {
     return Deno.writeTextFile(path, this.svg);
   }
-  /** The title. */
+  /** The title: what a chart prints as in a log or a plain-text cell. */
   toString(): string {
     return this.title;
   }

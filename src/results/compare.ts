@@ -24,7 +24,7 @@ import { ensembleVote, type Vote } from "./ensemble.ts";
 
 /** Mean, sample standard deviation and count of a statistic over repeats. */
 export interface Stat {
-  /** The mean. */
+  /** The mean over repeats (the value itself for one). */
   mean: number;
   /** The sample standard deviation (0 for one value). */
   std: number;

@@ -7,7 +7,7 @@
 
 /** A fully connected layer of `size` neurons; `dropout` drops its inputs (network3.py). */
 export interface DenseSpec {
-  /** The kind. */
+  /** Tells the kinds apart in a `layers` list. */
   type: "dense";
   /** Neurons. */
   size: number;
@@ -24,7 +24,7 @@ export interface DenseSpec {
  * with `pad` zeros on each side (default 0: "valid"), every `stride` positions (default 1).
  */
 export interface ConvSpec {
-  /** The kind. */
+  /** Tells the kinds apart in a `layers` list. */
   type: "conv";
   /** Feature maps (filters). */
   maps: number;
@@ -37,7 +37,7 @@ export interface ConvSpec {
 }
 /** Max-pooling over size × size windows every `stride` positions (default: size, no overlap). */
 export interface PoolSpec {
-  /** The kind. */
+  /** Tells the kinds apart in a `layers` list. */
   type: "pool";
   /** Window width and height. */
   size: number;
