@@ -4,7 +4,7 @@
 import { assert, assertEquals, assertMatch } from "./_assert.ts";
 import { tempDir, TESTDATA } from "./_testdata.ts";
 import { readSweep, runSweep } from "../mod.ts";
-import { readRecords } from "../src/store/record_files.ts";
+import { appendStatus, readRecords, RecordLog, Syncer } from "../src/store/record_files.ts";
 
 Deno.test("records of fully connected and layered networks read back; tampered ones are skipped", async () => {
   using dir = tempDir();
@@ -46,4 +46,29 @@ Deno.test("records of fully connected and layered networks read back; tampered o
   assert(!skipped[0].includes("\n"));
   const sweep = await readSweep(result.dir);
   assert(sweep.trials.every((t) => t.setting.activation === "sigmoid"));
+});
+
+Deno.test("a status the main thread appends survives the worker's next line", () => {
+  // Seen: Ctrl-C, the main thread marked the trial interrupted, the worker (still stopping)
+  // wrote its own line at its handle's offset over it, and trials.csv said "running".
+  using dir = tempDir();
+  const path = `${dir.path}/t.jsonl`;
+  const { text, log } = RecordLog.open(path);
+  assertEquals(text, "");
+  log.writeText('{"header":1}\n');
+  log.write({ epoch: 0, eta: 1, trainSeconds: 0, evalSeconds: 0 });
+  appendStatus(path, { status: "interrupted", at: "main" }, new Syncer("none"));
+  log.write({ status: "interrupted", at: "worker" });
+  log.close();
+  const lines = Deno.readTextFileSync(path).trim().split("\n").map((l) => JSON.parse(l));
+  assertEquals(lines.map((l) => l.at ?? l.epoch ?? "header"), ["header", 0, "main", "worker"]);
+  // Reopened, a log reads what is there and appends after it.
+  const again = RecordLog.open(path);
+  assertEquals(again.text.split("\n").length, 5);
+  again.log.write({ status: "running", at: "again" });
+  again.log.close();
+  assertMatch(
+    Deno.readTextFileSync(path),
+    /"at":"worker"\}\n\{"status":"running","at":"again"\}\n$/,
+  );
 });

@@ -41,7 +41,7 @@ function run(
 
 /** A port nothing listens on now (the daemons bind it a moment later). */
 function freePort(): number {
-  const listener = Deno.listen({ hostname: "0.0.0.0", port: 0 });
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const { port } = listener.addr as Deno.NetAddr;
   listener.close();
   return port;

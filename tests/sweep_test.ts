@@ -1,6 +1,7 @@
 import * as zarr from "zarrita";
 import { assert, assertEquals, assertMatch, assertThrows } from "./_assert.ts";
 import { tempDir, TESTDATA } from "./_testdata.ts";
+import { quietAndBusy } from "./_hogs.ts";
 import {
   applyOverrides,
   expandTrials,
@@ -441,7 +442,7 @@ Deno.test("a sweep killed with SIGKILL loses nothing completed and resumes", asy
   assertEquals(trials.map((t) => [t.status, t.epochs_done]), Array(4).fill(["done", "150"]));
 });
 
-Deno.test("Ctrl-C stops a sweep promptly and keeps finished epochs", async () => {
+quietAndBusy("Ctrl-C stops a sweep promptly and keeps finished epochs", async () => {
   using dir = tempDir();
   const file = experimentFile(dir.path, "sigint", {
     base: { sizes: [784, 8, 10], epochs: 100000, monitor: ["testAccuracy"] },

@@ -183,7 +183,9 @@ export class RecordLog {
    * which writes after it.
    */
   static open(path: string, syncer: Syncer = new Syncer("none")): { text: string; log: RecordLog } {
-    const open = () => Deno.openSync(path, { read: true, write: true, create: true });
+    // Appending (O_APPEND): the main thread appends status lines to the same file (marking a
+    // trial interrupted or failed), and a write at this handle's own offset would overwrite them.
+    const open = () => Deno.openSync(path, { read: true, append: true, create: true });
     let file: Deno.FsFile;
     try {
       try {
