@@ -1,0 +1,110 @@
+// What a hostile user does to a results folder after the fact: stops a sweep at awkward
+// moments, runs it again with fewer epochs, appends to a record that a crash left torn. Each
+// test names what was seen before its fix.
+import { assert, assertEquals } from "./_assert.ts";
+import { tempDir, TESTDATA } from "./_testdata.ts";
+import { quietAndBusy } from "./_hogs.ts";
+import { readSweep, runSweep, type SweepEvent } from "../mod.ts";
+import { parseRecord } from "../src/store/records.ts";
+
+function experiment(dir: string, base: Record<string, unknown>, extra = {}): string {
+  const file = `${dir}/abuse.json`;
+  Deno.writeTextFileSync(
+    file,
+    JSON.stringify({
+      name: "abuse",
+      dataset: { path: `${TESTDATA}mnist.pkl.gz` },
+      base: { sizes: [784, 12, 10], monitor: ["testAccuracy", "trainingCost"], ...base },
+      seed: 4,
+      ...extra,
+    }),
+  );
+  return file;
+}
+
+const numbers = async (dir: string) =>
+  (await readSweep(dir)).trials.map((t) =>
+    JSON.stringify(t.epochs.map((e) => [e.epoch, e.testAccuracy, e.trainingCost]))
+  );
+
+Deno.test("a trial stopped past a shorter run's epochs is not cut back and trained again", async () => {
+  // Seen: 8 of 10 epochs, Ctrl-C, then `--set epochs=5`: the record was cut to 5 epochs (the
+  // first 5 trained again to get there, the checkpoint of epoch 8 replaced); back at 10, epochs
+  // 5-7 were trained a second time.
+  using dir = tempDir();
+  const file = experiment(dir.path, { epochs: 20 });
+  const want = await numbers((await runSweep({ file, out: `${dir.path}/whole`, workers: 1 })).dir);
+  const out = `${dir.path}/cut`;
+  const stop = new AbortController();
+  const first = await runSweep({
+    file,
+    out,
+    workers: 1,
+    signal: stop.signal,
+    onEvent: (e) => void (e.type === "epoch" && e.metrics.epoch === 5 && stop.abort()),
+  });
+  // The worker may finish an epoch or two more before it sees the stop.
+  const kept = first.records[0].epochs.length;
+  assertEquals(first.records[0].status, "interrupted");
+  assert(kept > 5 && kept < 20, `${kept} epochs`);
+  const events: SweepEvent[] = [];
+  const shorter = await runSweep({
+    file,
+    out,
+    workers: 1,
+    sets: ["epochs=5"],
+    onEvent: (e) => void events.push(e),
+  });
+  const start = events.find((e) => e.type === "start");
+  assertEquals(start?.type === "start" && start.toRun, 0);
+  assertEquals(shorter.records[0].epochs.length, kept, "the record keeps its epochs");
+  let trained = 0;
+  const longer = await runSweep({
+    file,
+    out,
+    workers: 1,
+    onEvent: (e) => void (e.type === "epoch" && trained++),
+  });
+  assertEquals([longer.records[0].status, trained], ["done", 20 - kept]);
+  assertEquals(await numbers(longer.dir), want);
+});
+
+quietAndBusy(
+  "a trial its worker started as the sweep stopped is interrupted, not left running",
+  async () => {
+    // Seen: Ctrl-C just as a worker went on to its next trial: that trial's record (and
+    // trials.csv, and the table) said "running" after the sweep had exited. Its worker had
+    // written the record before its "start" message reached the main thread, which took the
+    // trial for one not started. Here the main thread is held in the first trial's last epoch
+    // until the second trial's record says it runs; then the sweep stops. The second trial's
+    // epochs are long, so its worker is terminated inside one, as a busy machine has it.
+    using dir = tempDir();
+    const sizes = [[784, 12, 10], [784, 3000, 10]];
+    const file = experiment(dir.path, { epochs: 2 }, { grid: { sizes } });
+    const trials = `${dir.path}/abuse/trials`;
+    const stop = new AbortController();
+    const result = await runSweep({
+      file,
+      out: dir.path,
+      workers: 1,
+      signal: stop.signal,
+      onEvent: (e) => {
+        if (e.type !== "epoch" || e.trial.index !== 0 || e.metrics.epoch !== 1) return;
+        const end = Date.now() + 60_000;
+        const running = () =>
+          [...Deno.readDirSync(trials)].some((f) => {
+            if (!f.name.endsWith(".jsonl") || f.name.startsWith(e.trial.id)) return false;
+            const text = Deno.readTextFileSync(`${trials}/${f.name}`);
+            return parseRecord(text, f.name)?.status === "running";
+          });
+        while (!running()) assert(Date.now() < end, "the second trial never started");
+        stop.abort();
+      },
+    });
+    assert(result.interrupted);
+    const statuses = result.records.map((r) => `${r.index}:${r.status}:${r.epochs.length}`);
+    assertEquals(statuses, ["0:done:2", "1:interrupted:0"]);
+    const csv = Deno.readTextFileSync(`${result.dir}/trials.csv`);
+    assert(!csv.includes(",running,"), csv);
+  },
+);
