@@ -5,7 +5,10 @@ import { assert, assertEquals } from "./_assert.ts";
 import { tempDir, TESTDATA } from "./_testdata.ts";
 import { quietAndBusy } from "./_hogs.ts";
 import { readSweep, runSweep, type SweepEvent } from "../mod.ts";
-import { parseRecord } from "../src/store/records.ts";
+import { parseRecord, recordFile, recordText } from "../src/store/records.ts";
+import { planSweep } from "../src/sweep/plan.ts";
+import { SweepOutput } from "../src/sweep/output.ts";
+import { runningRecord } from "../src/sweep/running_record.ts";
 
 function experiment(dir: string, base: Record<string, unknown>, extra = {}): string {
   const file = `${dir}/abuse.json`;
@@ -108,3 +111,34 @@ quietAndBusy(
     assert(!csv.includes(",running,"), csv);
   },
 );
+
+Deno.test("a status the main thread appends after a torn last line is read back", async () => {
+  // Seen: a record whose last line a killed process (or a full disk) left torn, then marked
+  // pruned: the status line was glued to the torn one, the record read as damaged with the
+  // status it had before, and every later mark was ignored with it.
+  using dir = tempDir();
+  const plan = planSweep(experiment(dir.path, { epochs: 4 }), [], {});
+  const output = await SweepOutput.open(`${dir.path}/out`, plan.meta);
+  try {
+    const task = { trial: plan.trials[0], experiment: plan.meta.hash, planned: 4, until: 4 };
+    const rec = runningRecord({ ...task, claim: "" }, [
+      { epoch: 0, eta: 1, trainSeconds: 0, evalSeconds: 0, testAccuracy: 0.5 },
+    ]);
+    const path = recordFile(output.dir, task.trial.id);
+    Deno.writeTextFileSync(path, recordText(rec) + '{"epoch":1,"eta":1,"trainSe');
+    const marked = output.mark({ ...task, claim: "" }, "pruned", { stoppedBy: "pruned at 1" });
+    assertEquals([marked?.status, marked?.epochs.length, marked?.damaged], [
+      "pruned",
+      1,
+      undefined,
+    ]);
+    const again = parseRecord(Deno.readTextFileSync(path), path);
+    assertEquals([again?.status, again?.stoppedBy, again?.damaged], [
+      "pruned",
+      "pruned at 1",
+      undefined,
+    ]);
+  } finally {
+    output.close();
+  }
+});
