@@ -9,6 +9,17 @@ import { parseRecord, recordFile, recordText } from "../src/store/records.ts";
 import { planSweep } from "../src/sweep/plan.ts";
 import { SweepOutput } from "../src/sweep/output.ts";
 import { runningRecord } from "../src/sweep/running_record.ts";
+import { Coordinator } from "../src/coordination/mod.ts";
+import { readRecords } from "../src/store/record_files.ts";
+import { writeCsvs } from "../src/store/csv.ts";
+
+/** The permission flags of `deno task <name>` in deno.json: run as users run it. */
+function taskFlags(name: string): string[] {
+  const tasks = JSON.parse(Deno.readTextFileSync(new URL("../deno.json", import.meta.url)))
+    .tasks as Record<string, string>;
+  const words = tasks[name].split(/\s+/);
+  return words.slice(words.indexOf("run") + 1, words.findIndex((w) => w.endsWith(".ts")));
+}
 
 function experiment(dir: string, base: Record<string, unknown>, extra = {}): string {
   const file = `${dir}/abuse.json`;
@@ -141,4 +152,48 @@ Deno.test("a status the main thread appends after a torn last line is read back"
   } finally {
     output.close();
   }
+});
+
+Deno.test("plot run as a sweep ends does not write the CSV files from records read before", async () => {
+  // Seen: `deno task plot` started as a sweep ended read the records (a trial still running),
+  // waited for the folder's lock while the sweep wrote its final trials.csv, then wrote its
+  // own over it: trials.csv said "running" for good.
+  using dir = tempDir();
+  const file = experiment(dir.path, { epochs: 2 });
+  const done = await runSweep({ file, out: dir.path, workers: 1 });
+  const path = recordFile(done.dir, done.records[0].id);
+  const final = Deno.readTextFileSync(path);
+  const lines = final.split("\n");
+  // The record as it stood mid-sweep: header, "running", one epoch.
+  Deno.writeTextFileSync(path, [lines[0], lines[1], lines[2], ""].join("\n"));
+  assertEquals(parseRecord(Deno.readTextFileSync(path), path)?.status, "running");
+  // This process plays the sweep: it holds the lock while the plot waits for it.
+  const sweep = Coordinator.open(done.dir);
+  let plot: Deno.ChildProcess | null = null;
+  try {
+    await sweep.withLock(async () => {
+      const flags = taskFlags("plot");
+      plot = new Deno.Command(Deno.execPath(), {
+        args: ["run", ...flags, "src/cli/plot.ts", done.dir],
+        stdout: "null",
+        stderr: "piped",
+      }).spawn();
+      // The plot has read the records once its heartbeat is there.
+      const alive = `${done.dir}/.alive`;
+      const end = Date.now() + 60_000;
+      while ([...Deno.readDirSync(alive)].length < 2) {
+        assert(Date.now() < end, "the plot never opened the folder");
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      Deno.writeTextFileSync(path, final);
+      const { records } = await readRecords(done.dir);
+      await writeCsvs(done.dir, [...records.values()]);
+    });
+  } finally {
+    sweep.close();
+  }
+  const out = await plot!.output();
+  assert(out.success, new TextDecoder().decode(out.stderr));
+  const csv = Deno.readTextFileSync(`${done.dir}/trials.csv`);
+  assert(csv.includes(",done,") && !csv.includes(",running,"), csv);
 });
