@@ -9,7 +9,7 @@ import { parseRecord, recordFile, recordText } from "../src/store/records.ts";
 import { planSweep } from "../src/sweep/plan.ts";
 import { SweepOutput } from "../src/sweep/output.ts";
 import { runningRecord } from "../src/sweep/running_record.ts";
-import { Coordinator } from "../src/coordination/mod.ts";
+import { Coordinator, runIdentity, tempPath } from "../src/coordination/mod.ts";
 import { readRecords } from "../src/store/record_files.ts";
 import { writeCsvs } from "../src/store/csv.ts";
 
@@ -196,4 +196,27 @@ Deno.test("plot run as a sweep ends does not write the CSV files from records re
   assert(out.success, new TextDecoder().decode(out.stderr));
   const csv = Deno.readTextFileSync(`${done.dir}/trials.csv`);
   assert(csv.includes(",done,") && !csv.includes(",running,"), csv);
+});
+
+Deno.test("two sweeps of one process into one folder: the first to end leaves the other alive", () => {
+  // Seen (a notebook running two sweeps into one folder at once): the first to finish removed
+  // the process's heartbeat, so every other process took the second's trials as a dead run's,
+  // and removed its temporary files, a checkpoint being written among them.
+  using dir = tempDir();
+  const first = Coordinator.open(dir.path);
+  const second = Coordinator.open(dir.path);
+  try {
+    const writing = tempPath(`${dir.path}/trials/abc.ckpt`);
+    Deno.mkdirSync(`${dir.path}/trials`);
+    Deno.writeFileSync(writing, new Uint8Array(10));
+    first.close();
+    assert(runIdentity(dir.path, second.me.run) !== null, "the heartbeat is gone");
+    assert(Deno.statSync(writing).isFile);
+    second.close();
+    assertEquals(runIdentity(dir.path, second.me.run), null);
+    assertEquals([...Deno.readDirSync(`${dir.path}/trials`)].length, 0, "own temporaries go last");
+  } finally {
+    first.close();
+    second.close();
+  }
 });
