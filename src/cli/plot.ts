@@ -24,12 +24,14 @@ runMain(async () => {
   if (values.help) return void console.log(USAGE);
   if (positionals.length === 0) throw new UsageError("expected a results directory", USAGE);
   for (const dir of await sweepDirs(positionals)) {
-    const sweep = await readSweep(dir);
+    let sweep = await readSweep(dir);
     if (sweep.trials.length > 0 && sweep.trials[0].format >= 2) {
       // A run of its own in the folder: other processes see it alive while it holds the lock.
       const coordinator = Coordinator.open(dir);
       try {
         await coordinator.withLock(async () => {
+          // Read again under the lock: a sweep may have written newer files while this waited.
+          sweep = await readSweep(dir);
           await writeCsvs(dir, sweep.trials);
           await writeStore(join(dir, "sweep.zarr"), sweep.trials, sweep.metas);
         });

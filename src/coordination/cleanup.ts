@@ -32,9 +32,9 @@ function age(path: string, now: number): number {
 
 /**
  * Removes what dead runs left in results folder `dir` (and its `trials/` and `experiments/`),
- * and this run's own temporaries (a write cut short). Returns the paths removed.
+ * and, with `own`, this run's own temporaries (a write cut short). Returns the paths removed.
  */
-export function removeLeftovers(dir: string, now = Date.now()): string[] {
+export function removeLeftovers(dir: string, now = Date.now(), own = true): string[] {
   const me = thisRun().run;
   const removed: string[] = [];
   const remove = (path: string, recursive = false) => {
@@ -48,7 +48,7 @@ export function removeLeftovers(dir: string, now = Date.now()): string[] {
       const path = join(sub, e.name);
       const run = tempOwner(e.name) ?? /\.(?:building|old)-([0-9a-f]{16})$/.exec(e.name)?.[1];
       if (run === undefined || run === null) continue;
-      if (run === me || (!runAlive(dir, run, now) && age(path, now) > MIN_AGE_MS)) {
+      if (run === me ? own : !runAlive(dir, run, now) && age(path, now) > MIN_AGE_MS) {
         remove(path, e.isDirectory);
       }
     }

@@ -243,8 +243,35 @@ export class RecordLog {
   }
 }
 
+/**
+ * Cuts the log at `path` back to its last whole line. A torn last line (a writer killed in it,
+ * or a full disk) is ignored by readers, but a line appended after it would join it, and be
+ * ignored with it.
+ */
+function cutTornLine(path: string): void {
+  try {
+    using file = Deno.openSync(path, { read: true, write: true });
+    const size = file.statSync().size;
+    const chunk = new Uint8Array(4096);
+    for (let cut = size; cut > 0;) {
+      const from = Math.max(0, cut - chunk.length);
+      file.seekSync(from, Deno.SeekMode.Start);
+      const n = file.readSync(chunk.subarray(0, cut - from)) ?? 0;
+      const at = chunk.subarray(0, n).lastIndexOf(10);
+      if (at >= 0) {
+        if (from + at + 1 < size) file.truncateSync(from + at + 1);
+        return;
+      }
+      cut = from;
+    }
+  } catch (err) {
+    throw ioError(path, err);
+  }
+}
+
 /** Appends one status event to an existing record (the main thread marking a trial). */
 export function appendStatus(path: string, event: StatusEvent, syncer: Syncer): void {
+  cutTornLine(path);
   const log = new RecordLog(path, syncer);
   try {
     log.write(event);

@@ -68,11 +68,14 @@ export function isComplete(status: TrialStatus, attempts = 0): boolean {
 /**
  * {@linkcode isComplete} for a record (its status and failures so far); a `done` trial with
  * fewer epochs than `planned` now (its experiment asks for more) is not complete: it goes on.
+ * A trial stopped after more than `planned` epochs (a longer run, interrupted) is complete: a
+ * run of `planned` epochs ends there, as tables show it, and running it would cut its record.
  */
 export function recordComplete(
   rec: { status: TrialStatus; attempts?: number; epochs: readonly unknown[] },
   planned = 0,
 ): boolean {
   if (rec.status === "done" && rec.epochs.length < planned) return false;
+  if (planned > 0 && rec.epochs.length > planned) return true;
   return isComplete(rec.status, rec.attempts ?? 0);
 }

@@ -207,7 +207,17 @@ async function runTrials(
       } catch { /* the records stay as they are: a re-run continues from them */ }
       output.claims.release(task.trial.id);
     }
-    for (const task of err.queued) output.claims.release(task.trial.id);
+    for (const task of err.queued) {
+      // Its worker may have started it (its record says "running", by this run) before its
+      // "start" message reached this thread: it is interrupted as well.
+      const record = output.trials.refresh(task.trial.id);
+      if (record?.status === "running" && record.run === output.coordinator.me.run) {
+        try {
+          output.mark(task, "interrupted");
+        } catch { /* as above */ }
+      }
+      output.claims.release(task.trial.id);
+    }
     if (err.reason === "io-error") {
       await output.refresh(true).catch(() => {});
       const [file, ...rest] = err.message.split(": ");
