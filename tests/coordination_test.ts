@@ -2,7 +2,8 @@
 // dead claim stopped at each step of the takeover protocol while the other runs all of its
 // steps, a taker that dies holding its token, a heartbeat that stops, a process killed with
 // SIGKILL, temporary files of live and dead runs on this machine and others.
-import { assert, assertEquals } from "./_assert.ts";
+import { assert, assertEquals, assertMatch } from "./_assert.ts";
+import { existsSync } from "node:fs";
 import { tempDir } from "./_testdata.ts";
 import {
   aliveFile,
@@ -180,12 +181,61 @@ Deno.test("clean-up removes dead runs' temporaries only, on this machine and oth
     write(`c.jsonl.00000000000000d1.0.tmp`);
     write(`d.jsonl.${thisRun().run}.4.tmp`);
     Deno.writeTextFileSync(`${dir.path}/trials/e.jsonl.00000000000000d2.0.tmp`, "fresh");
+    // A run of this machine killed a moment ago: its heartbeat is there, its lock free. What it
+    // left goes at once (a resume right after a kill -9 leaves nothing behind).
+    const killed = "00000000000000d3";
+    Deno.writeTextFileSync(
+      aliveFile(dir.path, killed),
+      JSON.stringify({ ...thisRun(), run: killed, pid: 1 }),
+    );
+    Deno.writeTextFileSync(`${dir.path}/trials/f.ckpt.${killed}.0.tmp`, "fresh");
     const removed = removeLeftovers(dir.path).map((p) => p.slice(p.lastIndexOf("/") + 1));
     assertEquals(removed.sort(), [
+      killed,
       "c.jsonl.00000000000000d1.0.tmp",
       `d.jsonl.${thisRun().run}.4.tmp`,
+      `f.ckpt.${killed}.0.tmp`,
     ]);
   } finally {
     live.beat.stop();
+  }
+});
+
+Deno.test("a full disk while taking a lease: one line naming it, no empty lease left", () => {
+  // A small tmpfs, filled: needs root (mount); elsewhere the test says so and passes.
+  const mnt = Deno.makeTempDirSync({ prefix: "netsweep-full-" });
+  const mount = new Deno.Command("mount", {
+    args: ["-t", "tmpfs", "-o", "size=64k", "tmpfs", mnt],
+    stderr: "null",
+  }).outputSync();
+  if (!mount.success) {
+    console.log("skipped: cannot mount a tmpfs here (needs root)");
+    Deno.removeSync(mnt);
+    return;
+  }
+  try {
+    Deno.mkdirSync(`${mnt}/claims`);
+    // Fill the disk, leaving no room for a lease's bytes.
+    const filler = Deno.openSync(`${mnt}/filler`, { write: true, create: true });
+    try {
+      const block = new Uint8Array(4096);
+      for (;;) filler.writeSync(block);
+    } catch {
+      /* full */
+    } finally {
+      filler.close();
+    }
+    const path = `${mnt}/claims/t1`;
+    let message = "";
+    try {
+      new Leases(mnt).take(path);
+    } catch (err) {
+      message = (err as Error).message;
+    }
+    assertMatch(message, new RegExp(`^${path}: .*(space|full)`, "i"));
+    assert(!existsSync(path), "the empty lease was removed");
+  } finally {
+    new Deno.Command("umount", { args: [mnt] }).outputSync();
+    Deno.removeSync(mnt, { recursive: true });
   }
 });

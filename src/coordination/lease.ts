@@ -74,9 +74,16 @@ function createExclusive(path: string, text: string): boolean {
   try {
     const bytes = encoder.encode(text);
     for (let done = 0; done < bytes.length;) done += file.writeSync(bytes.subarray(done));
-  } finally {
+  } catch (err) {
+    // A full disk: an empty or partial lease would read as nobody's and block others for
+    // the staleness time; it is removed, and the error names it.
     file.close();
+    try {
+      Deno.removeSync(path);
+    } catch { /* gone already */ }
+    throw ioError(path, err);
   }
+  file.close();
   return true;
 }
 

@@ -118,6 +118,19 @@ export function runAlive(dir: string, run: string, now = Date.now()): boolean {
   return now - last.at <= STALE_MS;
 }
 
+/**
+ * Whether run `run` is known to be dead, not only presumed: its heartbeat names this machine
+ * and nobody holds its lock (the process that held it for its whole life is gone). What such a
+ * run left can be removed at once; a run presumed dead for other reasons (another machine's
+ * stopped heartbeat, no heartbeat at all) may be a slow writer, so its files are given time.
+ */
+export function runProvenDead(dir: string, run: string): boolean {
+  if (run === thisRun().run) return false;
+  const who = runIdentity(dir, run);
+  return who !== null && who.machine === thisRun().machine &&
+    lockHeld(aliveFile(dir, run)) === false;
+}
+
 /** Whether another process holds the lock on `path`; null where locks cannot tell. */
 function lockHeld(path: string): boolean | null {
   let file: Deno.FsFile;
