@@ -5,7 +5,7 @@ import { assert, assertEquals, assertMatch } from "./_assert.ts";
 import { tempDir, TESTDATA } from "./_testdata.ts";
 import { quietAndBusy } from "./_hogs.ts";
 import { readSweep, runSweep, type SweepEvent } from "../mod.ts";
-import { claimFile, Heartbeat, thisRun } from "../src/coordination/mod.ts";
+import { aliveFile, claimFile, Heartbeat, STALE_MS, thisRun } from "../src/coordination/mod.ts";
 import { planSweep } from "../src/sweep/plan.ts";
 import { SweepOutput } from "../src/sweep/output.ts";
 import { PruneScheduler } from "../src/sweep/prune.ts";
@@ -117,6 +117,63 @@ quietAndBusy("a worker stops at once when another run took its trial's claim", a
   } finally {
     (beat as Heartbeat | null)?.stop();
   }
+});
+
+Deno.test("another machine's run that died just before: its trial runs here, not 'elsewhere'", async (t) => {
+  // Seen: a restart on a second machine right after the first crashed ended with "1 trial is
+  // being run by other processes" when nobody ran it: at first sight a heartbeat of another
+  // machine is presumed alive. The sweep now asks again before it ends.
+  const far = (dir: string, run: string) => {
+    Deno.mkdirSync(`${dir}/recover/.alive`, { recursive: true });
+    Deno.mkdirSync(`${dir}/recover/trials`, { recursive: true });
+    Deno.writeTextFileSync(
+      aliveFile(`${dir}/recover`, run),
+      JSON.stringify({ run, host: "far", machine: "far:1", pid: 7 }),
+    );
+    return aliveFile(`${dir}/recover`, run);
+  };
+  const claimAll = (dir: string, run: string, ids: string[]) => {
+    for (const id of ids) {
+      Deno.writeTextFileSync(
+        claimFile(`${dir}/recover`, id),
+        JSON.stringify({ run, host: "far", pid: 7, nonce: `n-${id}` }),
+      );
+    }
+  };
+  await t.step(
+    "a heartbeat that never moves: dead after the staleness time, trials run",
+    async () => {
+      using dir = tempDir();
+      const file = experiment(dir.path, { base: { sizes: [784, 10, 10], epochs: 2 } });
+      const ids = planSweep(file, [], {}).trials.map((x) => x.id);
+      far(dir.path, "00000000000000fa");
+      claimAll(dir.path, "00000000000000fa", ids);
+      const start = Date.now();
+      const result = await runSweep({ file, out: dir.path, workers: 1 });
+      assertEquals(result.elsewhere, 0);
+      assertEquals(result.records.map((r) => r.status), ids.map(() => "done"));
+      assert(Date.now() - start >= STALE_MS, "it waited for the heartbeat to go stale");
+    },
+  );
+  await t.step("a heartbeat that moves: the trials are left to that run", async () => {
+    using dir = tempDir();
+    const file = experiment(dir.path, { base: { sizes: [784, 10, 10], epochs: 2 } });
+    const ids = planSweep(file, [], {}).trials.map((x) => x.id);
+    const beat = far(dir.path, "00000000000000fb");
+    claimAll(dir.path, "00000000000000fb", ids);
+    const timer = setInterval(() => {
+      const now = new Date();
+      Deno.utimeSync(beat, now, now);
+    }, 500);
+    try {
+      const start = Date.now();
+      const result = await runSweep({ file, out: dir.path, workers: 1 });
+      assertEquals(result.elsewhere, ids.length);
+      assert(Date.now() - start < STALE_MS / 2, "settled by a heartbeat or two");
+    } finally {
+      clearInterval(timer);
+    }
+  });
 });
 
 // ------------------------------------------------------------------------- attempt policy

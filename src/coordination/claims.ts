@@ -9,6 +9,7 @@
  */
 import { join } from "node:path";
 import { type LeaseHooks, type LeaseOwner, Leases, stillHeld } from "./lease.ts";
+import { runUnsure } from "./liveness.ts";
 
 /** Trial `id`'s claim file in results folder `dir`. */
 export function claimFile(dir: string, id: string): string {
@@ -46,6 +47,15 @@ export class Claims {
   holder(id: string): string | null {
     const owner = this.#leases.holder(claimFile(this.dir, id));
     return owner ? `${owner.host}:${owner.pid}` : null;
+  }
+
+  /**
+   * Whether another machine's run holds trial `id` but is alive only by presumption (see
+   * {@linkcode runUnsure}): asked again later, its claim may turn out to be a dead run's.
+   */
+  holderUnsure(id: string): boolean {
+    const owner = this.#leases.holder(claimFile(this.dir, id));
+    return owner !== null && runUnsure(this.dir, owner.run);
   }
 
   /** Releases the claim on `id` (if this run still holds it). */

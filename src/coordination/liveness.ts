@@ -78,8 +78,11 @@ export class Heartbeat {
   }
 }
 
-/** Heartbeats of other machines' runs as this process last saw them. */
-const seen = new Map<string, { mtime: number; at: number }>();
+/**
+ * Heartbeats of other machines' runs as this process last saw them: the time, when this
+ * process saw it, and whether it has seen it move.
+ */
+const seen = new Map<string, { mtime: number; at: number; moved: boolean }>();
 
 /** The identity in a run's heartbeat file, or null when there is none (the run has ended). */
 export function runIdentity(dir: string, run: string): RunIdentity | null {
@@ -112,10 +115,22 @@ export function runAlive(dir: string, run: string, now = Date.now()): boolean {
   if (now - mtime > LONG_DEAD_MS) return false;
   const last = seen.get(run);
   if (!last || last.mtime !== mtime) {
-    seen.set(run, { mtime, at: now });
+    seen.set(run, { mtime, at: now, moved: last !== undefined });
     return true;
   }
   return now - last.at <= STALE_MS;
+}
+
+/**
+ * Whether run `run` is alive only by presumption: another machine's run that this process has
+ * judged alive without yet seeing its heartbeat move (it may have died just before). Asked
+ * again after a heartbeat or two, {@linkcode runAlive} settles it: it moved (alive) or, after
+ * {@linkcode STALE_MS}, it did not (dead).
+ */
+export function runUnsure(dir: string, run: string, now = Date.now()): boolean {
+  const last = seen.get(run);
+  if (!last || last.moved) return false;
+  return runAlive(dir, run, now) && !seen.get(run)!.moved;
 }
 
 /**

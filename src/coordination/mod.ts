@@ -34,6 +34,7 @@ export {
   LONG_DEAD_MS,
   runAlive,
   runIdentity,
+  runUnsure,
   STALE_MS,
 } from "./liveness.ts";
 export { withLock } from "./lock.ts";

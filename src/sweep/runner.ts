@@ -236,5 +236,5 @@ export function scheduler(
 ): Scheduler {
   return plan.experiment.prune
     ? new PruneScheduler(plan, output, toRun, onEvent, signal)
-    : new PlainScheduler(plan, output, toRun);
+    : new PlainScheduler(plan, output, toRun, signal);
 }

@@ -2,10 +2,14 @@
  * Which task a free worker runs next. A plain sweep runs each trial of this process's share to
  * its planned epochs, claiming it first; a trial that another live process holds is left to
  * it; a trial whose worker failed goes to the back of the queue until it has failed
- * MAX_ATTEMPTS times. A pruned sweep runs successive halving instead (prune.ts).
+ * MAX_ATTEMPTS times. Before it ends, a sweep asks again for the trials whose holder is alive
+ * only by presumption (another machine's run whose heartbeat it has not yet seen move): a run
+ * that died just before this one started is found dead and its trials run here. A pruned
+ * sweep runs successive halving instead (prune.ts).
  *
  * @module
  */
+import { HEARTBEAT_MS } from "../coordination/mod.ts";
 import type { Trial } from "../experiment/mod.ts";
 import type { TrialRecord } from "../store/mod.ts";
 import type { Task } from "./_messages.ts";
@@ -48,28 +52,45 @@ export function claimTask(
 /** Every trial of this share to its end, in order. */
 export class PlainScheduler implements Scheduler {
   readonly #queue: Trial[];
-  readonly #elsewhere = new Set<string>();
+  /** Trials another run holds, by id. */
+  readonly #elsewhere = new Map<string, Trial>();
 
-  constructor(readonly plan: SweepPlan, readonly output: SweepOutput, toRun: Trial[]) {
+  constructor(
+    readonly plan: SweepPlan,
+    readonly output: SweepOutput,
+    toRun: Trial[],
+    readonly signal?: AbortSignal,
+  ) {
     this.#queue = [...toRun];
   }
 
-  next(): Promise<Task | null> {
-    for (let t = this.#queue.shift(); t; t = this.#queue.shift()) {
-      if (this.output.trials.complete(t.id, this.plan.planned(t.setting))) continue;
-      const task = claimTask(this.plan, this.output, t, this.plan.planned(t.setting));
-      if (task === "elsewhere") this.#elsewhere.add(t.id);
-      else if (task) {
-        this.#elsewhere.delete(t.id);
-        return Promise.resolve(task);
+  async next(): Promise<Task | null> {
+    for (;;) {
+      for (let t = this.#queue.shift(); t; t = this.#queue.shift()) {
+        if (this.output.trials.complete(t.id, this.plan.planned(t.setting))) continue;
+        const task = claimTask(this.plan, this.output, t, this.plan.planned(t.setting));
+        if (task === "elsewhere") this.#elsewhere.set(t.id, t);
+        else if (task) {
+          this.#elsewhere.delete(t.id);
+          return task;
+        }
+      }
+      const unsure = [...this.#elsewhere.keys()].filter((id) =>
+        this.output.claims.holderUnsure(id)
+      );
+      if (unsure.length === 0 || this.signal?.aborted) return null;
+      // A heartbeat later, ask again (a worker that asked meanwhile may have queued them).
+      await new Promise((r) => setTimeout(r, HEARTBEAT_MS));
+      for (const id of unsure) {
+        const t = this.#elsewhere.get(id);
+        if (t && !this.#queue.includes(t)) this.#queue.push(t);
       }
     }
-    return Promise.resolve(null);
   }
 
   done(task: Task, record: TrialRecord | undefined): void {
     this.output.claims.release(task.trial.id);
-    if (!record) this.#elsewhere.add(task.trial.id);
+    if (!record) this.#elsewhere.set(task.trial.id, task.trial);
     // A failed trial with attempts left is tried again after the others.
     else if (
       record.status === "failed" && !this.output.trials.complete(task.trial.id, task.planned)
