@@ -55,7 +55,7 @@ M = [
  ('float pixels read through the byte table', 'src/data/_offthread.ts', '  if (floats) {\n    // A byte copy', '  if (floats && false) {\n    // A byte copy', ['tests/kinds_io_test.ts']),
  ('a dead claim taken over by two processes (no re-read after the token)', 'src/coordination/lease.ts', 'if (readRaw(path) !== raw) return "retry"; // taken over (or released) already', '// (no re-read)', ['tests/coordination_test.ts']),
  ('a killed run of this machine looks alive until its heartbeat is stale', 'src/coordination/liveness.ts', 'if (who.machine === me.machine) {', 'if (who.machine === me.machine && false) {', ['tests/coordination_test.ts']),
- ('temporaries of live runs removed by a clean-up', 'src/coordination/cleanup.ts', 'if (run === me || (!runAlive(dir, run, now) && age(path, now) > MIN_AGE_MS)) {', 'if (run === me || age(path, now) > MIN_AGE_MS) {', ['tests/coordination_test.ts']),
+ ('temporaries of live runs removed by a clean-up', 'src/coordination/cleanup.ts', 'gone(run) || !runAlive(dir, run, now) && age(path, now) > MIN_AGE_MS', 'age(path, now) > MIN_AGE_MS', ['tests/coordination_test.ts']),
  ('an unaligned Float32Array over an inflated part', 'src/data/_offthread.ts', '    new Uint8Array(dst.buffer, dst.byteOffset + 4 * pos, 4 * count)\n      .set(src.subarray(offset, offset + 4 * count));', '    dst.set(new Float32Array(src.buffer, src.byteOffset + offset, count), pos);', ['tests/loader_busy_test.ts']),
  ('a failed trial is never complete (retried forever)', 'src/store/status.ts', 'if (status === "failed") return attempts >= MAX_ATTEMPTS;', 'if (status === "failed") return false;', ['tests/recovery_test.ts']),
  ('a worker goes on after its claim was taken', 'src/sweep/worker.ts', 'if (!claimStillHeld(dir, t.id, task.claim)) {', 'if (false) {', ['tests/recovery_test.ts']),
@@ -68,6 +68,12 @@ M = [
  ('CSV formula cells not disarmed', 'src/store/csv.ts', "if (/^[=+\\-@\\t\\r]/.test(s)) s = `'${s}`;", '', ['tests/kinds_io_test.ts']),
  ("the JSON Schema drops the fields' maxima", 'src/experiment/json_schema.ts', '        maximum: f.maximum,\n', '', ['tests/schema_test.ts']),
  ('a folder import cycle (store imports sweep)', 'src/store/status.ts', "/** A trial's status", 'import type { Task as _T } from "../sweep/mod.ts";\n/** A trial\'s status', ['tests/architecture_test.ts']),
+ ("a worker's record log opened without O_APPEND (the main thread's status overwritten)", 'src/store/record_files.ts', 'Deno.openSync(path, { read: true, append: true, create: true })', 'Deno.openSync(path, { read: true, write: true, create: true })', ['tests/records_test.ts']),
+ ('a status appended after a torn last line, not cut first', 'src/store/record_files.ts', 'cutTornLine(path);', '', ['tests/abuse_test.ts']),
+ ("a proven-dead run's leftovers kept a minute", 'src/coordination/cleanup.ts', 'run === me ? own : gone(run) ||', 'run === me ? own : false ||', ['tests/coordination_test.ts']),
+ ('an empty lease left on a full disk', 'src/coordination/lease.ts', '    file.close();\n    try {\n      Deno.removeSync(path);', '    file.close();\n    try {\n      void path;', ['tests/coordination_test.ts']),
+ ("trials of a presumed-alive holder never asked again", 'src/sweep/schedule.ts', 'if (unsure.length === 0 || this.signal?.aborted) return null;', 'return null;', ['tests/recovery_test.ts']),
+ ("a shorter run cuts a trial stopped past its epochs", 'src/store/status.ts', 'if (planned > 0 && rec.epochs.length > planned) return true;', '', ['tests/abuse_test.ts']),
 ]
 only = sys.argv[1:] 
 for i,(name,f,old,new,tests) in enumerate(M):
