@@ -72,3 +72,39 @@ Deno.test("a status the main thread appends survives the worker's next line", ()
     /"at":"worker"\}\n\{"status":"running","at":"again"\}\n$/,
   );
 });
+
+Deno.test("--sync: each line synced, none never, auto in bounded batches of every dirty record", async () => {
+  // A file that counts its syncs (the policy is what is tested; fdatasync is the OS's).
+  const counting = () => {
+    const f = { syncs: 0, syncDataSync: () => void f.syncs++ };
+    return f;
+  };
+  const each = new Syncer("each");
+  const a = counting();
+  for (let i = 0; i < 5; i++) each.wrote("a", a as unknown as Deno.FsFile);
+  assertEquals(a.syncs, 5);
+  const none = new Syncer("none");
+  const b = counting();
+  for (let i = 0; i < 5; i++) none.wrote("b", b as unknown as Deno.FsFile);
+  none.flush();
+  assertEquals(b.syncs, 0);
+  // auto: lines written within the budget wait; a flush syncs each dirty record once.
+  using dir = tempDir();
+  const paths = ["x", "y"].map((n) => `${dir.path}/${n}.jsonl`);
+  for (const p of paths) Deno.writeTextFileSync(p, "{}\n");
+  const auto = new Syncer("auto");
+  const c = counting();
+  for (let i = 0; i < 5; i++) auto.wrote(paths[0], c as unknown as Deno.FsFile);
+  auto.wrote(paths[1], c as unknown as Deno.FsFile);
+  assertEquals(c.syncs, 0, "no sync before 20 times a sync's cost has passed");
+  auto.flush(c as unknown as Deno.FsFile, paths[0]);
+  assertEquals(c.syncs, 1, "the open file synced through its handle, the other by path");
+  auto.flush();
+  assertEquals(c.syncs, 1, "nothing dirty after a flush");
+  // Once 20 times the last sync's cost has passed, the next line syncs what is dirty.
+  auto.flush(c as unknown as Deno.FsFile, paths[0]); // a measured cost of about nothing
+  const before = c.syncs;
+  await new Promise((r) => setTimeout(r, 50));
+  auto.wrote(paths[0], c as unknown as Deno.FsFile);
+  assertEquals(c.syncs, before + 1, "synced by the line after the interval");
+});
