@@ -14,6 +14,8 @@ import time
 
 import numpy as np
 
+from _blas import blas_core
+
 sizes = [int(s) for s in sys.argv[1].split(",")]
 batch = int(sys.argv[2])
 epochs = int(sys.argv[3])
@@ -58,4 +60,4 @@ for _ in range(epochs):
             W[l] -= lr * gw
             B[l] -= lr * gb
     seconds.append(time.perf_counter() - start)
-print(json.dumps({"epoch_seconds": seconds, "numpy": np.__version__}))
+print(json.dumps({"epoch_seconds": seconds, "numpy": np.__version__, "blas": blas_core()}))

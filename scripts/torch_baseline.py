@@ -21,6 +21,8 @@ import time
 import numpy as np
 import torch
 
+from _blas import blas_core
+
 torch.set_num_threads(1)
 torch.manual_seed(1)
 case = sys.argv[1]
@@ -90,4 +92,4 @@ for _ in range(epochs):
         loss.backward()
         opt.step()
     seconds.append(time.perf_counter() - start)
-print(json.dumps({"epoch_seconds": seconds, "torch": torch.__version__}))
+print(json.dumps({"epoch_seconds": seconds, "torch": torch.__version__, "blas": blas_core()}))

@@ -5,6 +5,7 @@
  *
  * @module
  */
+export { benchKernels, simdPeak } from "./kernels.ts";
 export { benchLoad } from "./load.ts";
 export { benchModels } from "./models.ts";
 export { benchScale } from "./scale.ts";

@@ -10,6 +10,7 @@ import { train, type TrainOptions } from "../train/mod.ts";
 import { density } from "../data/mod.ts";
 import type { Init, LayerSpec } from "../vocabulary/mod.ts";
 import { median } from "./_stats.ts";
+import { python, runBaseline } from "./_baseline.ts";
 
 interface Case {
   name: string;
@@ -143,38 +144,18 @@ function deepConvNetLayers(): LayerSpec[] {
   ];
 }
 
-/** A Python interpreter that can import `module` (Debian's has torch; a pyenv's may not). */
-function python(module: string): string | null {
-  for (const exe of ["python3", "/usr/bin/python3"]) {
-    try {
-      const ok = new Deno.Command(exe, {
-        args: ["-c", `import ${module}`],
-        stdout: "null",
-        stderr: "null",
-      }).outputSync().success;
-      if (ok) return exe;
-    } catch { /* not here */ }
-  }
-  return null;
-}
-
 /** One epoch of a baseline script, in seconds, or null where it cannot run. */
 function baselineEpoch(
   exe: string,
   script: string,
   args: string[],
   images: number,
+  kernels: Set<string>,
 ): number | null {
-  const out = new Deno.Command(exe, {
-    // numpy_deep_baseline takes SIZES BATCH EPOCHS IMAGES; torch_baseline CASE EPOCHS IMAGES.
-    args: [script, ...args, "1", String(images)],
-
-    stdout: "piped",
-    stderr: "piped",
-    env: { OMP_NUM_THREADS: "1", OPENBLAS_NUM_THREADS: "1", MKL_NUM_THREADS: "1" },
-  }).outputSync();
-  if (!out.success) return null;
-  return JSON.parse(new TextDecoder().decode(out.stdout)).epoch_seconds[0];
+  // numpy_deep_baseline takes SIZES BATCH EPOCHS IMAGES; torch_baseline CASE EPOCHS IMAGES.
+  const r = runBaseline(exe, script, [...args, "1", String(images)]);
+  if (r) kernels.add(r.blas);
+  return r ? r.epochSeconds[0] : null;
 }
 
 /** Runs each case `rounds` times, alternating with its baselines; prints medians and ratios. */
@@ -184,6 +165,7 @@ export function benchModels(rounds: number): void {
     nielsen: loadDataset({ split: "nielsen" }),
   };
   const interpreters = new Map<string, string | null>();
+  const blas = new Set<string>();
   const results = new Map<string, number>();
   console.log(
     `\nBooks' networks, one thread, median of ${rounds} alternating rounds (seconds per epoch of the full training set)`,
@@ -208,7 +190,7 @@ export function benchModels(rounds: number): void {
       for (const [label, module, script, args] of c.baselines) {
         if (!interpreters.has(module)) interpreters.set(module, python(module));
         const exe = interpreters.get(module);
-        const s = exe ? baselineEpoch(exe, script, args, c.images) : null;
+        const s = exe ? baselineEpoch(exe, script, args, c.images, blas) : null;
         if (s !== null) theirs.set(label, [...(theirs.get(label) ?? []), s * scale]);
       }
     }
@@ -222,4 +204,5 @@ export function benchModels(rounds: number): void {
       `${c.name.padEnd(29)} ${m.toFixed(2).padStart(8)}   ${(base || "-").padEnd(31)} ${ratios}`,
     );
   }
+  console.log(`baselines' BLAS: ${[...blas].join(", ") || "-"}`);
 }

@@ -1,5 +1,5 @@
 /**
- * `deno task bench [--only load|train|models|sweep|scale] [--runs N]`: the loader, training,
+ * `deno task bench [--only kernels|load|train|models|sweep|scale] [--runs N]`: the loader, training,
  * the books' larger networks beside numpy and PyTorch, and sweep overheads. Quote its medians
  * and ratios; timed tests are flaky on shared machines, a benchmark is not.
 
@@ -8,14 +8,21 @@
  */
 import { parseArgs } from "./_args.ts";
 import { runMain, UsageError } from "./_main.ts";
-import { benchLoad, benchModels, benchScale, benchSweep, benchTrain } from "../bench/mod.ts";
+import {
+  benchKernels,
+  benchLoad,
+  benchModels,
+  benchScale,
+  benchSweep,
+  benchTrain,
+} from "../bench/mod.ts";
 
-const PARTS = ["load", "train", "models", "sweep", "scale"];
+const PARTS = ["kernels", "load", "train", "models", "sweep", "scale"];
 const USAGE = `usage: deno task bench [--only ${
   PARTS.join("|")
 }] [--runs N] [--sweep-epochs N] [--scale-trials N]`;
 
-runMain(() => {
+runMain(async () => {
   const { values, positionals } = parseArgs(Deno.args, {
     only: { type: "string" },
     runs: { type: "string", default: "5" },
@@ -39,6 +46,7 @@ runMain(() => {
   console.log(
     `netsweep bench: Deno ${Deno.version.deno}, ${cpu}, ${navigator.hardwareConcurrency} cores`,
   );
+  if (!values.only || values.only === "kernels") await benchKernels();
   if (!values.only || values.only === "load") benchLoad(runs);
   if (!values.only || values.only === "train") {
     benchTrain(Math.max(3, runs));

@@ -7,8 +7,8 @@
 // in elements. No kernel reads or writes outside the arrays it is given: every tile has a
 // vector body and a scalar tail, so no buffer needs padding.
 //
-//   sparse_forward  z[0..n) += Σ_c val[c] · wT[idx[c], 0..n)      (one example's listed pixels)
-//   sparse_update   wT[idx[c], 0..n) += (step · val[c]) · d[0..n)  (BP4 for those pixels)
+//   sparse_forward  z[0..n) += Σ_c val[c] · wT[idx[c], 0..n)      (sparse_wat.ts: one example)
+//   sparse_update   wT[idx[c], 0..n) += (step · val[c]) · d[0..n)  (sparse_wat.ts: BP4)
 //   scale           p[0..n) *= factor                                (L2 weight decay)
 //   gemm_nn         C(M,N) (+)= alpha · A(M,K) · B(K,N)             (A strided, B and C row-major)
 //   gemm_nt         C(M,N) (+)= alpha · A(M,K) · B(N,K)^T           (rows of A and B are dots)
@@ -19,6 +19,7 @@ import { convWat } from "./conv_wat.ts";
 import { elementwiseWat } from "./elementwise_wat.ts";
 import { optimizerWat } from "./optimizer_wat.ts";
 import { poolWat } from "./pool_wat.ts";
+import { sparseWat } from "./sparse_wat.ts";
 
 /** `(f32x4 fused or plain) a·b + c`. */
 function madd(relaxed: boolean, a: string, b: string, c: string): string {
@@ -316,117 +317,9 @@ function gemmNt(): string {
   ].join("\n");
 }
 
-/** The sparse input-layer forward: blocks of 32 outputs in registers, then 4, then 1. */
-function sparseForward(relaxed: boolean): string {
-  const idxAt = `(i32.load16_u (i32.add ${get("idx")} (i32.shl ${get("c")} ${i32(1)})))`;
-  const valAt = `(f32.load (i32.add ${get("val")} (i32.shl ${get("c")} ${i32(2)})))`;
-  const rowPtr = `(i32.add (i32.add ${get("w")} ${get("jb")}) (i32.mul ${idxAt} ${get("row")}))`;
-  const acc = Array.from({ length: 8 }, (_, v) => v);
-  const block32 = [
-    `(local.set $zp (i32.add ${get("z")} ${get("jb")}))`,
-    ...acc.map((v) => `(local.set $a${v} (v128.load offset=${16 * v} ${get("zp")}))`),
-    `(local.set $c ${i32(0)})`,
-    ...loop("px", `(i32.lt_u ${get("c")} ${get("count")})`, [
-      `(local.set $s (f32x4.splat ${valAt}))`,
-      `(local.set $p ${rowPtr})`,
-      ...acc.map((v) =>
-        `(local.set $a${v} ${
-          madd(relaxed, get("s"), `(v128.load offset=${16 * v} ${get("p")})`, get(`a${v}`))
-        })`
-      ),
-      `(local.set $c (i32.add ${get("c")} ${i32(1)}))`,
-    ]),
-    ...acc.map((v) => `(v128.store offset=${16 * v} ${get("zp")} ${get(`a${v}`)})`),
-    `(local.set $jb (i32.add ${get("jb")} ${i32(128)}))`,
-  ];
-  const block4 = [
-    `(local.set $zp (i32.add ${get("z")} ${get("jb")}))`,
-    `(local.set $a0 (v128.load ${get("zp")}))`,
-    `(local.set $c ${i32(0)})`,
-    ...loop("px4", `(i32.lt_u ${get("c")} ${get("count")})`, [
-      `(local.set $a0 ${
-        madd(relaxed, `(f32x4.splat ${valAt})`, `(v128.load ${rowPtr})`, get("a0"))
-      })`,
-      `(local.set $c (i32.add ${get("c")} ${i32(1)}))`,
-    ]),
-    `(v128.store ${get("zp")} ${get("a0")})`,
-    `(local.set $jb (i32.add ${get("jb")} ${i32(16)}))`,
-  ];
-  const block1 = [
-    `(local.set $zp (i32.add ${get("z")} ${get("jb")}))`,
-    `(local.set $t (f32.load ${get("zp")}))`,
-    `(local.set $c ${i32(0)})`,
-    ...loop("px1", `(i32.lt_u ${get("c")} ${get("count")})`, [
-      `(local.set $t (f32.add ${get("t")} (f32.mul ${valAt} (f32.load ${rowPtr}))))`,
-      `(local.set $c (i32.add ${get("c")} ${i32(1)}))`,
-    ]),
-    `(f32.store ${get("zp")} ${get("t")})`,
-    `(local.set $jb (i32.add ${get("jb")} ${i32(4)}))`,
-  ];
-  return [
-    `;; One example: z[0..nOut) += Σ_c val[c] · wT[idx[c], 0..nOut), over its listed pixels.`,
-    `;; w:(out,in) · x:(in) -> z:(out), register-blocked: 32 outputs stay in eight vectors across`,
-    `;; the whole pixel list, then single vectors, then single floats (no read past a row's end).`,
-    `(func (export "sparse_forward") (param $z i32) (param $w i32) (param $nOut i32) (param $idx i32)`,
-    `  (param $val i32) (param $count i32)`,
-    `  (local $row i32) (local $jb i32) (local $c i32) (local $p i32) (local $zp i32) (local $s v128)`,
-    `  (local $t f32) (local $end i32)`,
-    ...acc.map((v) => `  (local $a${v} v128)`),
-    `  (local.set $row (i32.shl ${get("nOut")} ${i32(2)}))`,
-    `  (local.set $end (i32.shl (i32.shr_u ${get("nOut")} ${i32(5)}) ${i32(7)}))`,
-    ...loop("b32", `(i32.lt_u ${get("jb")} ${get("end")})`, block32).map((l) => `  ${l}`),
-    `  (local.set $end (i32.shl (i32.shr_u ${get("nOut")} ${i32(2)}) ${i32(4)}))`,
-    ...loop("b4", `(i32.lt_u ${get("jb")} ${get("end")})`, block4).map((l) => `  ${l}`),
-    ...loop("b1", `(i32.lt_u ${get("jb")} ${get("row")})`, block1).map((l) => `  ${l}`),
-    `)`,
-  ].join("\n");
-}
-
-/** y[0..n) += s · x[0..n) and the sparse update built on it; `scale`. */
-function vectorOps(relaxed: boolean): string {
-  return `;; y[0..n) += s · x[0..n), four lanes at a time, then the tail.
-(func $axpy (param $y i32) (param $x i32) (param $n i32) (param $s f32)
-  (local $sv v128) (local $i i32) (local $end i32)
-  (local.set $sv (f32x4.splat (local.get $s)))
-  (local.set $end (i32.shl (i32.shr_u (local.get $n) (i32.const 2)) (i32.const 4)))
-${
-    loop("v", `(i32.lt_u (local.get $i) (local.get $end))`, [
-      `(v128.store (i32.add (local.get $y) (local.get $i)) ${
-        madd(
-          relaxed,
-          "(local.get $sv)",
-          "(v128.load (i32.add (local.get $x) (local.get $i)))",
-          "(v128.load (i32.add (local.get $y) (local.get $i)))",
-        )
-      })`,
-      `(local.set $i (i32.add (local.get $i) (i32.const 16)))`,
-    ]).map((l) => `  ${l}`).join("\n")
-  }
-  (local.set $end (i32.shl (local.get $n) (i32.const 2)))
-${
-    loop("t", `(i32.lt_u (local.get $i) (local.get $end))`, [
-      `(f32.store (i32.add (local.get $y) (local.get $i)) (f32.add (f32.load (i32.add (local.get $y) (local.get $i))) (f32.mul (local.get $s) (f32.load (i32.add (local.get $x) (local.get $i))))))`,
-      `(local.set $i (i32.add (local.get $i) (i32.const 4)))`,
-    ]).map((l) => `  ${l}`).join("\n")
-  }
-)
-
-;; One example (BP4): wT[idx[c], 0..nOut) += (step · val[c]) · delta[0..nOut); the listed
-;; pixels are the only rows whose gradient is non-zero. With step = -eta/m this is the SGD
-;; update; with step = 1/m into a gradient buffer, the gradient.
-(func (export "sparse_update") (param $w i32) (param $nOut i32) (param $idx i32) (param $val i32)
-  (param $count i32) (param $delta i32) (param $step f32)
-  (local $c i32) (local $row i32)
-  (local.set $row (i32.shl (local.get $nOut) (i32.const 2)))
-${
-    loop("each", `(i32.lt_u (local.get $c) (local.get $count))`, [
-      `(call $axpy (i32.add (local.get $w) (i32.mul (i32.load16_u (i32.add (local.get $idx) (i32.shl (local.get $c) (i32.const 1)))) (local.get $row))) (local.get $delta) (local.get $nOut) (f32.mul (local.get $step) (f32.load (i32.add (local.get $val) (i32.shl (local.get $c) (i32.const 2))))))`,
-      `(local.set $c (i32.add (local.get $c) (i32.const 1)))`,
-    ]).map((l) => `  ${l}`).join("\n")
-  }
-)
-
-;; L2 weight decay: p[0..n) *= factor.
+/** `scale`: L2 weight decay. */
+function vectorOps(): string {
+  return `;; L2 weight decay: p[0..n) *= factor.
 (func (export "scale") (param $p i32) (param $n i32) (param $factor f32)
   (local $fv v128) (local $i i32) (local $end i32)
   (local.set $fv (f32x4.splat (local.get $factor)))
@@ -454,8 +347,8 @@ export function kernelsWat(relaxed: boolean): string {
     `;; Generated by src/model/wasm/kernels_wat.ts (deno task build:wasm). Do not edit.`,
     `(module`,
     `(import "env" "memory" (memory 1 65536 shared))`,
-    sparseForward(relaxed),
-    vectorOps(relaxed),
+    sparseWat(relaxed),
+    vectorOps(),
     nnTile(relaxed, 4, 2),
     nnTile(relaxed, 4, 1),
     nnTile(relaxed, 4, 0),
