@@ -1,7 +1,7 @@
 // Kernel rates beside the machine's WebAssembly SIMD peak: how far each kernel is from the
 // limit. The peak is measured, not quoted: a loop of independent fused multiply-adds on f32x4
 // registers (as many chains as hide the instruction's latency), built here with wabt.
-import wabtInit from "wabt";
+import wabtInit from "npm:wabt@1.0.37";
 import { WasmArena } from "../model/mod.ts";
 import { median } from "./_stats.ts";
 
