@@ -137,8 +137,7 @@ function loopOverP(step: string[]): string[] {
   ]);
 }
 
-/** The columns of one block of R rows: tiles of 12 (twelve accumulators hide the multiply-add
- * latency; eight did not), then 8, then 4, then single columns. */
+/** The columns of one block of R rows: tiles of 8, then 4, then single columns. */
 function nnRow(R: number): string {
   const call = (V: number) =>
     `(call $nn_${R}x${V === 0 ? "s" : V} (i32.add ${get("c")} (i32.shl ${get("j")} ${i32(2)})) ${
@@ -151,13 +150,10 @@ function nnRow(R: number): string {
     `  (param $sam i32) (param $sak i32) (param $ldb i32) (param $ldc i32) (param $alpha f32)`,
     `  (param $alphav v128) (param $accum i32)`,
     `  (local $j i32)`,
-    ...loop("j12", `(i32.le_u (i32.add ${get("j")} ${i32(12)}) ${get("N")})`, [
-      call(3),
-      `(local.set $j (i32.add ${get("j")} ${i32(12)}))`,
+    ...loop("j8", `(i32.le_u (i32.add ${get("j")} ${i32(8)}) ${get("N")})`, [
+      call(2),
+      `(local.set $j (i32.add ${get("j")} ${i32(8)}))`,
     ]).map((l) => `  ${l}`),
-    `  (if (i32.le_u (i32.add ${get("j")} ${i32(8)}) ${get("N")}) (then`,
-    `    ${call(2)}`,
-    `    (local.set $j (i32.add ${get("j")} ${i32(8)}))))`,
     `  (if (i32.le_u (i32.add ${get("j")} ${i32(4)}) ${get("N")}) (then`,
     `    ${call(1)}`,
     `    (local.set $j (i32.add ${get("j")} ${i32(4)}))))`,
@@ -353,11 +349,9 @@ export function kernelsWat(relaxed: boolean): string {
     `(import "env" "memory" (memory 1 65536 shared))`,
     sparseWat(relaxed),
     vectorOps(),
-    nnTile(relaxed, 4, 3),
     nnTile(relaxed, 4, 2),
     nnTile(relaxed, 4, 1),
     nnTile(relaxed, 4, 0),
-    nnTile(relaxed, 1, 3),
     nnTile(relaxed, 1, 2),
     nnTile(relaxed, 1, 1),
     nnTile(relaxed, 1, 0),
