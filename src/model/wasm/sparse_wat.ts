@@ -43,23 +43,53 @@ function byCount(count: string, max: number, body: (n: number) => string[]): str
   ]);
 }
 
-/** Forward of `v` vectors at $jb: z[jb..jb+4v) += Σ_c val[c]·wT[idx[c], jb..jb+4v). */
-function forwardVectors(relaxed: boolean, v: number, label: string): string[] {
+/**
+ * Forward of `v` vectors at $jb: z[jb..jb+4v) += Σ_c val[c]·wT[idx[c], jb..jb+4v). With `tail`,
+ * the same pass also carries the row's last four outputs as one more vector ($at, read at $tailAt
+ * bytes into the row, overlapping the block before it), of which only the last nOut mod 4 lanes
+ * are stored: those outputs then cost no pass of their own (a scalar pass is bound by one add's
+ * latency per pixel). Multiply, then add, as the scalar pass did: the same bits.
+ */
+function forwardVectors(relaxed: boolean, v: number, label: string, tail = false): string[] {
   return [
     `(local.set $zp (i32.add ${get("z")} ${get("jb")}))`,
     ...range(v).map((k) => `(local.set $a${k} (v128.load offset=${16 * k} ${get("zp")}))`),
+    ...(tail ? [`(local.set $at (v128.load (i32.add ${get("z")} ${get("tailAt")})))`] : []),
     `(local.set $c ${i32(0)})`,
     ...loop(label, `(i32.lt_u ${get("c")} ${get("count")})`, [
       `(local.set $s (f32x4.splat ${valAt}))`,
-      `(local.set $p ${rowPtr})`,
+      `(local.set $q (i32.add ${get("w")} (i32.mul ${idxAt} ${get("row")})))`,
+      `(local.set $p (i32.add ${get("q")} ${get("jb")}))`,
       ...range(v).map((k) =>
         `(local.set $a${k} ${
           madd(relaxed, get("s"), `(v128.load offset=${16 * k} ${get("p")})`, get(`a${k}`))
         })`
       ),
+      ...(tail
+        ? [
+          `(local.set $at (f32x4.add ${get("at")} (f32x4.mul ${get("s")} (v128.load (i32.add ${
+            get("q")
+          } ${get("tailAt")})))))`,
+        ]
+        : []),
       `(local.set $c (i32.add ${get("c")} ${i32(1)}))`,
     ]),
     ...range(v).map((k) => `(v128.store offset=${16 * k} ${get("zp")} ${get(`a${k}`)})`),
+    ...(tail ? storeTailLanes() : []),
+  ];
+}
+
+/** The last nOut mod 4 lanes of $at into z's last outputs (lane 3 is the row's last). */
+function storeTailLanes(): string[] {
+  const lane = (l: number) =>
+    `(f32.store offset=${4 * l} (i32.add ${get("z")} ${get("tailAt")}) (f32x4.extract_lane ${l} ${
+      get("at")
+    }))`;
+  const tail = `(i32.and ${get("nOut")} ${i32(3)})`;
+  return [
+    `(if (i32.ge_u ${tail} ${i32(3)}) (then ${lane(1)}))`,
+    `(if (i32.ge_u ${tail} ${i32(2)}) (then ${lane(2)}))`,
+    lane(3),
   ];
 }
 
@@ -90,19 +120,32 @@ function sparseForward(relaxed: boolean): string {
     `(func (export "sparse_forward") (param $z i32) (param $w i32) (param $nOut i32) (param $idx i32)`,
     `  (param $val i32) (param $count i32)`,
     `  (local $row i32) (local $jb i32) (local $c i32) (local $p i32) (local $zp i32) (local $s v128)`,
-    `  (local $x f32) (local $end i32) (local $rest i32)`,
+    `  (local $x f32) (local $end i32) (local $rest i32) (local $q i32) (local $at v128)`,
+    `  (local $tailAt i32)`,
     ...range(8).map((k) => `  (local $a${k} v128)`),
     ...range(3).map((k) => `  (local $t${k} f32)`),
     `  (local.set $row (i32.shl ${get("nOut")} ${i32(2)}))`,
+    `  (local.set $tailAt (i32.sub ${get("row")} ${i32(16)}))`,
     `  (local.set $end (i32.shl (i32.shr_u ${get("nOut")} ${i32(5)}) ${i32(7)}))`,
     ...loop("b32", `(i32.lt_u ${get("jb")} ${get("end")})`, [
       ...forwardVectors(relaxed, 8, "fv8"),
       `(local.set $jb (i32.add ${get("jb")} ${i32(128)}))`,
     ]).map((l) => `  ${l}`),
     `  (local.set $rest (i32.and (i32.shr_u ${get("nOut")} ${i32(2)}) ${i32(7)}))`,
-    ...byCount(get("rest"), 7, (v) => forwardVectors(relaxed, v, `fv${v}`)).map((l) => `  ${l}`),
-    `  (local.set $jb (i32.add ${get("jb")} (i32.shl ${get("rest")} ${i32(4)})))`,
-    ...byCount(`(i32.and ${get("nOut")} ${i32(3)})`, 3, forwardScalars).map((l) => `  ${l}`),
+    // At least four outputs and a tail: the tail rides along with the remaining vectors.
+    `  (if (i32.and (i32.ge_u ${get("nOut")} ${i32(4)}) (i32.ne (i32.and ${get("nOut")} ${
+      i32(3)
+    }) ${i32(0)})) (then`,
+    ...[0, ...range(7).map((v) => v + 1)].flatMap((v) => [
+      `(if (i32.eq ${get("rest")} ${i32(v)}) (then`,
+      ...forwardVectors(relaxed, v, `ft${v}`, true).map((l) => `  ${l}`),
+      `))`,
+    ]).map((l) => `    ${l}`),
+    `  ) (else`,
+    ...byCount(get("rest"), 7, (v) => forwardVectors(relaxed, v, `fv${v}`)).map((l) => `    ${l}`),
+    `    (local.set $jb (i32.add ${get("jb")} (i32.shl ${get("rest")} ${i32(4)})))`,
+    ...byCount(`(i32.and ${get("nOut")} ${i32(3)})`, 3, forwardScalars).map((l) => `    ${l}`),
+    `  ))`,
     `)`,
   ].join("\n");
 }
