@@ -8,6 +8,7 @@ import { tempDir } from "./_testdata.ts";
 import {
   aliveFile,
   claimFile,
+  Claims,
   Heartbeat,
   Leases,
   type LeaseStep,
@@ -237,5 +238,27 @@ Deno.test("a full disk while taking a lease: one line naming it, no empty lease 
   } finally {
     new Deno.Command("umount", { args: [mnt] }).outputSync();
     Deno.removeSync(mnt, { recursive: true });
+  }
+});
+
+Deno.test("an empty claim (its creator killed before writing into it) is asked again, then taken once stale", () => {
+  using dir = tempDir();
+  const path = claimFile(dir.path, "trial");
+  Deno.mkdirSync(`${dir.path}/trials`, { recursive: true });
+  Deno.writeTextFileSync(path, "");
+  const claims = new Claims(dir.path);
+  try {
+    // Fresh, it may be a creator writing it this instant: not taken, but a sweep must ask
+    // again before it ends (a resumed sweep ended with that trial never run).
+    assertEquals(claims.take("trial"), false);
+    assert(claims.holderUnsure("trial"));
+    // Older than the staleness time, nobody is writing it: settled, and taken.
+    const old = new Date(Date.now() - STALE_MS - 1000);
+    Deno.utimeSync(path, old, old);
+    assertEquals(claims.holderUnsure("trial"), false);
+    assert(claims.take("trial"));
+    assertEquals(holder(path), thisRun().run);
+  } finally {
+    claims.releaseAll();
   }
 });

@@ -439,7 +439,20 @@ Deno.test("a sweep killed with SIGKILL loses nothing completed and resumes", asy
     assertEquals(Deno.readTextFileSync(`${trialsDir}/${id}.jsonl`), doneRecords[i])
   );
   const trials = parseCsv(Deno.readTextFileSync(`${dir.path}/resume/trials.csv`));
-  assertEquals(trials.map((t) => [t.status, t.epochs_done]), Array(4).fill(["done", "150"]));
+  assertEquals(
+    trials.map((t) => [t.status, t.epochs_done]),
+    Array(4).fill(["done", "150"]),
+    // What to look at when it fails: the resumed run's words and the records it left.
+    `${new TextDecoder().decode(resumed.stderr)}\n${
+      [...Deno.readDirSync(trialsDir)].map((e) => {
+        const size = Deno.statSync(`${trialsDir}/${e.name}`).size;
+        const r = e.name.endsWith(".jsonl")
+          ? parseRecord(Deno.readTextFileSync(`${trialsDir}/${e.name}`), e.name)
+          : null;
+        return `${e.name} ${size} B${r ? ` ${r.status} ${r.epochs.length}` : ""}`;
+      }).join("\n")
+    }`,
+  );
 });
 
 quietAndBusy("Ctrl-C stops a sweep promptly and keeps finished epochs", async () => {

@@ -50,11 +50,16 @@ export class Claims {
   }
 
   /**
-   * Whether another machine's run holds trial `id` but is alive only by presumption (see
-   * {@linkcode runUnsure}): asked again later, its claim may turn out to be a dead run's.
+   * Whether trial `id`'s claim may yet turn out to be a dead run's, so that a sweep should ask
+   * again before it ends: another machine's run holds it but is alive only by presumption (see
+   * {@linkcode runUnsure}), or the claim has no owner written yet (its creator was killed
+   * between creating the file and writing into it, or is writing it now). Without the second,
+   * a sweep resumed right after a kill -9 in that instant ended with that trial never run.
    */
   holderUnsure(id: string): boolean {
-    const owner = this.#leases.holder(claimFile(this.dir, id));
+    const path = claimFile(this.dir, id);
+    if (this.#leases.unsettled(path)) return true;
+    const owner = this.#leases.holder(path);
     return owner !== null && runUnsure(this.dir, owner.run);
   }
 

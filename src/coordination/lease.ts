@@ -191,6 +191,16 @@ export class Leases {
     return ownerDead(this.dir, path, raw, this.me) ? null : parseOwner(raw);
   }
 
+  /**
+   * Whether the lease at `path` has no owner written yet and is not stale: its creator is
+   * writing it this instant, or was killed in that instant (a kill -9 between creating the
+   * file and writing into it). Asked again later it is settled: owned, or stale and so dead.
+   */
+  unsettled(path: string): boolean {
+    const raw = readRaw(path);
+    return raw !== null && parseOwner(raw) === null && !ownerDead(this.dir, path, raw, this.me);
+  }
+
   /** Gives up the lease at `path` if it is still `owner`'s. */
   release(path: string, owner: LeaseOwner): void {
     const raw = readRaw(path);
