@@ -73,6 +73,7 @@ M = [
  ("a proven-dead run's leftovers kept a minute", 'src/coordination/cleanup.ts', 'run === me ? own : gone(run) ||', 'run === me ? own : false ||', ['tests/coordination_test.ts']),
  ('an empty lease left on a full disk', 'src/coordination/lease.ts', '    file.close();\n    try {\n      Deno.removeSync(path);', '    file.close();\n    try {\n      void path;', ['tests/coordination_test.ts']),
  ("trials of a presumed-alive holder never asked again", 'src/sweep/schedule.ts', 'if (unsure.length === 0 || this.signal?.aborted) return null;', 'return null;', ['tests/recovery_test.ts']),
+ ("an empty claim (its creator killed before writing it) not asked again", 'src/coordination/claims.ts', 'if (this.#leases.unsettled(path)) return true;', '', ['tests/coordination_test.ts']),
  ("a shorter run cuts a trial stopped past its epochs", 'src/store/status.ts', 'if (planned > 0 && rec.epochs.length > planned) return true;', '', ['tests/abuse_test.ts']),
 ]
 only = sys.argv[1:] 
