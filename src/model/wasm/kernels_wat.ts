@@ -20,25 +20,7 @@ import { elementwiseWat } from "./elementwise_wat.ts";
 import { optimizerWat } from "./optimizer_wat.ts";
 import { poolWat } from "./pool_wat.ts";
 import { sparseWat } from "./sparse_wat.ts";
-
-/** `(f32x4 fused or plain) a·b + c`. */
-function madd(relaxed: boolean, a: string, b: string, c: string): string {
-  return relaxed ? `(f32x4.relaxed_madd ${a} ${b} ${c})` : `(f32x4.add (f32x4.mul ${a} ${b}) ${c})`;
-}
-
-const get = (name: string) => `(local.get $${name})`;
-const add = (a: string, b: string) => `(i32.add ${a} ${b})`;
-const i32 = (n: number) => `(i32.const ${n})`;
-
-/** A `while (cond) { body }` loop. */
-function loop(label: string, cond: string, body: string[]): string[] {
-  return [
-    `(block $${label}_done (loop $${label}`,
-    `  (br_if $${label}_done (i32.eqz ${cond}))`,
-    ...body.map((l) => `  ${l}`),
-    `  (br $${label})))`,
-  ];
-}
+import { add, get, i32, loop, madd } from "./_wat.ts";
 
 /** Stores `value` (v128) at `ptr`: C = alpha·acc, or C += alpha·acc when $accum is set. */
 function storeVec(ptr: string, value: string): string[] {

@@ -9,24 +9,7 @@
 // The sums are the ones of one accumulator per output, pixels in list order, so every block
 // size gives the same bits; and the update touches each weight once per example (the pixels of
 // an example are distinct), so its order does not matter.
-
-const get = (name: string) => `(local.get $${name})`;
-const i32 = (n: number) => `(i32.const ${n})`;
-
-/** `(f32x4 fused or plain) a·b + c`. */
-function madd(relaxed: boolean, a: string, b: string, c: string): string {
-  return relaxed ? `(f32x4.relaxed_madd ${a} ${b} ${c})` : `(f32x4.add (f32x4.mul ${a} ${b}) ${c})`;
-}
-
-/** A `while (cond) { body }` loop. */
-function loop(label: string, cond: string, body: string[]): string[] {
-  return [
-    `(block $${label}_done (loop $${label}`,
-    `  (br_if $${label}_done (i32.eqz ${cond}))`,
-    ...body.map((l) => `  ${l}`),
-    `  (br $${label})))`,
-  ];
-}
+import { get, i32, loop, madd } from "./_wat.ts";
 
 const range = (n: number) => Array.from({ length: n }, (_, i) => i);
 const idxAt = `(i32.load16_u (i32.add ${get("idx")} (i32.shl ${get("c")} ${i32(1)})))`;
