@@ -49,3 +49,26 @@ export function testNeeding(missing: string | null, definition: Deno.TestDefinit
   console.log(`skipped "${definition.name}": ${missing}`);
   Deno.test({ ...definition, ignore: true });
 }
+
+/**
+ * The Python that runs Jupyter (the interpreter of the `jupyter` command, which is where
+ * jupyter_client is installed), or what is missing.
+ */
+export function jupyterPython(): { python: string; missing: null } | {
+  python: null;
+  missing: string;
+} {
+  const install = "apt-get install jupyter-client jupyter-nbconvert";
+  const jupyter = which("jupyter");
+  if (!jupyter) return { python: null, missing: `no jupyter command (${install})` };
+  let python = "python3";
+  try {
+    const first = Deno.readTextFileSync(jupyter).split("\n", 1)[0];
+    const shebang = /^#!\s*(\S+)(?:\s+(\S+))?/.exec(first);
+    if (shebang) python = shebang[1].endsWith("/env") && shebang[2] ? shebang[2] : shebang[1];
+  } catch { /* a binary launcher: the PATH's python3 */ }
+  if (!succeeds(python, ["-c", "import jupyter_client"])) {
+    return { python: null, missing: `${python} cannot import jupyter_client (${install})` };
+  }
+  return { python, missing: null };
+}

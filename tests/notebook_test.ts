@@ -7,33 +7,13 @@
 // in CI (CI installs jupyter-client from Debian).
 import { assert, assertEquals } from "./_assert.ts";
 import { hogCount, withHogs } from "./_hogs.ts";
-import { succeeds, testNeeding, which } from "./_tools.ts";
+import { jupyterPython, testNeeding } from "./_tools.ts";
 import { Html, JUPYTER_DISPLAY, Network, Svg } from "../mod.ts";
 import { notebookProgress } from "../src/notebook/progress.ts";
 import type { SweepEvent } from "../src/sweep/events.ts";
 
 const ROOT = new URL("../", import.meta.url).pathname;
 const RUNNER = `${ROOT}tests/_run_notebook.py`;
-
-/**
- * The Python that runs Jupyter (the interpreter of the `jupyter` command, which is where
- * jupyter_client is installed), or what is missing.
- */
-function jupyterPython(): { python: string; missing: null } | { python: null; missing: string } {
-  const install = "apt-get install jupyter-client jupyter-nbconvert";
-  const jupyter = which("jupyter");
-  if (!jupyter) return { python: null, missing: `no jupyter command (${install})` };
-  let python = "python3";
-  try {
-    const first = Deno.readTextFileSync(jupyter).split("\n", 1)[0];
-    const shebang = /^#!\s*(\S+)(?:\s+(\S+))?/.exec(first);
-    if (shebang) python = shebang[1].endsWith("/env") && shebang[2] ? shebang[2] : shebang[1];
-  } catch { /* a binary launcher: the PATH's python3 */ }
-  if (!succeeds(python, ["-c", "import jupyter_client"])) {
-    return { python: null, missing: `${python} cannot import jupyter_client (${install})` };
-  }
-  return { python, missing: null };
-}
 
 const { python, missing } = jupyterPython();
 

@@ -5,7 +5,7 @@
 import { assert, assertEquals, assertMatch } from "./_assert.ts";
 import { tempDir } from "./_testdata.ts";
 import { Browser, CHROMIUM_MISSING } from "./_cdp.ts";
-import { succeeds, testNeeding, which } from "./_tools.ts";
+import { jupyterPython, testNeeding } from "./_tools.ts";
 import { decodePng, type Image } from "./_png.ts";
 import { readSweep, runSweep, writeReport } from "../mod.ts";
 import { serveResults } from "../src/live/server.ts";
@@ -270,23 +270,6 @@ testNeeding(CHROMIUM_MISSING, {
 });
 
 const ROOT = new URL("../", import.meta.url).pathname;
-
-/** The Python of the `jupyter` command (with jupyter_client), or what is missing. */
-function jupyterPython(): { python: string | null; missing: string | null } {
-  const install = "apt-get install jupyter-client jupyter-nbconvert";
-  const jupyter = which("jupyter");
-  if (!jupyter) return { python: null, missing: `no jupyter command (${install})` };
-  let python = "python3";
-  try {
-    const first = Deno.readTextFileSync(jupyter).split("\n", 1)[0];
-    const shebang = /^#!\s*(\S+)(?:\s+(\S+))?/.exec(first);
-    if (shebang) python = shebang[1].endsWith("/env") && shebang[2] ? shebang[2] : shebang[1];
-  } catch { /* a binary launcher: the PATH's python3 */ }
-  if (!succeeds(python, ["-c", "import jupyter_client"])) {
-    return { python: null, missing: `${python} cannot import jupyter_client (${install})` };
-  }
-  return { python, missing: null };
-}
 
 const { python, missing } = jupyterPython();
 

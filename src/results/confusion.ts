@@ -48,6 +48,18 @@ function axes(classes: number) {
   };
 }
 
+/** What both matrices share: the schema, title, square size, cells and class axes. */
+function frame(classes: number, title: string, subtitle: string[], data: unknown[]) {
+  return {
+    $schema: "https://vega.github.io/schema/vega-lite/v6.json",
+    title: { text: title, subtitle, anchor: "start" },
+    width: CELL * classes,
+    height: CELL * classes,
+    data: { values: data },
+    encoding: axes(classes),
+  };
+}
+
 /**
  * A trial's (or a setting's mean) confusion matrix `m` (`m[t * classes + p]`: images of class
  * t predicted as p).
@@ -60,14 +72,8 @@ export function confusionSpec(
 ): ChartSpec {
   const data = cells(m, classes, (x) => x);
   const maxError = Math.max(1, ...data.filter((d) => !d.diag).map((d) => d.count));
-  const { x, y } = axes(classes);
   return {
-    $schema: "https://vega.github.io/schema/vega-lite/v6.json",
-    title: { text: title, subtitle, anchor: "start" },
-    width: CELL * classes,
-    height: CELL * classes,
-    data: { values: data },
-    encoding: { x, y },
+    ...frame(classes, title, subtitle, data),
     layer: [
       {
         transform: [{ filter: "!datum.diag" }],
@@ -133,14 +139,8 @@ export function confusionDiffSpec(
   const diff = Array.from(a, (x, i) => b[i] - x);
   const data = cells(diff, classes, (d, diag) => (diag ? -d : d));
   const max = Math.max(0.5, ...data.map((d) => Math.abs(d.v)));
-  const { x, y } = axes(classes);
   return {
-    $schema: "https://vega.github.io/schema/vega-lite/v6.json",
-    title: { text: title, subtitle, anchor: "start" },
-    width: CELL * classes,
-    height: CELL * classes,
-    data: { values: data },
-    encoding: { x, y },
+    ...frame(classes, title, subtitle, data),
     layer: [
       {
         mark: { type: "rect", stroke: "#eee" },

@@ -261,31 +261,35 @@ export async function readPredictions(
   id: string,
 ): Promise<TrialPredictions | null> {
   const path = predictionsFile(resultsDir, id);
-  let bytes: Uint8Array;
   try {
-    bytes = await Deno.readFile(path);
+    return checked(await Deno.readFile(path), path, id);
   } catch (err) {
-    if (err instanceof Deno.errors.NotFound) return null;
-    throw new NetsweepError(path, `unreadable (${(err as Error).message.split("\n")[0]})`);
+    return unread(path, err);
   }
-  const p = decodePredictions(bytes, path);
-  if (p.id !== id) throw new NetsweepError(path, `written for trial ${p.id}, not ${id}`);
-  return p;
 }
 
 /** {@linkcode readPredictions}, synchronously (a worker resuming a trial). */
 export function readPredictionsSync(resultsDir: string, id: string): TrialPredictions | null {
   const path = predictionsFile(resultsDir, id);
-  let bytes: Uint8Array;
   try {
-    bytes = Deno.readFileSync(path);
+    return checked(Deno.readFileSync(path), path, id);
   } catch (err) {
-    if (err instanceof Deno.errors.NotFound) return null;
-    throw new NetsweepError(path, `unreadable (${(err as Error).message.split("\n")[0]})`);
+    return unread(path, err);
   }
+}
+
+/** The predictions in `bytes`, which must be trial `id`'s. */
+function checked(bytes: Uint8Array, path: string, id: string): TrialPredictions {
   const p = decodePredictions(bytes, path);
   if (p.id !== id) throw new NetsweepError(path, `written for trial ${p.id}, not ${id}`);
   return p;
+}
+
+/** A missing file is no predictions; a damaged one keeps its own error; others are named. */
+function unread(path: string, err: unknown): null {
+  if (err instanceof Deno.errors.NotFound) return null;
+  if (err instanceof NetsweepError) throw err;
+  throw new NetsweepError(path, `unreadable (${(err as Error).message.split("\n")[0]})`);
 }
 
 /**
