@@ -147,6 +147,14 @@ function choose(): { module: WebAssembly.Module; simd: "relaxed" | "plain" } {
 
 let chosen: { module: WebAssembly.Module; simd: "relaxed" | "plain" } | null = null;
 
+/**
+ * Runs `body` over `[0, n)`, or in two parts `[0, cut)` and `[cut, n)` on two threads
+ * (model/team.ts). The parts must write disjoint outputs with kernels only.
+ */
+export interface Splitter {
+  split(n: number, cut: number, body: (k: Kernels, from: number, to: number) => void): void;
+}
+
 /** Which kernel build this process uses: `relaxed` (fused multiply-add) or `plain`. */
 export function simdKind(): "relaxed" | "plain" {
   chosen ??= choose();
@@ -167,6 +175,10 @@ export class WasmArena {
   readonly memory: WebAssembly.Memory;
   /** The kernels, instantiated over that memory. */
   readonly kernels: Kernels;
+  /** The compiled kernels (a helper thread instantiates them over the same memory). */
+  readonly module: WebAssembly.Module;
+  /** How kernel work is split between threads: here alone unless the Engine sets a team. */
+  splitter: Splitter = { split: (n, _cut, body) => body(this.kernels, 0, n) };
   /** The most the memory may grow to. */
   readonly maxBytes: number;
   #top = 16; // 0..15 stay zero: a kernel's "no bias" pointer reads zeros there
@@ -183,6 +195,7 @@ export class WasmArena {
       );
     }
     this.maxBytes = maximum * PAGE;
+    this.module = chosen.module;
     // A recycled arena of this size: a new memory and instance cost more than a small trial's
     // training (a sweep of thousands of tiny trials builds one network per trial).
     const spare = SPARES.get(this.maxBytes)?.pop();

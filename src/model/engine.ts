@@ -7,6 +7,7 @@ import { type Kernels, WasmArena } from "./_arena.ts";
 import type { Layer, LayerWork, Param, Pass } from "./layers/_layer.ts";
 import { DenseLayer, type InputRows } from "./layers/dense.ts";
 import { evalBatchFor, memoryBytes, type PlannedLayer } from "./layers/registry.ts";
+import { KernelTeam } from "./team.ts";
 import type { SparseRows } from "../data/mod.ts";
 
 /** Buffers for mini-batches of up to `m` examples. */
@@ -49,6 +50,8 @@ export class Engine {
   readonly cost: Cost;
   /** The batch used to evaluate whole splits. */
   readonly evalBatch: number;
+  /** Splits the layers' kernel work with a helper thread, when one joins (team.ts). */
+  readonly team: KernelTeam;
   /** The first layer is dense and reads listed pixels. */
   readonly sparseFirst: boolean;
   #workspaces = new Map<number, Workspace>();
@@ -63,6 +66,8 @@ export class Engine {
       Math.min(2 ** 32 - 65536, memoryBytes(plan, MAX_BATCH, this.evalBatch)),
     );
     this.kernels = this.arena.kernels;
+    this.team = new KernelTeam(this.arena);
+    this.arena.splitter = this.team;
     this.layers = plan.map((p) => p.build(this.arena));
     this.params = this.layers.flatMap((l) => l.params);
     this.inputSize = this.layers[0].inSize;

@@ -181,27 +181,34 @@ export function poolBackward(
   s: number,
   stride: number,
 ): void {
+  poolBackwardAt(
+    k,
+    src.byteOffset,
+    pooled.byteOffset,
+    delta.byteOffset,
+    dsrc.byteOffset,
+    planes,
+    h,
+    w,
+    s,
+    stride,
+  );
+}
+
+/** {@linkcode poolBackward} with the arrays' byte offsets (no views made). */
+export function poolBackwardAt(
+  k: Kernels,
+  src: number,
+  pooled: number,
+  delta: number,
+  dsrc: number,
+  planes: number,
+  h: number,
+  w: number,
+  s: number,
+  stride: number,
+): void {
   if (s === 2 && stride === 2 && w % 4 === 0) {
-    k.maxpool2_back(
-      src.byteOffset,
-      pooled.byteOffset,
-      delta.byteOffset,
-      dsrc.byteOffset,
-      planes,
-      h,
-      w,
-    );
-  } else {
-    k.maxpool_back(
-      src.byteOffset,
-      pooled.byteOffset,
-      delta.byteOffset,
-      dsrc.byteOffset,
-      planes,
-      h,
-      w,
-      s,
-      stride,
-    );
-  }
+    k.maxpool2_back(src, pooled, delta, dsrc, planes, h, w);
+  } else k.maxpool_back(src, pooled, delta, dsrc, planes, h, w, s, stride);
 }

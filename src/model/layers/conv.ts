@@ -11,6 +11,7 @@
 //   F:(maps, C·k·k) · col:(C·k·k, P) -> zc:(maps, P), P = outH·outW positions.
 import type { Activation } from "../../vocabulary/mod.ts";
 import type { Kernels, WasmArena } from "../_arena.ts";
+import { cutAt } from "./_split.ts";
 import {
   applyActivation,
   applyDerivative,
@@ -18,7 +19,7 @@ import {
   type LayerWork,
   type Param,
   type Pass,
-  poolBackward,
+  poolBackwardAt,
   positions,
   shapeText,
   sizeOf,
@@ -49,8 +50,9 @@ interface ConvWork extends LayerWork {
   dzc: Float32Array;
   /** The pooled convolution (zc itself without pooling): the activation's input, less b. */
   zp: Float32Array;
-  /** One image's column gradient (C·k·k, P). */
+  /** One image's column gradient (C·k·k, P), one for each thread of a split. */
   dcol: Float32Array;
+  dcol2: Float32Array;
 }
 
 /** A convolutional (and pooling) layer. */
@@ -75,7 +77,19 @@ export class ConvLayer implements Layer {
   /** Whether the layer pools (a 1×1 window every 1 is none). */
   readonly pools: boolean;
 
+  /** Its arena: the splitter of its work is read from it at each call. */
+  readonly #arena: WasmArena;
+  // The pass being split (../team.ts): read by the part bodies, which allocate nothing.
+  #work: ConvWork | null = null;
+  #x: Float32Array | null = null;
+  #dX: Float32Array | null = null;
+  #m = 0;
+  #target: Float32Array | null = null;
+  #alpha = 0;
+  #accumulate = false;
+
   constructor(arena: WasmArena, options: ConvOptions) {
+    this.#arena = arena;
     const [c, h, w] = options.inShape;
     const { maps, kernel: k, pad, stride, pool, poolStride } = options;
     this.options = options;
@@ -124,16 +138,27 @@ export class ConvLayer implements Layer {
       a: arena.float32(m * this.outSize),
       dA: arena.float32(m * this.outSize),
       dcol: arena.float32(this.ckk * P),
+      dcol2: arena.float32(this.ckk * P),
     };
   }
 
   forward(k: Kernels, work: LayerWork, x: Float32Array, m: number, _pass: Pass): void {
-    const w = work as ConvWork;
-    const { maps, pool, poolStride, kernel, pad, stride } = this.options;
+    this.#work = work as ConvWork;
+    this.#x = x;
+    // Images are independent: split between two threads (not tanh: a JavaScript loop).
+    if (this.options.activation === "tanh") this.#forwardImages(k, 0, m);
+    else this.#arena.splitter.split(m, cutAt(m, 1), this.#forwardImages);
+  }
+
+  /** Convolution, pooling and activation of images [from, to). */
+  readonly #forwardImages = (k: Kernels, from: number, to: number): void => {
+    const w = this.#work!;
+    const x = this.#x!;
+    const { maps, pool, poolStride, kernel, pad, stride, activation } = this.options;
     const [C, H, W] = this.inShape;
     const P = this.convH * this.convW;
     const ckk = this.ckk;
-    for (let e = 0; e < m; e++) {
+    for (let e = from; e < to; e++) {
       const col = w.col.byteOffset + e * ckk * P * 4;
       k.im2col(x.byteOffset + e * this.inSize * 4, C, H, W, kernel, pad, stride, col);
       // F:(maps, ckk) · col:(ckk, P) -> zc:(maps, P)
@@ -152,11 +177,12 @@ export class ConvLayer implements Layer {
         0,
       );
     }
+    const out = this.outSize;
     if (this.pools) {
       k.maxpool(
-        w.zc.byteOffset,
-        w.zp.byteOffset,
-        m * maps,
+        w.zc.byteOffset + from * maps * P * 4,
+        w.zp.byteOffset + from * out * 4,
+        (to - from) * maps,
         this.convH,
         this.convW,
         pool,
@@ -164,20 +190,27 @@ export class ConvLayer implements Layer {
       );
     }
     // a = f(pooled + b), one map (plane) at a time per image.
-    const per = this.outSize / maps;
-    for (let e = 0; e < m; e++) {
-      const off = e * this.outSize;
-      applyActivation(
-        k,
-        this.options.activation,
-        w.zp.subarray(off, off + this.outSize),
-        w.a.subarray(off, off + this.outSize),
-        maps,
-        per,
-        this.b,
-      );
+    const per = out / maps;
+    for (let e = from; e < to; e++) {
+      const off = e * out * 4;
+      const zp = w.zp.byteOffset + off;
+      const a = w.a.byteOffset + off;
+      if (activation === "sigmoid") k.act_sigmoid(zp, a, maps, per, this.b.byteOffset);
+      else if (activation === "relu") k.act_relu(zp, a, maps, per, this.b.byteOffset);
+      else {
+        const o = e * out;
+        applyActivation(
+          k,
+          activation,
+          w.zp.subarray(o, o + out),
+          w.a.subarray(o, o + out),
+          maps,
+          per,
+          this.b,
+        );
+      }
     }
-  }
+  };
 
   backward(
     k: Kernels,
@@ -187,26 +220,58 @@ export class ConvLayer implements Layer {
     dX: Float32Array | null,
   ): void {
     const w = work as ConvWork;
+    if (dX) dX.fill(0, 0, m * this.inSize);
+    this.#work = w;
+    this.#dX = dX;
+    // Images are independent: split between two threads where every step is a kernel and the
+    // derivative's vectors fall on the same values as in one call.
+    const kernelsOnly = this.pools && this.options.activation !== "tanh" &&
+      this.outSize % 4 === 0;
+    if (kernelsOnly) this.#arena.splitter.split(m, cutAt(m, 1), this.#backwardImages);
+    else this.#backwardImages(k, 0, m);
+  }
+
+  /** δ of images [from, to), and their dX when asked. */
+  readonly #backwardImages = (k: Kernels, from: number, to: number): void => {
+    const w = this.#work!;
+    const dX = this.#dX;
     const { maps, pool, poolStride, kernel, pad, stride } = this.options;
     const [C, H, W] = this.inShape;
     const P = this.convH * this.convW;
     const ckk = this.ckk;
-    applyDerivative(k, this.options.activation, w.a, w.dA, m * this.outSize);
+    const out = this.outSize;
+    const off = from * out * 4;
+    const n = (to - from) * out;
+    const f = this.options.activation;
+    if (f === "sigmoid") k.back_sigmoid(w.a.byteOffset + off, w.dA.byteOffset + off, n);
+    else if (f === "relu") k.back_relu(w.a.byteOffset + off, w.dA.byteOffset + off, n);
+    else applyDerivative(k, f, w.a, w.dA, n); // tanh: never split, from is 0
     // δ of the convolution: each window's δ to the first largest value, zero elsewhere.
     if (this.pools) {
-      const { convH, convW } = this;
-      poolBackward(k, w.zc, w.zp, w.dA, w.dzc, m * maps, convH, convW, pool, poolStride);
+      const planes = from * maps * P * 4;
+      poolBackwardAt(
+        k,
+        w.zc.byteOffset + planes,
+        w.zp.byteOffset + off,
+        w.dA.byteOffset + off,
+        w.dzc.byteOffset + planes,
+        (to - from) * maps,
+        this.convH,
+        this.convW,
+        pool,
+        poolStride,
+      );
     } else {
       const dzc = w.dzc;
       const delta = w.dA;
-      for (let i = 0, n = m * this.outSize; i < n; i++) dzc[i] = delta[i];
+      for (let i = from * out; i < to * out; i++) dzc[i] = delta[i];
     }
     if (!dX) return;
-    dX.fill(0, 0, m * this.inSize);
-    for (let e = 0; e < m; e++) {
+    const dcol = from === 0 ? w.dcol : w.dcol2;
+    for (let e = from; e < to; e++) {
       // F^T:(ckk, maps) · δzc:(maps, P) -> dcol:(ckk, P), then added back onto the image.
       k.gemm_nn(
-        w.dcol.byteOffset,
+        dcol.byteOffset,
         this.filters.byteOffset,
         w.dzc.byteOffset + e * maps * P * 4,
         ckk,
@@ -227,10 +292,10 @@ export class ConvLayer implements Layer {
         kernel,
         pad,
         stride,
-        w.dcol.byteOffset,
+        dcol.byteOffset,
       );
     }
-  }
+  };
 
   gradients(k: Kernels, work: LayerWork, _x: Float32Array, m: number, alpha: number): void {
     const [pw, pb] = this.params;
@@ -245,32 +310,46 @@ export class ConvLayer implements Layer {
 
   /** target (+)= alpha · Σ_e δzc_e · col_e^T: (maps, P) · (P, ckk) -> (maps, ckk). */
   #filterGradient(
-    k: Kernels,
+    _k: Kernels,
     w: ConvWork,
     m: number,
     target: Float32Array,
     alpha: number,
     accumulate: boolean,
   ): void {
+    this.#work = w;
+    this.#m = m;
+    this.#target = target;
+    this.#alpha = alpha;
+    this.#accumulate = accumulate;
+    // Filters (rows of the sum) are independent: split between two threads.
+    const maps = this.options.maps;
+    this.#arena.splitter.split(maps, cutAt(maps, 2), this.#filterRows);
+  }
+
+  /** Rows [from, to) of the filter gradient, summed over the images in order. */
+  readonly #filterRows = (k: Kernels, from: number, to: number): void => {
+    const w = this.#work!;
     const maps = this.options.maps;
     const P = this.convH * this.convW;
     const ckk = this.ckk;
-    for (let e = 0; e < m; e++) {
+    const target = this.#target!;
+    for (let e = 0; e < this.#m; e++) {
       k.gemm_nt(
-        target.byteOffset,
-        w.dzc.byteOffset + e * maps * P * 4,
+        target.byteOffset + from * ckk * 4,
+        w.dzc.byteOffset + (e * maps + from) * P * 4,
         w.col.byteOffset + e * ckk * P * 4,
-        maps,
+        to - from,
         ckk,
         P,
         P,
         P,
         ckk,
-        alpha,
-        accumulate || e > 0 ? 1 : 0,
+        this.#alpha,
+        this.#accumulate || e > 0 ? 1 : 0,
       );
     }
-  }
+  };
 
   #biasGradient(
     w: ConvWork,

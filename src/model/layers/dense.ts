@@ -15,6 +15,7 @@ import type { Kernels, WasmArena } from "../_arena.ts";
 import { batchNormBackward, batchNormForward } from "./_batch_norm.ts";
 import { dropValues } from "./_dropout.ts";
 import { type InputRows, listPixels } from "./_input_rows.ts";
+import { splitGemmNN, splitGemmNT } from "./_split.ts";
 import {
   applyActivation,
   applyDerivative,
@@ -88,8 +89,12 @@ export class DenseLayer implements Layer {
   readonly runMean: Float32Array | null;
   readonly runVar: Float32Array | null;
 
+  /** Its arena: the splitter of its GEMMs is read from it at each call. */
+  readonly #arena: WasmArena;
+
   constructor(arena: WasmArena, options: DenseOptions) {
     const { inSize, outSize } = options;
+    this.#arena = arena;
     this.options = options;
     this.inShape = options.inShape ?? [inSize];
     this.outShape = [outSize];
@@ -201,7 +206,9 @@ export class DenseLayer implements Layer {
         } else alpha = 1 - dropout;
       }
       // x:(m,in) · wT:(in,out) -> z:(m,out), added to the biases already there.
-      k.gemm_nn(
+      splitGemmNN(
+        this.#arena.splitter,
+        "cols",
         z.byteOffset,
         input.byteOffset,
         this.wT.byteOffset,
@@ -269,7 +276,9 @@ export class DenseLayer implements Layer {
     const keep = this.options.dropout > 0 && !w.dropped ? 1 - this.options.dropout : 1;
     if (dX) {
       // (w^T δ): δ:(m,out) · w:(out,in) -> dX:(m,in); wT's rows are w's columns.
-      k.gemm_nt(
+      splitGemmNT(
+        this.#arena.splitter,
+        "cols",
         dX.byteOffset,
         delta.byteOffset,
         this.wT.byteOffset,
@@ -359,7 +368,9 @@ export class DenseLayer implements Layer {
     const input = w.dropped ? w.xDrop! : x;
     const keep = this.options.dropout > 0 && !w.dropped ? 1 - this.options.dropout : 1;
     // x^T:(in,m) · δ:(m,out) -> (in,out), x read column-wise (stride in).
-    k.gemm_nn(
+    splitGemmNN(
+      this.#arena.splitter,
+      "rows",
       target.byteOffset,
       input.byteOffset,
       delta.byteOffset,
