@@ -6,8 +6,16 @@
  *
  * @module
  */
-export { type Kernels, simdKind, WasmArena } from "./_arena.ts";
+export { type Kernels, simdKind, type Splitter, WasmArena } from "./_arena.ts";
 export { Engine, type Source, type Workspace } from "./engine.ts";
+export {
+  abandonTeam,
+  KernelTeam,
+  releaseTeam,
+  type ServeEnd,
+  serveTeam,
+  type TeamShare,
+} from "./team.ts";
 export type { Layer, LayerJson, LayerWork, Mode, Param, Pass } from "./layers/_layer.ts";
 export { evalBatchFor, LayerShapeError, memoryBytes, planNetwork } from "./layers/registry.ts";
 export {

@@ -144,11 +144,12 @@ export class KernelTeam implements Splitter {
     rec.count = 1;
     rec.overflow = false;
     body(rec.kernels, cut, n);
+    // The length is written before the work is posted: the helper reads it once it sees POSTED.
+    rec.cmds[0] = rec.count;
     if (rec.overflow || Atomics.compareExchange(state, 0, IDLE, POSTED) !== IDLE) {
       body(k, 0, n); // too many calls to record, or the helper left meanwhile
       return;
     }
-    rec.cmds[0] = rec.count;
     Atomics.notify(state, 0, 1);
     body(k, 0, cut);
     let spins = 0;
@@ -181,6 +182,19 @@ export class KernelTeam implements Splitter {
 export function releaseTeam(share: TeamShare): void {
   const state = new Int32Array(share.control, 0, 2);
   Atomics.store(state, RELEASE, 1);
+  Atomics.notify(state, 0);
+}
+
+/**
+ * The helper's thread died (its worker crashed): work it held is failed, so the owner throws
+ * instead of waiting for it forever; a later split runs here.
+ */
+export function abandonTeam(share: TeamShare): void {
+  const state = new Int32Array(share.control, 0, 2);
+  Atomics.store(state, RELEASE, 1);
+  if (Atomics.compareExchange(state, 0, POSTED, FAILED) !== POSTED) {
+    Atomics.compareExchange(state, 0, IDLE, NONE);
+  }
   Atomics.notify(state, 0);
 }
 

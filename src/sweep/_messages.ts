@@ -6,6 +6,7 @@ import type { EpochMetrics } from "../vocabulary/mod.ts";
 import type { Trial } from "../experiment/mod.ts";
 import type { Durability, TrialStatus } from "../store/mod.ts";
 import type { RunIdentity } from "../coordination/mod.ts";
+import type { TeamShare } from "../model/mod.ts";
 
 /** One trial to train, up to epoch `until` (its planned epochs, or a pruning rung). */
 export interface Task {
@@ -28,10 +29,16 @@ export type ToWorker =
     run: RunIdentity;
     durability: Durability;
   }
-  | { type: "run"; task: Task };
+  | { type: "run"; task: Task }
+  /** An idle worker joins a running trial's network as its helper thread (model/team.ts). */
+  | { type: "help"; share: TeamShare };
 
 export type ToMain =
   | { type: "start"; id: string; from: number }
+  /** The trial's network takes a helper thread: what an idle worker needs to join it. */
+  | { type: "team"; id: string; share: TeamShare }
+  /** A helper left its team (the trial ended, or the pool asked): the worker is idle again. */
+  | { type: "helped"; id: string }
   | { type: "epoch"; id: string; metrics: EpochMetrics }
   | {
     type: "done";

@@ -6,6 +6,7 @@
  * @module
  */
 import type { Dataset } from "../data/mod.ts";
+import { abandonTeam, releaseTeam, type TeamShare } from "../model/mod.ts";
 import type { EpochMetrics } from "../vocabulary/mod.ts";
 import type { Task, ToMain, ToWorker } from "./_messages.ts";
 import type { SweepOutput } from "./output.ts";
@@ -70,6 +71,13 @@ interface Held {
   started: boolean;
 }
 
+/** A running trial's network that takes a helper thread, and the worker helping it. */
+interface Team {
+  share: TeamShare;
+  owner: number;
+  helper: number | null;
+}
+
 class Pool {
   /** Per worker: its tasks in order (the first one runs). */
   readonly #queues: Held[][] = [];
@@ -81,6 +89,10 @@ class Pool {
   #chain: Promise<void> = Promise.resolve();
   #finished = false;
   #settle: (error?: Error) => void = () => {};
+  /** Running trials' networks by trial id, while their trial runs. */
+  readonly #teams = new Map<string, Team>();
+  /** Per worker: the trial it helps, or null. */
+  readonly #helping: (string | null)[] = [];
 
   constructor(
     data: Dataset,
@@ -110,6 +122,7 @@ class Pool {
       for (let w = 0; w < count; w++) {
         this.#queues.push([]);
         this.#exhausted.push(false);
+        this.#helping.push(null);
         this.#workers.push(this.#spawn(w));
         this.#fill(w);
       }
@@ -135,6 +148,7 @@ class Pool {
     if (this.#finished) return;
     this.#finished = true;
     Atomics.store(this.#stop, 0, 1);
+    for (const team of this.#teams.values()) releaseTeam(team.share);
     for (const w of this.#workers) w.terminate();
     this.#settle(error);
   }
@@ -167,9 +181,43 @@ class Pool {
       }
     }
     if (this.#exhausted.every(Boolean) && this.#queues.every((q) => q.length === 0)) this.#end();
+    else this.#offerHelp();
+  }
+
+  /**
+   * Every core busy when trials are fewer than workers: a worker with no task left joins a
+   * running trial that has no helper yet (its numbers do not change, model/team.ts).
+   */
+  #offerHelp(): void {
+    if (this.#finished) return;
+    for (let w = 0; w < this.#workers.length; w++) {
+      const idle = this.#exhausted[w] && this.#queues[w].length === 0 && !this.#helping[w];
+      if (!idle) continue;
+      const open = [...this.#teams].find(([, t]) => t.helper === null && t.owner !== w);
+      if (!open) return;
+      const [id, team] = open;
+      team.helper = w;
+      this.#helping[w] = id;
+      this.#workers[w].postMessage({ type: "help", share: team.share } satisfies ToWorker);
+    }
+  }
+
+  /** Trial `id` ended: its helper (told by the owner's close) goes back to the pool. */
+  #teamEnded(id: string): void {
+    const team = this.#teams.get(id);
+    if (!team) return;
+    this.#teams.delete(id);
+    releaseTeam(team.share); // an owner that crashed cannot close it
   }
 
   #message(w: number, msg: ToMain): void {
+    if (msg.type === "helped") {
+      const id = this.#helping[w];
+      this.#helping[w] = null;
+      const team = id === null ? undefined : this.#teams.get(id);
+      if (team && team.helper === w) team.helper = null;
+      return this.#offerHelp();
+    }
     // Messages name their trial: a worker may already run the next one while the main thread
     // still handles the last one's outcome.
     const held = this.#queues[w].find((q) => q.task.trial.id === msg.id);
@@ -177,13 +225,17 @@ class Pool {
     const { task } = held;
     const events = this.events;
     if (msg.type === "note") this.#serial(() => events.onNote(msg.text));
-    else if (msg.type === "start") {
+    else if (msg.type === "team") {
+      this.#teams.set(msg.id, { share: msg.share, owner: w, helper: null });
+      this.#offerHelp();
+    } else if (msg.type === "start") {
       held.started = true;
       this.#serial(() => events.onStart(task, w, msg.from)).then(() => this.#fill(w));
     } else if (msg.type === "epoch") this.#serial(() => events.onEpoch(task, msg.metrics, w));
     else if (msg.type === "io-error") this.#end(this.#stopped("io-error", msg.error));
     else {
       // The task stays held until its outcome is handled.
+      this.#teamEnded(task.trial.id);
       this.#serial(() => events.onDone(task, msg, w)).then(() => {
         this.#queues[w].splice(this.#queues[w].indexOf(held), 1);
         return this.#fill(w);
@@ -193,8 +245,22 @@ class Pool {
 
   /** A crashed worker fails its trial; a fresh one takes the tasks the old one held. */
   #crashed(w: number, error: string): void {
+    const helped = this.#helping[w];
+    if (helped !== null && !this.#finished) {
+      // A helper died: its team's owner fails the step it shared rather than wait for ever.
+      this.#helping[w] = null;
+      const team = this.#teams.get(helped);
+      if (team) {
+        team.helper = null;
+        abandonTeam(team.share);
+      }
+      this.#workers[w].terminate();
+      this.#workers[w] = this.#spawn(w);
+      return;
+    }
     const head = this.#queues[w][0];
     if (!head || this.#finished) return;
+    this.#teamEnded(head.task.trial.id);
     this.#serial(() =>
       this.events.onDone(head.task, { type: "failed", id: head.task.trial.id, error }, w)
     );

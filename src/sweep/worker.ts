@@ -6,7 +6,7 @@
 import { adoptRun, claimStillHeld, thisRun, writeFileAtomicSync } from "../coordination/mod.ts";
 import { deriveSeed, NetsweepError, Rng } from "../core/mod.ts";
 import { type Dataset, density, limitTraining } from "../data/mod.ts";
-import { Network } from "../model/mod.ts";
+import { type KernelTeam, Network, serveTeam } from "../model/mod.ts";
 import { resolvedInit } from "../experiment/mod.ts";
 import {
   type Durability,
@@ -104,6 +104,7 @@ function run(task: Task): void {
   const ckpt = checkpointFile(dir, t.id);
   const about = checkpointFor(t.id, t.seed);
   const durable = durability === "each";
+  let team: KernelTeam | null = null;
   try {
     const all = data!;
     const trialData = s.trainSize === null ? all : limitTraining(all, s.trainSize);
@@ -112,6 +113,9 @@ function run(task: Task): void {
       resolvedInit(s),
       s.initStd,
     );
+    team = net.engine.team;
+    // An idle worker may join this network's kernels as a second thread (numbers unchanged).
+    post({ type: "team", id: t.id, share: team.share() });
     // Before a checkpoint is restored: the first layer as initialised, for its pictures.
     const keeper = new PredictionKeeper(dir, t, all, net, kept, state?.epoch ?? 0, durable);
     // Checkpoints as often as they cost at most a twentieth of the training: every epoch,
@@ -189,8 +193,10 @@ function run(task: Task): void {
       kernel: result.kernel,
     });
     // The next trial of this worker reuses the network's memory: the network is done with.
+    team.close();
     net.engine.arena.recycle();
   } finally {
+    team?.close(); // its helper, if any, goes back to the pool
     log.close();
   }
 }
@@ -202,6 +208,12 @@ self.onmessage = (e: MessageEvent<ToWorker>) => {
     syncer = new Syncer(durability);
     adoptRun(msg.run);
     kernel = density(data!.training) < 0.5 ? "sparse" : "dense";
+    return;
+  }
+  if (msg.type === "help") {
+    // Blocks this worker until the trial ends or the pool wants it back.
+    const end = serveTeam(msg.share);
+    post({ type: "helped", id: end });
     return;
   }
   const id = msg.task.trial.id;
