@@ -75,6 +75,8 @@ M = [
  ("trials of a presumed-alive holder never asked again", 'src/sweep/schedule.ts', 'if (unsure.length === 0 || this.signal?.aborted) return null;', 'return null;', ['tests/recovery_test.ts']),
  ("an empty claim (its creator killed before writing it) not asked again", 'src/coordination/claims.ts', 'if (this.#leases.unsettled(path)) return true;', '', ['tests/coordination_test.ts']),
  ("a shorter run cuts a trial stopped past its epochs", 'src/store/status.ts', 'if (planned > 0 && rec.epochs.length > planned) return true;', '', ['tests/abuse_test.ts']),
+ ("a split's length not written before its work is posted (the helper reads the last one's)", 'src/model/team.ts', '    rec.cmds[0] = rec.count;\n    if (rec.overflow', '    if (rec.overflow', ['tests/team_test.ts']),
+ ("a GEMM split off its register tiles (columns cut anywhere)", 'src/model/layers/_split.ts', 'else s.split(N, small ? 0 : cutAt(N, 8), nnCols);', 'else s.split(N, small ? 0 : cutAt(N, 1), nnCols);', ['tests/team_test.ts']),
 ]
 only = sys.argv[1:] 
 for i,(name,f,old,new,tests) in enumerate(M):

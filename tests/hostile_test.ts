@@ -88,15 +88,21 @@ Deno.test("--out '' is refused: it would write into the current folder", () => {
   assertMatch(r.err, /error: --out is empty/);
 });
 
-Deno.test("workers are capped by the cores and the trials, and the sweep says so", () => {
+Deno.test("workers are capped by the cores and twice the trials, and the sweep says so", () => {
   const cores = navigator.hardwareConcurrency;
   assertEquals(workerCount(48, 100).workers, cores);
   assertMatch(
     workerCount(48, 100).note!,
     new RegExp(`${cores} workers?, not 48: this machine has ${cores} cores`),
   );
-  assertEquals(workerCount(undefined, 1), { workers: 1 });
-  assertMatch(workerCount(2, 1).note!, /1 worker, not 2: the sweep has 1 trial to run/);
+  // One trial takes two workers: the second joins it (tests/team_test.ts).
+  assertEquals(workerCount(2, 1), { workers: Math.min(2, cores) });
+  assertEquals(workerCount(undefined, 0), { workers: 1 });
+  assertEquals(workerCount(8, 3, 16).workers, 6);
+  assertMatch(
+    workerCount(3, 1, 8).note!,
+    /2 workers, not 3: the sweep has 1 trial to run, two workers at most each/,
+  );
 });
 
 Deno.test("the live server answers a malformed request with 400, not a crash", async () => {

@@ -9,5 +9,5 @@ export { benchKernels, simdPeak } from "./kernels.ts";
 export { benchLoad } from "./load.ts";
 export { benchModels } from "./models.ts";
 export { benchScale } from "./scale.ts";
-export { benchSweep } from "./sweep.ts";
+export { benchConvTeam, benchSweep } from "./sweep.ts";
 export { benchTrain } from "./train.ts";

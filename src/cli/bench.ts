@@ -9,6 +9,7 @@
 import { parseArgs } from "./_args.ts";
 import { runMain, UsageError } from "./_main.ts";
 import {
+  benchConvTeam,
   benchKernels,
   benchLoad,
   benchModels,
@@ -56,6 +57,7 @@ runMain(async () => {
   }
   if (!values.only || values.only === "sweep") {
     benchSweep(Math.min(3, runs), Number(values["sweep-epochs"]));
+    await benchConvTeam(Math.min(5, runs));
   }
   if (values.only === "scale") {
     benchScale(Math.min(3, runs), Number(values["scale-trials"]));

@@ -99,6 +99,8 @@ export class KernelTeam implements Splitter {
   readonly #recorder: Recorder;
   /** Splits that ran on a helper (for tests and the benchmark). */
   helped = 0;
+  /** A test's seam: runs right after work is posted, before this thread's part. */
+  afterPost: (() => void) | null = null;
 
   constructor(arena: WasmArena) {
     this.#kernels = arena.kernels;
@@ -117,6 +119,11 @@ export class KernelTeam implements Splitter {
   /** What a helper needs to join. */
   share(): TeamShare {
     return { memory: this.#memory, control: this.#control, module: this.#module };
+  }
+
+  /** Work posted to the helper is not done yet. */
+  get working(): boolean {
+    return Atomics.load(this.#state, 0) === POSTED;
   }
 
   /** A helper is attached and waiting for work. */
@@ -150,6 +157,7 @@ export class KernelTeam implements Splitter {
       body(k, 0, n); // too many calls to record, or the helper left meanwhile
       return;
     }
+    this.afterPost?.(); // first, before anything else the owner does once the work is posted
     Atomics.notify(state, 0, 1);
     body(k, 0, cut);
     let spins = 0;

@@ -74,6 +74,8 @@ interface Held {
 /** A running trial's network that takes a helper thread, and the worker helping it. */
 interface Team {
   share: TeamShare;
+  /** The trial's index, for the note. */
+  index: number;
   owner: number;
   helper: number | null;
 }
@@ -199,6 +201,10 @@ class Pool {
       team.helper = w;
       this.#helping[w] = id;
       this.#workers[w].postMessage({ type: "help", share: team.share } satisfies ToWorker);
+      const note = `worker ${
+        w + 1
+      } has no trial left: it joins trial ${team.index} as a second thread`;
+      this.#serial(() => this.events.onNote(note));
     }
   }
 
@@ -226,7 +232,12 @@ class Pool {
     const events = this.events;
     if (msg.type === "note") this.#serial(() => events.onNote(msg.text));
     else if (msg.type === "team") {
-      this.#teams.set(msg.id, { share: msg.share, owner: w, helper: null });
+      this.#teams.set(msg.id, {
+        share: msg.share,
+        index: task.trial.index,
+        owner: w,
+        helper: null,
+      });
       this.#offerHelp();
     } else if (msg.type === "start") {
       held.started = true;

@@ -144,19 +144,23 @@ export async function runSweep(options: SweepOptions): Promise<SweepResult> {
 }
 
 /**
- * Workers to start: as asked (default one per core), but never more than the cores or the
- * trials to run (more only share the cores and memory, and make each trial slower).
+ * Workers to start: as asked (default one per core), but never more than the cores or twice
+ * the trials to run (a worker with no trial left joins a running one as its second thread,
+ * model/team.ts; more only share the cores and memory, and make each trial slower).
  */
-export function workerCount(asked: number | undefined, trials: number): {
+export function workerCount(
+  asked: number | undefined,
+  trials: number,
+  cores: number = navigator.hardwareConcurrency,
+): {
   workers: number;
   note?: string;
 } {
-  const cores = navigator.hardwareConcurrency;
-  const workers = Math.max(1, Math.min(asked ?? cores, cores, trials || 1));
+  const workers = Math.max(1, Math.min(asked ?? cores, cores, 2 * trials || 1));
   if (asked === undefined || workers >= asked) return { workers };
   const why = asked > cores && workers === cores
     ? `this machine has ${cores} cores`
-    : `the sweep has ${trials} trial${trials === 1 ? "" : "s"} to run`;
+    : `the sweep has ${trials} trial${trials === 1 ? "" : "s"} to run, two workers at most each`;
   const noun = workers === 1 ? "worker" : "workers";
   return { workers, note: `${workers} ${noun}, not ${asked}: ${why}` };
 }
