@@ -81,6 +81,7 @@ export {
 export {
   Engine,
   type Kernels,
+  KernelTeam,
   type Layer,
   type LayerWork,
   type Mode,
@@ -90,7 +91,11 @@ export {
   type Param,
   type Pass,
   type Regularization,
+  type ServeEnd,
+  serveTeam,
   type Source,
+  type Splitter,
+  type TeamShare,
   WasmArena,
   type Workspace,
 } from "./src/model/mod.ts";

@@ -152,6 +152,7 @@ let chosen: { module: WebAssembly.Module; simd: "relaxed" | "plain" } | null = n
  * (model/team.ts). The parts must write disjoint outputs with kernels only.
  */
 export interface Splitter {
+  /** Runs `body(k, from, to)` over the parts of `[0, n)` (cut at `cut`; 0: whole). */
   split(n: number, cut: number, body: (k: Kernels, from: number, to: number) => void): void;
 }
 

@@ -18,6 +18,7 @@ import type { Kernels, Splitter, WasmArena } from "./_arena.ts";
 
 /** What a helper needs to join a team (posted to its worker). */
 export interface TeamShare {
+  /** The network's shared kernel memory. */
   memory: WebAssembly.Memory;
   /** Control words (state, release) then the command buffer, as float64 slots. */
   control: SharedArrayBuffer;
@@ -102,6 +103,7 @@ export class KernelTeam implements Splitter {
   /** A test's seam: runs right after work is posted, before this thread's part. */
   afterPost: (() => void) | null = null;
 
+  /** A team over `arena`'s kernels: this thread alone until a helper joins. */
   constructor(arena: WasmArena) {
     this.#kernels = arena.kernels;
     this.#memory = arena.memory;
