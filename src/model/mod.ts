@@ -11,6 +11,7 @@ export { Engine, type Source, type Workspace } from "./engine.ts";
 export {
   abandonTeam,
   KernelTeam,
+  rejoinTeam,
   releaseTeam,
   type ServeEnd,
   serveTeam,

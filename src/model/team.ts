@@ -195,6 +195,11 @@ export function releaseTeam(share: TeamShare): void {
   Atomics.notify(state, 0);
 }
 
+/** After a released helper left: the team takes a helper again (the pool's, one at a time). */
+export function rejoinTeam(share: TeamShare): void {
+  Atomics.store(new Int32Array(share.control, 0, 2), RELEASE, 0);
+}
+
 /**
  * The helper's thread died (its worker crashed): work it held is failed, so the owner throws
  * instead of waiting for it forever; a later split runs here.

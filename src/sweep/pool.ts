@@ -6,7 +6,7 @@
  * @module
  */
 import type { Dataset } from "../data/mod.ts";
-import { abandonTeam, releaseTeam, type TeamShare } from "../model/mod.ts";
+import { abandonTeam, rejoinTeam, releaseTeam, type TeamShare } from "../model/mod.ts";
 import type { EpochMetrics } from "../vocabulary/mod.ts";
 import type { Task, ToMain, ToWorker } from "./_messages.ts";
 import type { SweepOutput } from "./output.ts";
@@ -95,6 +95,8 @@ class Pool {
   readonly #teams = new Map<string, Team>();
   /** Per worker: the trial it helps, or null. */
   readonly #helping: (string | null)[] = [];
+  /** Per worker: waiting for `next()` (a pruned sweep waits for a rung's results). */
+  readonly #waiting: boolean[] = [];
 
   constructor(
     data: Dataset,
@@ -125,6 +127,7 @@ class Pool {
         this.#queues.push([]);
         this.#exhausted.push(false);
         this.#helping.push(null);
+        this.#waiting.push(false);
         this.#workers.push(this.#spawn(w));
         this.#fill(w);
       }
@@ -170,12 +173,17 @@ class Pool {
     const queue = this.#queues[w];
     while (!this.#finished && !this.#exhausted[w] && queue.length < this.depth) {
       let task: Task | null;
+      this.#waiting[w] = true;
+      if (queue.length === 0) this.#offerHelp(); // idle while it waits
       try {
         task = await this.events.next(w);
       } catch (err) {
         return this.#end(err as Error);
+      } finally {
+        this.#waiting[w] = false;
       }
       if (this.#finished) return;
+      if (task) this.#recall(w); // its own work first: it leaves the trial it helps
       if (!task) this.#exhausted[w] = true;
       else {
         queue.push({ task, started: false });
@@ -193,7 +201,8 @@ class Pool {
   #offerHelp(): void {
     if (this.#finished) return;
     for (let w = 0; w < this.#workers.length; w++) {
-      const idle = this.#exhausted[w] && this.#queues[w].length === 0 && !this.#helping[w];
+      const idle = this.#queues[w].length === 0 && this.#helping[w] === null &&
+        (this.#exhausted[w] || this.#waiting[w]);
       if (!idle) continue;
       const open = [...this.#teams].find(([, t]) => t.helper === null && t.owner !== w);
       if (!open) return;
@@ -201,11 +210,18 @@ class Pool {
       team.helper = w;
       this.#helping[w] = id;
       this.#workers[w].postMessage({ type: "help", share: team.share } satisfies ToWorker);
-      const note = `worker ${
-        w + 1
-      } has no trial left: it joins trial ${team.index} as a second thread`;
+      const note = `worker ${w + 1} has no trial ${
+        this.#exhausted[w] ? "left" : "to run yet"
+      }: it joins trial ${team.index} as a second thread`;
       this.#serial(() => this.events.onNote(note));
     }
+  }
+
+  /** Worker `w` has a task of its own: it leaves the trial it helps (a "run" waits behind). */
+  #recall(w: number): void {
+    const id = this.#helping[w];
+    const team = id === null ? undefined : this.#teams.get(id);
+    if (team) releaseTeam(team.share);
   }
 
   /** Trial `id` ended: its helper (told by the owner's close) goes back to the pool. */
@@ -221,7 +237,10 @@ class Pool {
       const id = this.#helping[w];
       this.#helping[w] = null;
       const team = id === null ? undefined : this.#teams.get(id);
-      if (team && team.helper === w) team.helper = null;
+      if (team && team.helper === w) {
+        team.helper = null;
+        rejoinTeam(team.share); // recalled, not ended: another idle worker may join it
+      }
       return this.#offerHelp();
     }
     // Messages name their trial: a worker may already run the next one while the main thread
