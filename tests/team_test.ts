@@ -88,6 +88,13 @@ Deno.test("a helper reads the length of the work just posted, never the last one
     team.split(4, 2, scaleEach); // helper: 2..3
     assertEquals([...v], [4, 4, 4, 4, 2, 2, 2, 2]);
     assertEquals(team.helped, 2);
+    // More calls than the command buffer holds: the whole split runs here, once.
+    const many = arena.float32(6000).fill(1);
+    team.split(6000, 3000, (k, from, to) => {
+      for (let i = from; i < to; i++) k.scale(many.byteOffset + 4 * i, 1, 3);
+    });
+    assert(many.every((x) => x === 3), "an overflowing split ran some values twice or never");
+    assertEquals(team.helped, 2);
   } finally {
     team.close();
     await left;
@@ -153,7 +160,10 @@ quietAndBusy(
     const file = experiment(dir.path);
     await sweep(file, `${dir.path}/one`, 1);
     const said = await sweep(file, `${dir.path}/two`, 2);
-    assertMatch(said, /worker 2 has no trial (left|to run yet): it joins trial 0 as a second thread/);
+    assertMatch(
+      said,
+      /worker 2 has no trial (left|to run yet): it joins trial 0 as a second thread/,
+    );
     const one = results(`${dir.path}/one/one-conv`);
     const two = results(`${dir.path}/two/one-conv`);
     assertEquals(Object.keys(two).sort(), Object.keys(one).sort());

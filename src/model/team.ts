@@ -35,8 +35,9 @@ const FAILED = 4; // the helper's kernel call threw
 // control[1]: non-zero asks the helper to leave (the pool needs its worker back).
 const RELEASE = 1;
 
-/** Float64 slots of commands (after 64 bytes of control words). */
-const SLOTS = 32768;
+/** Float64 slots of commands after 64 bytes of control words (64 KiB in all: made per network, so
+ * kept small; a split that needs more runs on the owner alone). */
+const SLOTS = 8192;
 /** Arguments recorded per call (every kernel takes at most 12). */
 const MAX_ARGS = 12;
 /** Polls before a waiting side sleeps (a few microseconds of spinning). */
@@ -90,7 +91,23 @@ class Recorder {
   }
 }
 
-/** The owner's side: splits work between this thread and a helper, when one has joined. */
+/**
+ * The owner's side: splits work between this thread and a helper, when one has joined.
+ *
+ * @example
+ * ```ts
+ * import { assert } from "../../tests/_assert.ts";
+ * import { WasmArena } from "./_arena.ts";
+ * import { KernelTeam } from "./team.ts";
+ * const arena = new WasmArena(1 << 16);
+ * const team = new KernelTeam(arena);
+ * const v = arena.float32(8).fill(1);
+ * // No helper has joined: both parts run here ([0, 4) and [4, 8) write disjoint values).
+ * team.split(8, 4, (k, from, to) => k.scale(v.byteOffset + 4 * from, to - from, 2));
+ * assert(v.every((x) => x === 2) && team.helped === 0);
+ * team.close();
+ * ```
+ */
 export class KernelTeam implements Splitter {
   readonly #kernels: Kernels;
   readonly #memory: WebAssembly.Memory;
