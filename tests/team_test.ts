@@ -176,3 +176,37 @@ quietAndBusy(
     }
   },
 );
+
+Deno.test("a split whose own part throws still waits for the helper's, and a closed team stays closed", async () => {
+  // The owner throws once the helper has begun its (long) part: the split must not end before
+  // the helper's part does (it writes the network's memory), and close() must not be undone
+  // by the helper finishing.
+  const arena = new WasmArena(1 << 26);
+  const team = new KernelTeam(arena);
+  const flag = arena.float32(1).fill(1);
+  const big = arena.float32(1 << 22).fill(1);
+  const { left, worker } = await joinHelper(team);
+  team.afterPost = () => {
+    while (flag[0] === 1) { /* the helper has begun */ }
+    throw new Error("the owner's part failed");
+  };
+  try {
+    let threw = false;
+    try {
+      team.split(2, 1, (k, from) => {
+        if (from === 0) return;
+        k.scale(flag.byteOffset, 1, 0);
+        for (let r = 0; r < 200; r++) k.scale(big.byteOffset, big.length, 1);
+      });
+    } catch (e) {
+      threw = (e as Error).message === "the owner's part failed";
+    }
+    assert(threw, "the owner's error was not passed on");
+    assert(!team.working, "the split ended while the helper's part still ran");
+    team.close();
+    assertEquals(await left, "closed");
+    assert(!team.hasHelper, "a closed team took work again");
+  } finally {
+    worker.terminate();
+  }
+});

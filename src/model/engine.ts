@@ -52,6 +52,9 @@ export class Engine {
   readonly evalBatch: number;
   /** Splits the layers' kernel work with a helper thread, when one joins (team.ts). */
   readonly team: KernelTeam;
+  /** Some layer has work a helper could share: a conv layer, or a dense product of at least
+   * 60,000 multiply-adds at mini-batch 10 (the smaller ones, and sparse input, stay whole). */
+  readonly splitsWork: boolean;
   /** The first layer is dense and reads listed pixels. */
   readonly sparseFirst: boolean;
   #workspaces = new Map<number, Workspace>();
@@ -75,6 +78,10 @@ export class Engine {
     this.cost = cost;
     const first = this.layers[0];
     this.sparseFirst = first instanceof DenseLayer && first.options.sparseInput;
+    this.splitsWork = this.layers.some((l) =>
+      l.type === "conv" ||
+      (l instanceof DenseLayer && !l.options.sparseInput && 10 * l.inSize * l.outSize >= 60_000)
+    );
     let below = false;
     this.#needDX = this.layers.map((l) => {
       const need = below;

@@ -15,6 +15,7 @@ export {
   releaseTeam,
   type ServeEnd,
   serveTeam,
+  teamOpen,
   type TeamShare,
 } from "./team.ts";
 export type { Layer, LayerJson, LayerWork, Mode, Param, Pass } from "./layers/_layer.ts";

@@ -112,9 +112,12 @@ export class KernelTeam implements Splitter {
   readonly #kernels: Kernels;
   readonly #memory: WebAssembly.Memory;
   readonly #module: WebAssembly.Module;
-  readonly #control = new SharedArrayBuffer(64 + SLOTS * 8);
-  readonly #state = new Int32Array(this.#control, 0, 2);
-  readonly #recorder: Recorder;
+  // Made on the first share(): a network no helper ever joins costs nothing here (a sweep of
+  // thousands of tiny trials builds one network each).
+  #control: SharedArrayBuffer | null = null;
+  #state: Int32Array | null = null;
+  #recorder: Recorder | null = null;
+  #closed = false;
   /** Splits that ran on a helper (for tests and the benchmark). */
   helped = 0;
   /** A test's seam: runs right after work is posted, before this thread's part. */
@@ -125,35 +128,42 @@ export class KernelTeam implements Splitter {
     this.#kernels = arena.kernels;
     this.#memory = arena.memory;
     this.#module = arena.module;
-    const names = kernelNames(arena.module);
-    const exports = arena.kernels as unknown as Record<string, (...a: number[]) => void>;
-    const arity = names.map((n) => exports[n].length);
-    const most = Math.max(...arity);
-    if (most > MAX_ARGS) {
-      throw new RangeError(`a kernel takes ${most} arguments, at most ${MAX_ARGS} are recorded`);
-    }
-    this.#recorder = new Recorder(new Float64Array(this.#control, 64, SLOTS), names, arity);
   }
 
   /** What a helper needs to join. */
   share(): TeamShare {
+    if (!this.#control) {
+      const control = new SharedArrayBuffer(64 + SLOTS * 8);
+      const names = kernelNames(this.#module);
+      const exports = this.#kernels as unknown as Record<string, (...a: number[]) => void>;
+      const arity = names.map((n) => exports[n].length);
+      const most = Math.max(...arity);
+      if (most > MAX_ARGS) {
+        throw new RangeError(`a kernel takes ${most} arguments, at most ${MAX_ARGS} are recorded`);
+      }
+      this.#recorder = new Recorder(new Float64Array(control, 64, SLOTS), names, arity);
+      this.#state = new Int32Array(control, 0, 2);
+      if (this.#closed) this.#state[0] = CLOSED;
+      this.#control = control;
+    }
     return { memory: this.#memory, control: this.#control, module: this.#module };
   }
 
   /** Work posted to the helper is not done yet. */
   get working(): boolean {
-    return Atomics.load(this.#state, 0) === POSTED;
+    return this.#state !== null && Atomics.load(this.#state, 0) === POSTED;
   }
 
   /** A helper is attached and waiting for work. */
   get hasHelper(): boolean {
-    return Atomics.load(this.#state, 0) === IDLE;
+    return this.#state !== null && Atomics.load(this.#state, 0) === IDLE;
   }
 
   /**
    * Runs `body(k, from, to)` over `[0, cut)` and `[cut, n)`: the second part on the helper
    * when one waits, else here. `body` may only call kernels (the helper's part is recorded
-   * and replayed) and the two parts must write disjoint outputs.
+   * and replayed) and the two parts must write disjoint outputs. Whatever happens, no part
+   * runs any more once this returns or throws.
    */
   split(
     n: number,
@@ -162,11 +172,11 @@ export class KernelTeam implements Splitter {
   ): void {
     const k = this.#kernels;
     const state = this.#state;
-    if (cut <= 0 || cut >= n || Atomics.load(state, 0) !== IDLE) {
+    if (state === null || cut <= 0 || cut >= n || Atomics.load(state, 0) !== IDLE) {
       body(k, 0, n);
       return;
     }
-    const rec = this.#recorder;
+    const rec = this.#recorder!;
     rec.count = 1;
     rec.overflow = false;
     body(rec.kernels, cut, n);
@@ -176,13 +186,17 @@ export class KernelTeam implements Splitter {
       body(k, 0, n); // too many calls to record, or the helper left meanwhile
       return;
     }
-    this.afterPost?.(); // first, before anything else the owner does once the work is posted
-    Atomics.notify(state, 0, 1);
-    body(k, 0, cut);
-    let spins = 0;
-    let s: number;
-    while ((s = Atomics.load(state, 0)) === POSTED) {
-      if (++spins > SPIN) Atomics.wait(state, 0, POSTED, 50);
+    let s = POSTED;
+    try {
+      this.afterPost?.(); // first, before anything else the owner does once the work is posted
+      Atomics.notify(state, 0, 1);
+      body(k, 0, cut);
+    } finally {
+      // Even when this thread's part threw: the helper's part ends before the split does.
+      let spins = 0;
+      while ((s = Atomics.load(state, 0)) === POSTED) {
+        if (++spins > SPIN) Atomics.wait(state, 0, POSTED, 50);
+      }
     }
     if (s === FAILED) throw new Error("a helper thread's kernel call failed");
     this.helped++;
@@ -190,12 +204,14 @@ export class KernelTeam implements Splitter {
 
   /** Asks the helper to leave (it finishes the work it holds first). */
   release(): void {
-    releaseTeam(this.share());
+    if (this.#control) releaseTeam(this.share());
   }
 
   /** The owner is done: a helper leaves, and none joins afterwards. */
   close(): void {
+    this.#closed = true;
     const state = this.#state;
+    if (state === null) return;
     for (;;) {
       const s = Atomics.load(state, 0);
       if (s === CLOSED || s === FAILED) return;
@@ -203,6 +219,12 @@ export class KernelTeam implements Splitter {
     }
     Atomics.notify(state, 0);
   }
+}
+
+/** The team takes a helper now: none has joined, and it is neither closed nor failed. */
+export function teamOpen(share: TeamShare): boolean {
+  const state = new Int32Array(share.control, 0, 2);
+  return Atomics.load(state, 0) === NONE && Atomics.load(state, RELEASE) === 0;
 }
 
 /** Asks the helper of a shared team to leave (from any thread: the pool's, say). */
@@ -271,16 +293,19 @@ export function serveTeam(share: TeamShare): ServeEnd {
           c += 1 + f.length;
         }
       } catch {
-        Atomics.store(state, 0, FAILED);
+        Atomics.compareExchange(state, 0, POSTED, FAILED);
         Atomics.notify(state, 0);
         return "failed";
       }
-      Atomics.store(state, 0, IDLE);
+      // Only POSTED becomes IDLE: a team closed or failed meanwhile stays so.
+      const after = Atomics.compareExchange(state, 0, POSTED, IDLE);
       Atomics.notify(state, 0);
+      if (after !== POSTED) return after === FAILED ? "failed" : "closed";
       spins = 0;
       continue;
     }
     if (s === CLOSED) return "closed";
+    if (s !== IDLE) return s === FAILED ? "failed" : "released"; // abandoned (NONE) or failed
     if (Atomics.load(state, RELEASE) !== 0) {
       if (Atomics.compareExchange(state, 0, IDLE, NONE) === IDLE) return "released";
       continue; // work was posted meanwhile: done first

@@ -6,7 +6,7 @@
  * @module
  */
 import type { Dataset } from "../data/mod.ts";
-import { abandonTeam, rejoinTeam, releaseTeam, type TeamShare } from "../model/mod.ts";
+import { abandonTeam, rejoinTeam, releaseTeam, teamOpen, type TeamShare } from "../model/mod.ts";
 import type { EpochMetrics } from "../vocabulary/mod.ts";
 import type { Task, ToMain, ToWorker } from "./_messages.ts";
 import type { SweepOutput } from "./output.ts";
@@ -204,7 +204,9 @@ class Pool {
       const idle = this.#queues[w].length === 0 && this.#helping[w] === null &&
         (this.#exhausted[w] || this.#waiting[w]);
       if (!idle) continue;
-      const open = [...this.#teams].find(([, t]) => t.helper === null && t.owner !== w);
+      const open = [...this.#teams].find(([, t]) =>
+        t.helper === null && t.owner !== w && teamOpen(t.share)
+      );
       if (!open) return;
       const [id, team] = open;
       team.helper = w;
@@ -275,18 +277,27 @@ class Pool {
 
   /** A crashed worker fails its trial; a fresh one takes the tasks the old one held. */
   #crashed(w: number, error: string): void {
+    if (this.#finished) return;
     const helped = this.#helping[w];
-    if (helped !== null && !this.#finished) {
+    if (helped !== null) {
       // A helper died: its team's owner fails the step it shared rather than wait for ever.
       this.#helping[w] = null;
       const team = this.#teams.get(helped);
-      if (team) {
+      if (team && team.helper === w) {
         team.helper = null;
         abandonTeam(team.share);
       }
-      this.#workers[w].terminate();
-      this.#workers[w] = this.#spawn(w);
-      return;
+      if (!this.#queues[w][0]?.started) {
+        // Nothing of its own had started: a fresh worker takes the tasks it held.
+        this.#workers[w].terminate();
+        const fresh = this.#spawn(w);
+        this.#workers[w] = fresh;
+        for (const q of this.#queues[w]) {
+          fresh.postMessage({ type: "run", task: q.task } satisfies ToWorker);
+        }
+        this.#fill(w);
+        return;
+      }
     }
     const head = this.#queues[w][0];
     if (!head || this.#finished) return;

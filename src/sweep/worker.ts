@@ -115,7 +115,7 @@ function run(task: Task): void {
     );
     team = net.engine.team;
     // An idle worker may join this network's kernels as a second thread (numbers unchanged).
-    post({ type: "team", id: t.id, share: team.share() });
+    if (net.engine.splitsWork) post({ type: "team", id: t.id, share: team.share() });
     // Before a checkpoint is restored: the first layer as initialised, for its pictures.
     const keeper = new PredictionKeeper(dir, t, all, net, kept, state?.epoch ?? 0, durable);
     // Checkpoints as often as they cost at most a twentieth of the training: every epoch,
@@ -211,9 +211,13 @@ self.onmessage = (e: MessageEvent<ToWorker>) => {
     return;
   }
   if (msg.type === "help") {
-    // Blocks this worker until the trial ends or the pool wants it back.
-    const end = serveTeam(msg.share);
-    post({ type: "helped", id: end });
+    // Blocks this worker until the trial ends or the pool wants it back; says so whatever happens.
+    let end = "failed";
+    try {
+      end = serveTeam(msg.share);
+    } finally {
+      post({ type: "helped", id: end });
+    }
     return;
   }
   const id = msg.task.trial.id;

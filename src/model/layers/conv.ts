@@ -145,6 +145,7 @@ export class ConvLayer implements Layer {
   forward(k: Kernels, work: LayerWork, x: Float32Array, m: number, _pass: Pass): void {
     this.#work = work as ConvWork;
     this.#x = x;
+    this.#m = m;
     // Images are independent: split between two threads (not tanh: a JavaScript loop).
     if (this.options.activation === "tanh") this.#forwardImages(k, 0, m);
     else this.#arena.splitter.split(m, cutAt(m, 1), this.#forwardImages);
@@ -198,6 +199,7 @@ export class ConvLayer implements Layer {
       if (activation === "sigmoid") k.act_sigmoid(zp, a, maps, per, this.b.byteOffset);
       else if (activation === "relu") k.act_relu(zp, a, maps, per, this.b.byteOffset);
       else {
+        this.#whole(from, to); // JavaScript: it would run at record time, on this thread
         const o = e * out;
         applyActivation(
           k,
@@ -223,6 +225,7 @@ export class ConvLayer implements Layer {
     if (dX) dX.fill(0, 0, m * this.inSize);
     this.#work = w;
     this.#dX = dX;
+    this.#m = m;
     // Images are independent: split between two threads where every step is a kernel and the
     // derivative's vectors fall on the same values as in one call.
     const kernelsOnly = this.pools && this.options.activation !== "tanh" &&
@@ -245,7 +248,10 @@ export class ConvLayer implements Layer {
     const f = this.options.activation;
     if (f === "sigmoid") k.back_sigmoid(w.a.byteOffset + off, w.dA.byteOffset + off, n);
     else if (f === "relu") k.back_relu(w.a.byteOffset + off, w.dA.byteOffset + off, n);
-    else applyDerivative(k, f, w.a, w.dA, n); // tanh: never split, from is 0
+    else {
+      this.#whole(from, to); // tanh's JavaScript loop: never split
+      applyDerivative(k, f, w.a, w.dA, n);
+    }
     // δ of the convolution: each window's δ to the first largest value, zero elsewhere.
     if (this.pools) {
       const planes = from * maps * P * 4;
@@ -262,6 +268,7 @@ export class ConvLayer implements Layer {
         poolStride,
       );
     } else {
+      this.#whole(from, to); // a JavaScript copy: never split
       const dzc = w.dzc;
       const delta = w.dA;
       for (let i = from * out; i < to * out; i++) dzc[i] = delta[i];
@@ -325,6 +332,13 @@ export class ConvLayer implements Layer {
     // Filters (rows of the sum) are independent: split between two threads.
     const maps = this.options.maps;
     this.#arena.splitter.split(maps, cutAt(maps, 2), this.#filterRows);
+  }
+
+  /** JavaScript in a part body would run when the part is recorded, not on the helper. */
+  #whole(from: number, to: number): void {
+    if (from !== 0 || to !== this.#m) {
+      throw new Error(`conv layer: JavaScript work in a split part [${from}, ${to})`);
+    }
   }
 
   /** Rows [from, to) of the filter gradient, summed over the images in order. */
