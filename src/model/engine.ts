@@ -7,6 +7,7 @@ import { type Kernels, WasmArena } from "./_arena.ts";
 import type { Layer, LayerWork, Param, Pass } from "./layers/_layer.ts";
 import { DenseLayer, type InputRows } from "./layers/dense.ts";
 import { evalBatchFor, memoryBytes, type PlannedLayer } from "./layers/registry.ts";
+import { MIN_MACS } from "./layers/_split.ts";
 import { KernelTeam } from "./team.ts";
 import type { SparseRows } from "../data/mod.ts";
 
@@ -80,7 +81,7 @@ export class Engine {
     this.sparseFirst = first instanceof DenseLayer && first.options.sparseInput;
     this.splitsWork = this.layers.some((l) =>
       l.type === "conv" ||
-      (l instanceof DenseLayer && !l.options.sparseInput && 10 * l.inSize * l.outSize >= 60_000)
+      (l instanceof DenseLayer && !l.options.sparseInput && 10 * l.inSize * l.outSize >= MIN_MACS)
     );
     let below = false;
     this.#needDX = this.layers.map((l) => {

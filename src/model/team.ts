@@ -202,11 +202,6 @@ export class KernelTeam implements Splitter {
     this.helped++;
   }
 
-  /** Asks the helper to leave (it finishes the work it holds first). */
-  release(): void {
-    if (this.#control) releaseTeam(this.share());
-  }
-
   /** The owner is done: a helper leaves, and none joins afterwards. */
   close(): void {
     this.#closed = true;

@@ -6,7 +6,7 @@
 import type { Kernels, Splitter } from "../_arena.ts";
 
 /** Below this many multiply-adds a GEMM runs whole: the hand-over would cost more. */
-const MIN_MACS = 60_000;
+export const MIN_MACS = 60_000;
 
 const g = {
   c: 0,
