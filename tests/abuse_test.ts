@@ -126,8 +126,12 @@ quietAndBusy(
       },
     });
     assert(result.interrupted);
-    const statuses = result.records.map((r) => `${r.index}:${r.status}:${r.epochs.length}`);
-    assertEquals(statuses, ["0:done:2", "1:interrupted:0"]);
+    const [first, second] = result.records;
+    assertEquals([first.index, first.status, first.epochs.length], [0, "done", 2]);
+    // The second may have finished an epoch before the stop reached its worker (a loaded
+    // machine delays the message), never both.
+    assertEquals([second.index, second.status], [1, "interrupted"]);
+    assert(second.epochs.length < 2, `the second trial trained ${second.epochs.length} epochs`);
     const csv = Deno.readTextFileSync(`${result.dir}/trials.csv`);
     assert(!csv.includes(",running,"), csv);
   },

@@ -261,13 +261,15 @@ Deno.test("Saito's iterations make whole epochs, the last one partial", () => {
 });
 
 Deno.test("the loader's helper thread converts the pixels", () => {
-  // On a loaded machine the main thread may finish before the helper has started (then it
-  // drains every slot itself, correctly): a few loads, of which one at least must be helped.
+  // On a loaded machine the main thread may finish before the helper has started (then the
+  // ring fills, later parts are converted inline and the queued ones drained here, correctly):
+  // a few loads, of which one at least must be helped. Every part of the large array is either
+  // queued or converted inline, whatever the timing.
   const helped: number[] = [];
-  for (let attempt = 0; attempt < 5 && !helped.some((h) => h > 0); attempt++) {
+  for (let attempt = 0; attempt < 10 && !helped.some((h) => h > 0); attempt++) {
     readArchive(`${defaultMnistDir()}/train-images-idx3-ubyte`);
     const stats = offloadStats()!;
-    assert(stats.queued > 100, `queued ${stats.queued}`);
+    assert(stats.queued + stats.inline > 100, `queued ${stats.queued}, inline ${stats.inline}`);
     assertEquals(stats.helper + stats.drained, stats.queued);
     helped.push(stats.helper);
   }

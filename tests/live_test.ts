@@ -4,6 +4,7 @@
 // is paused (SIGSTOP) at each epoch the test checks, so that what the page must show is fixed
 // while the test waits for it, however slow the machine: nothing here depends on timing.
 import { assert, assertEquals } from "./_assert.ts";
+import { freeze } from "./_process.ts";
 import { tempDir } from "./_testdata.ts";
 import { Browser, CHROMIUM_MISSING, endGroupAndRemove, groupRunning } from "./_cdp.ts";
 import { testNeeding } from "./_tools.ts";
@@ -65,24 +66,6 @@ async function until(done: () => boolean, ms: number): Promise<boolean> {
     await delay(5);
   }
   return true;
-}
-
-/** True when every thread of process `pid` is stopped (or the process is gone). */
-function stopped(pid: number): boolean {
-  try {
-    for (const task of Deno.readDirSync(`/proc/${pid}/task`)) {
-      const stat = Deno.readTextFileSync(`/proc/${pid}/task/${task.name}/stat`);
-      const state = stat.slice(stat.lastIndexOf(")") + 2)[0];
-      if (state !== "T" && state !== "t") return false;
-    }
-  } catch { /* gone */ }
-  return true;
-}
-
-/** Stops process `pid` and returns once it is stopped: it writes nothing more until resumed. */
-async function pause(pid: number): Promise<void> {
-  Deno.kill(pid, "SIGSTOP");
-  assert(await until(() => stopped(pid), 30_000), `process ${pid} did not stop`);
 }
 
 /** Sends a raw request line (no URL normalisation, as a hostile client would). */
@@ -152,7 +135,7 @@ testNeeding(CHROMIUM_MISSING, {
         const wrote = await until(() => sweepEnded || epochsOnDisk(trials) > seen, 300_000);
         assert(wrote && epochsOnDisk(trials) > seen, `the sweep wrote no new epoch after ${seen}`);
         const writtenAt = Date.now();
-        await pause(sweep.pid);
+        await freeze(sweep.pid);
         try {
           const onDisk = epochsOnDisk(trials);
           // ...appears in the page: its epoch count, from the update the page received.

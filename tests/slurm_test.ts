@@ -5,6 +5,7 @@
 // Skipped, with a message, where the packages are missing or the tests do not run as root;
 // failed in CI, which installs them and runs as root.
 import { assert, assertEquals } from "./_assert.ts";
+import { freeze } from "./_process.ts";
 import { tempDir, TESTDATA } from "./_testdata.ts";
 import { testNeeding } from "./_tools.ts";
 import { readSweep } from "../mod.ts";
@@ -61,17 +62,6 @@ function running(pid: number): boolean {
   } catch {
     return false;
   }
-}
-
-/** True when every thread of process `pid` is stopped (SIGSTOP), or it is gone. */
-function stopped(pid: number): boolean {
-  try {
-    for (const task of Deno.readDirSync(`/proc/${pid}/task`)) {
-      const stat = Deno.readTextFileSync(`/proc/${pid}/task/${task.name}/stat`);
-      if (!/^[Tt]/.test(stat.slice(stat.lastIndexOf(")") + 2))) return false;
-    }
-  } catch { /* gone */ }
-  return true;
 }
 
 /** True when process `pid` has a SIGTERM waiting (it is stopped), or is gone. */
@@ -271,8 +261,7 @@ testNeeding(why, {
         // The task's sweep is paused until the signal has reached it, so that how many epochs
         // it trains meanwhile does not depend on how fast they go: it stops far before 1500.
         const pid = (await trial1())!.pid!;
-        Deno.kill(pid, "SIGSTOP");
-        assert(await until(() => stopped(pid), 60_000), `the sweep ${pid} did not stop`);
+        await freeze(pid);
         const pausedAt = (await trial1())!.epochs.length;
         try {
           assertEquals(

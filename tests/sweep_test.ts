@@ -2,6 +2,7 @@ import * as zarr from "zarrita";
 import { assert, assertEquals, assertMatch, assertThrows } from "./_assert.ts";
 import { tempDir, TESTDATA } from "./_testdata.ts";
 import { quietAndBusy } from "./_hogs.ts";
+import { freeze } from "./_process.ts";
 import {
   applyOverrides,
   expandTrials,
@@ -414,10 +415,13 @@ Deno.test("a sweep killed with SIGKILL loses nothing completed and resumes", asy
     recordsIn(trialsDir).filter((r) => r.status === "done").map((r) => r.id);
   const deadline = Date.now() + 60_000;
   while (doneIds().length < 1 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  // Frozen first, so that what is judged below is what it had done at the kill (a loaded
+  // machine can stall this loop while the sweep goes on), then killed.
+  await freeze(child.pid);
+  const completed = doneIds();
   child.kill("SIGKILL");
   const killed = await child.output();
   assert(!killed.success);
-  const completed = doneIds();
   assert(
     completed.length >= 1 && completed.length < 4,
     `killed mid-sweep (${completed.length} done)`,
