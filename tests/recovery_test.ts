@@ -102,12 +102,14 @@ quietAndBusy("a worker stops at once when another run took its trial's claim", a
       if (e.type === "epoch" && e.metrics.epoch === 1 && beat === null) {
         // A live run of this machine takes the claim over (as if it had judged this run dead).
         beat = Heartbeat.start(`${dir.path}/recover`, thief);
-        // The worker runs ahead of its events: count what its record holds at the theft.
-        writtenAtTheft = epochLines(recordFile(`${dir.path}/recover`, e.trial.id));
         Deno.writeTextFileSync(
           claimFile(`${dir.path}/recover`, e.trial.id),
           JSON.stringify({ run: thief.run, host: thief.host, pid: thief.pid, nonce: "stolen" }),
         );
+        // The worker runs ahead of its events: count what its record holds once the claim is
+        // taken. Every epoch it writes later had passed its claim check before the theft, and
+        // only one can be between its check and its write.
+        writtenAtTheft = epochLines(recordFile(`${dir.path}/recover`, e.trial.id));
       }
     },
   });
