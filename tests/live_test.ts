@@ -228,8 +228,8 @@ Deno.test("an unreadable results folder is a note, not a crash", async () => {
   const server = serveResults(root, { pollMs: 50 });
   try {
     // Until the server has read the folder (a deadline for a server that never does). Found
-    // but not yet read, the sweep shows an error too ("not read yet"): the note waited for is
-    // the one that names the folder.
+    // but not yet read, the sweep says `reading`, not an error: the note waited for is the one
+    // that names the folder.
     let body: { sweeps: { key: string; error?: string }[] } = { sweeps: [] };
     const deadline = Date.now() + 60_000;
     while (!/broken/.test(body.sweeps[0]?.error ?? "") && Date.now() < deadline) {

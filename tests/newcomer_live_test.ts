@@ -34,14 +34,70 @@ Deno.test({
     const server = serveResults(root, { pollMs: 50 });
     const browser = await Browser.open(server.url);
     try {
+      // Until each of the three has been read: a folder found but not read yet says so
+      // ("reading…", never "unreadable"), and a loaded machine can show the list before.
       const texts = await browser.waitFor<string[]>(
-        "document.querySelectorAll('#list a').length === 3 && [...document.querySelectorAll('#list a')].map((a) => a.textContent)",
+        "(() => { const t = [...document.querySelectorAll('#list a')].map((a) => a.textContent); return t.length === 3 && t.every((x) => x.includes('trials:')) && t; })()",
       );
       assertEquals(new Set(texts).size, 3, texts.join(" | "));
       for (const run of ["monday", "tuesday", "wednesday"]) {
         assert(texts.some((t) => t.startsWith(`tiny${run}/tiny`)), `${run}: ${texts.join(" | ")}`);
       }
     } finally {
+      await browser.close();
+      await server.shutdown();
+    }
+  },
+});
+
+Deno.test({
+  name: "item 9: a folder found but not read yet says `reading…`, never `unreadable`",
+  ignore: !CHROMIUM,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    using dir = tempDir();
+    const root = `${dir.path}/results`;
+    copyDir(await tinySweep(dir.path), `${root}/held`);
+    // The sweep's experiment file is swapped for a FIFO: the server's first read of it cannot
+    // end until this test writes, so the page is seen, for certain, between finding and reading.
+    const [name] = [...Deno.readDirSync(`${root}/held/experiments`)].map((e) => e.name);
+    const fifo = `${root}/held/experiments/${name}`;
+    const experiment = Deno.readTextFileSync(fifo);
+    Deno.removeSync(fifo);
+    assert(new Deno.Command("mkfifo", { args: [fifo] }).outputSync().success, "mkfifo");
+    const server = serveResults(root, { pollMs: 50 });
+    const browser = await Browser.open(server.url);
+    let released = false;
+    const release = async () => {
+      if (released) return;
+      released = true;
+      // A writer end unblocks a reader waiting in open(); the path then holds a plain file for
+      // any later read; closing the writer ends what the waiting reader sees.
+      const writer = await Deno.open(fifo, { read: true, write: true });
+      Deno.removeSync(fifo);
+      Deno.writeTextFileSync(fifo, experiment);
+      await writer.write(new TextEncoder().encode(experiment));
+      writer.close();
+    };
+    try {
+      const text = await browser.waitFor<string>(
+        "document.querySelector('#list a')?.textContent || false",
+      );
+      assertEquals(text, "heldreading…"); // the folder's path, and why no more is shown
+      assertMatch(
+        await browser.waitFor<string>("document.querySelector('#summary').textContent || false"),
+        /reading…/,
+      );
+      const body = await (await fetch(`${server.url}api/sweeps`)).json();
+      assertEquals(body.sweeps.map((s: { reading?: boolean }) => s.reading), [true]);
+      await release();
+      const read = await browser.waitFor<string>(
+        "(() => { const t = document.querySelector('#list a')?.textContent || ''; return t.includes('trials:') && t; })()",
+      );
+      assert(!/reading|unreadable/.test(read), read);
+    } finally {
+      await release();
       await browser.close();
       await server.shutdown();
     }

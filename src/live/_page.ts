@@ -100,8 +100,9 @@ async function loadList() {
     a.href = "#" + encodeURIComponent(s.key);
     a.dataset.key = s.key;
     // Folders of one experiment name look alike: their path under the root tells them apart.
-    if (s.key !== s.name) a.append(el("small", s.key, "path"));
-    a.append(el("small", s.error ? "unreadable" : s.trials + " trials: " + statusText(s.statuses)));
+    if (s.name && s.key !== s.name) a.append(el("small", s.key, "path"));
+    a.append(el("small", s.reading ? "reading…" : s.error ? "unreadable" :
+      s.trials + " trials: " + statusText(s.statuses)));
     if (s.key === shown.key) a.className = "selected";
     a.onclick = (ev) => { ev.preventDefault(); select(s.key); };
     nav.append(a);
@@ -140,6 +141,12 @@ async function refresh(charts) {
 
 function render(v) {
   shown.version = v.version;
+  if (v.reading) {
+    showError("");
+    $("#title").textContent = v.key;
+    $("#summary").textContent = "reading…";
+    return;
+  }
   if (v.error) {
     showError("This results folder cannot be read right now: " + v.error);
     $("#title").textContent = v.key;

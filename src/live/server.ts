@@ -49,7 +49,12 @@ interface Watched {
   /** Bumped when the records change. */
   version: number;
   signature: string;
-  view: LiveView | { key: string; dir: string; error: string };
+  /** Found but not read yet (`reading`), unreadable (`error`), or read. */
+  view: LiveView | { key: string; dir: string; error: string } | {
+    key: string;
+    dir: string;
+    reading: true;
+  };
   charts: [string, string][];
   chartsVersion: number;
   chartsFor: string;
@@ -140,7 +145,8 @@ export function serveResults(root: string, options: ServeOptions = {}): LiveServ
           cache: new Map(),
           version: 0,
           signature: "",
-          view: { key, dir, error: "not read yet" },
+          // Until its first read: a folder just found is not an unreadable one.
+          view: { key, dir, reading: true },
           charts: [],
           chartsVersion: 0,
           chartsFor: "",
@@ -194,7 +200,9 @@ export function serveResults(root: string, options: ServeOptions = {}): LiveServ
       }
     } catch (err) {
       // A folder the server cannot read shows as a note; the server goes on.
-      const error = `${w.dir}: ${(err as Error).message.split("\n")[0]}`;
+      // Named once: netsweep's own errors begin with the path already.
+      const message = (err as Error).message.split("\n")[0];
+      const error = message.startsWith(w.dir) ? message : `${w.dir}: ${message}`;
       signature = `error ${error}`;
       if (signature !== w.signature) {
         w.view = { key: w.key, dir: w.dir, error };
@@ -266,6 +274,8 @@ export function serveResults(root: string, options: ServeOptions = {}): LiveServ
             chartsVersion: w.chartsVersion,
             ...("error" in w.view
               ? { error: w.view.error }
+              : "reading" in w.view
+              ? { reading: true }
               : { name: w.view.name, trials: w.view.trials, statuses: w.view.statuses }),
           })),
         });
