@@ -77,6 +77,7 @@ M = [
  ("a shorter run cuts a trial stopped past its epochs", 'src/store/status.ts', 'if (planned > 0 && rec.epochs.length > planned) return true;', '', ['tests/abuse_test.ts']),
  ("a split's length not written before its work is posted (the helper reads the last one's)", 'src/model/team.ts', '    rec.cmds[0] = rec.count;\n    if (rec.overflow', '    if (rec.overflow', ['tests/team_test.ts']),
  ("a GEMM split off its register tiles (columns cut anywhere)", 'src/model/layers/_split.ts', 'else s.split(N, small ? 0 : cutAt(N, 8), nnCols);', 'else s.split(N, small ? 0 : cutAt(N, 1), nnCols);', ['tests/team_test.ts']),
+ ("auto sync's interval a tenth of its bound (syncs 10x too often)", 'src/store/record_files.ts', 'this.#now() - this.#last >= 20_000 * this.#cost', 'this.#now() - this.#last >= 2_000 * this.#cost', ['tests/records_test.ts']),
  ("a folder found but not read yet shown as unreadable", 'src/live/server.ts', 'view: { key, dir, reading: true },', 'view: { key, dir, error: "not read yet" },', ['tests/newcomer_live_test.ts']),
 ]
 only = sys.argv[1:] 

@@ -245,6 +245,9 @@ testNeeding(CHROMIUM_MISSING, {
           assertEquals(options.length, 4);
           assertMatch(options[0], /^trial \d: eta=\S+ \(validation accuracy \d+\.\d\d%\)$/);
           readable(await figuresOf(browser), ["picture-confusion", "picture-misclassified"]);
+          // The charts above the pictures come by their own request: once they are in, the
+          // pictures stay where the screenshot finds them.
+          await browser.waitFor("document.querySelector('#charts figure svg')");
           const img = await capture(browser, "live");
           const figures = await figuresOf(browser);
           assert(countPixels(img, figures["picture-misclassified"], ink) > 5000, "digits in ink");

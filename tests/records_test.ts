@@ -92,9 +92,12 @@ Deno.test("--sync: each line synced, none never, auto in bounded batches of ever
   using dir = tempDir();
   const paths = ["x", "y"].map((n) => `${dir.path}/${n}.jsonl`);
   for (const p of paths) Deno.writeTextFileSync(p, "{}\n");
-  const auto = new Syncer("auto");
+  // The test's own clock (ms): a stalled test thread cannot make time pass.
+  let now = 1000;
+  const auto = new Syncer("auto", () => now);
   const c = counting();
   for (let i = 0; i < 5; i++) auto.wrote(paths[0], c as unknown as Deno.FsFile);
+  now += 79; // the first guess of a sync's cost is 4 ms: 20 times that is 80 ms
   auto.wrote(paths[1], c as unknown as Deno.FsFile);
   assertEquals(c.syncs, 0, "no sync before 20 times a sync's cost has passed");
   auto.flush(c as unknown as Deno.FsFile, paths[0]);
@@ -102,9 +105,12 @@ Deno.test("--sync: each line synced, none never, auto in bounded batches of ever
   auto.flush();
   assertEquals(c.syncs, 1, "nothing dirty after a flush");
   // Once 20 times the last sync's cost has passed, the next line syncs what is dirty.
-  auto.flush(c as unknown as Deno.FsFile, paths[0]); // a measured cost of about nothing
+  auto.flush(c as unknown as Deno.FsFile, paths[0]); // no time passed: the floor, 0.01 ms
   const before = c.syncs;
-  await new Promise((r) => setTimeout(r, 50));
+  now += 0.1;
+  auto.wrote(paths[0], c as unknown as Deno.FsFile);
+  assertEquals(c.syncs, before, "not before 20 x 0.01 ms");
+  now += 0.2;
   auto.wrote(paths[0], c as unknown as Deno.FsFile);
   assertEquals(c.syncs, before + 1, "synced by the line after the interval");
 });
