@@ -42,9 +42,11 @@ quietAndBusy(
     // uninterrupted run, without a word.
     using dir = tempDir();
     const file = experiment(dir.path);
-    // Stopped after epoch 2, with its checkpoint written. The worker runs ahead of its events (on
-    // a busy machine, past all 8 planned epochs before it saw the stop): this run plans more
-    // epochs than it can reach, and the runs below go a few epochs past wherever it stopped.
+    // Stopped once its checkpoint is on disk (from epoch 2 on). A worker writes one when enough
+    // time has passed since the last, and a stop ends it at once: stopped at a fixed epoch, a
+    // busy machine left no checkpoint. The worker also runs ahead of its events (once past all
+    // 8 planned epochs before it saw the stop): this run plans more epochs than it can reach,
+    // and the runs below go a few epochs past wherever it stopped.
     const stop = new AbortController();
     const first = await runSweep({
       file,
@@ -53,7 +55,10 @@ quietAndBusy(
       sets: ["epochs=100000"],
       signal: stop.signal,
       onEvent: (e) => {
-        if (e.type === "epoch" && e.metrics.epoch === 2) stop.abort();
+        if (e.type !== "epoch" || e.metrics.epoch < 2) return;
+        const written = [...Deno.readDirSync(`${dir.path}/cut/recover/trials`)]
+          .some((f) => f.name === `${e.trial.id}.ckpt`);
+        if (written) stop.abort();
       },
     });
     assertEquals(first.records[0].status, "interrupted");
