@@ -73,7 +73,7 @@ Deno.test("a status the main thread appends survives the worker's next line", ()
   );
 });
 
-Deno.test("--sync: each line synced, none never, auto in bounded batches of every dirty record", async () => {
+Deno.test("--sync: each line synced, none never, auto in bounded batches of every dirty record", () => {
   // A file that counts its syncs (the policy is what is tested; fdatasync is the OS's).
   const counting = () => {
     const f = { syncs: 0, syncDataSync: () => void f.syncs++ };
