@@ -2,7 +2,7 @@
 // machine can stall the test's own polling loop while the child goes on.
 
 /** True when every thread of process `pid` is stopped (SIGSTOP), or the process is gone. */
-export function stopped(pid: number): boolean {
+function stopped(pid: number): boolean {
   try {
     for (const task of Deno.readDirSync(`/proc/${pid}/task`)) {
       const stat = Deno.readTextFileSync(`/proc/${pid}/task/${task.name}/stat`);

@@ -16,6 +16,10 @@ function taskFlags(): string[] {
   return words.slice(words.indexOf("run") + 1, words.findIndex((w) => w.endsWith(".ts")));
 }
 
+/** The experiment's size: 4 etas x 2 mini-batch sizes, each trained for 60 epochs. */
+const TRIALS = 8;
+const EPOCHS = 60;
+
 function experiment(dir: string): string {
   const file = `${dir}/many.json`;
   Deno.writeTextFileSync(
@@ -23,7 +27,7 @@ function experiment(dir: string): string {
     JSON.stringify({
       name: "many",
       dataset: { path: `${TESTDATA}mnist.pkl.gz` },
-      base: { sizes: [784, 100, 10], epochs: 60, monitor: ["testAccuracy", "trainingCost"] },
+      base: { sizes: [784, 100, 10], epochs: EPOCHS, monitor: ["testAccuracy", "trainingCost"] },
       grid: { eta: [0.5, 1.0, 2.0, 3.0], miniBatchSize: [5, 10] },
       seed: 3,
     }),
@@ -77,17 +81,20 @@ function unprinted(procs: { lines: string[] }[], victim: { lines: string[] }): s
   const by = new Map<string, number>(); // "trial:epoch" -> index of the process that printed it
   procs.forEach((p, i) => trained(p.lines).forEach((e) => by.set(e, i)));
   const v = procs.indexOf(victim);
-  const wrong = [...by.keys()].filter((e) => !/^[0-7]:([0-9]|[1-5][0-9])$/.test(e));
-  for (let trial = 0; trial < 8; trial++) {
-    for (let epoch = 0; epoch < 60;) {
+  const wrong = [...by.keys()].filter((e) => {
+    const [trial, epoch] = e.split(":").map(Number);
+    return !(trial < TRIALS && epoch < EPOCHS);
+  });
+  for (let trial = 0; trial < TRIALS; trial++) {
+    for (let epoch = 0; epoch < EPOCHS;) {
       if (by.has(`${trial}:${epoch}`)) {
         epoch++;
         continue;
       }
       const from = epoch;
-      while (epoch < 60 && !by.has(`${trial}:${epoch}`)) epoch++;
+      while (epoch < EPOCHS && !by.has(`${trial}:${epoch}`)) epoch++;
       const before = from === 0 ? v : by.get(`${trial}:${from - 1}`);
-      const after = epoch === 60 ? -1 : by.get(`${trial}:${epoch}`);
+      const after = epoch === EPOCHS ? -1 : by.get(`${trial}:${epoch}`);
       if (before !== v || after === v) wrong.push(`${trial}:${from}-${epoch - 1}`);
     }
   }

@@ -56,9 +56,10 @@ quietAndBusy(
       signal: stop.signal,
       onEvent: (e) => {
         if (e.type !== "epoch" || e.metrics.epoch < 2) return;
-        const written = [...Deno.readDirSync(`${dir.path}/cut/recover/trials`)]
-          .some((f) => f.name === `${e.trial.id}.ckpt`);
-        if (written) stop.abort();
+        try {
+          Deno.statSync(`${dir.path}/cut/recover/trials/${e.trial.id}.ckpt`);
+          stop.abort();
+        } catch { /* not written yet */ }
       },
     });
     assertEquals(first.records[0].status, "interrupted");

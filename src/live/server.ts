@@ -18,6 +18,7 @@ import {
   type SweepData,
   trialPictures,
 } from "../results/mod.ts";
+import { NetsweepError } from "../core/mod.ts";
 import { readPredictions, type RecordCache } from "../store/mod.ts";
 import { type LiveView, liveView } from "./view.ts";
 import { APP_JS, PAGE_HTML } from "./_page.ts";
@@ -200,9 +201,9 @@ export function serveResults(root: string, options: ServeOptions = {}): LiveServ
       }
     } catch (err) {
       // A folder the server cannot read shows as a note; the server goes on.
-      // Named once: netsweep's own errors begin with the path already.
+      // Named once: netsweep's own errors name their file (within the folder) already.
       const message = (err as Error).message.split("\n")[0];
-      const error = message.startsWith(w.dir) ? message : `${w.dir}: ${message}`;
+      const error = err instanceof NetsweepError ? message : `${w.dir}: ${message}`;
       signature = `error ${error}`;
       if (signature !== w.signature) {
         w.view = { key: w.key, dir: w.dir, error };
