@@ -79,6 +79,9 @@ M = [
  ("a GEMM split off its register tiles (columns cut anywhere)", 'src/model/layers/_split.ts', 'else s.split(N, small ? 0 : cutAt(N, 8), nnCols);', 'else s.split(N, small ? 0 : cutAt(N, 1), nnCols);', ['tests/team_test.ts']),
  ("auto sync's interval a tenth of its bound (syncs 10x too often)", 'src/store/record_files.ts', 'this.#now() - this.#last >= 20_000 * this.#cost', 'this.#now() - this.#last >= 2_000 * this.#cost', ['tests/records_test.ts']),
  ("a folder found but not read yet shown as unreadable", 'src/live/server.ts', 'view: { key, dir, reading: true },', 'view: { key, dir, error: "not read yet" },', ['tests/newcomer_live_test.ts']),
+ ("a stopped pool reads the records while a worker is inside a write", 'src/sweep/pool.ts', 'void this.#gate.drained().then(() => {', 'void Promise.resolve().then(() => {', ['tests/stop_gate_test.ts']),
+ ("a worker appends an epoch after the sweep was stopped", 'src/sweep/worker.ts', 'if (!gate.write(() => log.write(metrics))) return false;', 'log.write(metrics);', ['tests/stop_gate_test.ts']),
+ ("the stop gate reads the stop before counting the writer in", 'src/sweep/_stop_gate.ts', '    Atomics.add(this.cells, WRITERS, 1);\n    this.counted();\n    if (Atomics.load(this.cells, STOP) === 0) return true;\n    this.leave();\n    return false;', '    if (Atomics.load(this.cells, STOP) !== 0) return false;\n    Atomics.add(this.cells, WRITERS, 1);\n    this.counted();\n    return true;', ['tests/stop_gate_test.ts']),
 ]
 only = sys.argv[1:] 
 for i,(name,f,old,new,tests) in enumerate(M):

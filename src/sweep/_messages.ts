@@ -20,7 +20,7 @@ export interface Task {
 }
 
 export type ToWorker =
-  /** The shared dataset (SharedArrayBuffer views), the stop flag, the results dir. */
+  /** The shared dataset (SharedArrayBuffer views), the stop gate's cells, the results dir. */
   | {
     type: "init";
     data: Dataset;

@@ -9,6 +9,7 @@ import type { Dataset } from "../data/mod.ts";
 import { abandonTeam, rejoinTeam, releaseTeam, teamOpen, type TeamShare } from "../model/mod.ts";
 import type { EpochMetrics } from "../vocabulary/mod.ts";
 import type { Task, ToMain, ToWorker } from "./_messages.ts";
+import { StopGate } from "./_stop_gate.ts";
 import type { SweepOutput } from "./output.ts";
 
 /**
@@ -50,9 +51,10 @@ export class PoolStopped extends Error {
 /**
  * Runs tasks on `workers` Workers until `next()` has none left. Each worker holds up to `depth`
  * tasks (the one it runs and the next ones), so it starts its next trial without waiting for
- * the main thread. After `signal` aborts, or when a worker reports a failed write, every
- * worker is terminated at once (each finished epoch is already in its record) and the pool
- * rejects with {@linkcode PoolStopped}.
+ * the main thread. After `signal` aborts, or when a worker reports a failed write, no worker
+ * writes again; once none is inside a write (`gate`, shared with them), every worker is
+ * terminated (each finished epoch is already in its record) and the pool rejects with
+ * {@linkcode PoolStopped}.
  */
 export function runPool(
   data: Dataset,
@@ -61,8 +63,9 @@ export function runPool(
   events: PoolEvents,
   signal?: AbortSignal,
   depth = 2,
+  gate: StopGate = new StopGate(),
 ): Promise<void> {
-  return new Pool(data, output, events, depth).run(Math.max(1, workers), signal);
+  return new Pool(data, output, events, depth, gate).run(Math.max(1, workers), signal);
 }
 
 /** A held task: it runs once its worker said "start". */
@@ -85,7 +88,8 @@ class Pool {
   readonly #queues: Held[][] = [];
   readonly #exhausted: boolean[] = [];
   readonly #workers: Worker[] = [];
-  readonly #stop = new Int32Array(new SharedArrayBuffer(4));
+  /** The stop flag, and the workers inside a write to the sweep's folder. */
+  readonly #gate: StopGate;
   readonly #init: ToWorker;
   /** Events are handled one at a time, in order, so record writes never interleave. */
   #chain: Promise<void> = Promise.resolve();
@@ -103,11 +107,13 @@ class Pool {
     output: SweepOutput,
     readonly events: PoolEvents,
     readonly depth: number,
+    gate: StopGate,
   ) {
+    this.#gate = gate;
     this.#init = {
       type: "init",
       data,
-      stop: this.#stop,
+      stop: this.#gate.cells,
       dir: output.dir,
       run: output.coordinator.me,
       durability: output.durability,
@@ -152,10 +158,14 @@ class Pool {
   #end(error?: Error): void {
     if (this.#finished) return;
     this.#finished = true;
-    Atomics.store(this.#stop, 0, 1);
+    this.#gate.close();
     for (const team of this.#teams.values()) releaseTeam(team.share);
-    for (const w of this.#workers) w.terminate();
-    this.#settle(error);
+    // Nothing is read for the summary while a worker is still inside a write, and no worker
+    // is ended inside one (_stop_gate.ts): the records then stay as they are.
+    void this.#gate.drained().then(() => {
+      for (const w of this.#workers) w.terminate();
+      this.#settle(error);
+    });
   }
 
   #stopped(reason: "signal" | "io-error", message: string): PoolStopped {

@@ -152,6 +152,8 @@ export class PredictionKeeper {
     kept: readonly EpochMetrics[],
     resumedAt: number,
     readonly durable = false,
+    /** Runs a write, or not once the sweep is stopped (the worker's stop gate). */
+    readonly guard: (write: () => void) => boolean = (write) => (write(), true),
   ) {
     const test = data.test;
     this.#labels = test.labels.slice();
@@ -189,7 +191,8 @@ export class PredictionKeeper {
     if (v === undefined || Number.isNaN(v) || v < this.#bestValue) return;
     this.#bestValue = v;
     this.#best = this.#snapshot(net, metrics.epoch, ["best"]);
-    writePredictions(this.dir, this.#file([this.#best], null), this.durable);
+    const file = this.#file([this.#best], null);
+    this.guard(() => writePredictions(this.dir, file, this.durable));
   }
 
   /** After training: the last epoch's predictions and the trained first layer. */
@@ -206,7 +209,8 @@ export class PredictionKeeper {
     } else if (this.#best) snapshots.push(this.#best);
     if (snapshots.length === 0) return;
     const after = usable ? firstLayerTiles(net, this.data.imageShape)?.before ?? null : null;
-    writePredictions(this.dir, this.#file(snapshots, after), this.durable);
+    const file = this.#file(snapshots, after);
+    this.guard(() => writePredictions(this.dir, file, this.durable));
   }
 
   #snapshot(net: Network, epoch: number, roles: PredictionSnapshot["roles"]): PredictionSnapshot {

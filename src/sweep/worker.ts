@@ -2,6 +2,8 @@
 // from its checkpoint (or starts it), appends every finished epoch to the trial's record,
 // writes checkpoints as it goes, and posts each epoch to the main thread. Between epochs it
 // checks that its run still holds the trial's claim, and stops at once when it does not.
+// Every write to the sweep's folder is made inside the stop gate: once the sweep is stopped
+// the worker writes nothing more, and the main thread sums up records that stay as they are.
 /// <reference lib="deno.worker" />
 import { adoptRun, claimStillHeld, thisRun, writeFileAtomicSync } from "../coordination/mod.ts";
 import { deriveSeed, NetsweepError, Rng } from "../core/mod.ts";
@@ -25,9 +27,10 @@ import { runningRecord } from "./running_record.ts";
 import { checkpointFile, checkpointFor, readCheckpoint, writeCheckpoint } from "./checkpoints.ts";
 import { networkOptions, trainOptions } from "./trial_network.ts";
 import { PredictionKeeper } from "./predictions.ts";
+import { StopGate } from "./_stop_gate.ts";
 
 let data: Dataset | null = null;
-let stop: Int32Array | null = null;
+let gate = new StopGate();
 let dir = "";
 let durability: Durability = "auto";
 let syncer = new Syncer("auto");
@@ -38,7 +41,7 @@ function post(msg: ToMain): void {
   self.postMessage(msg);
 }
 
-const stopped = () => Atomics.load(stop!, 0) !== 0;
+const stopped = () => gate.stopped;
 
 /**
  * Where the trial continues: the epochs its record keeps (up to the task's end) and the
@@ -99,7 +102,11 @@ function run(task: Task): void {
   const { kept, state, attempts } = resumePoint(task, opened.text);
   const record = runningRecord(task, kept);
   if (attempts) record.attempts = attempts;
-  const log = restart(task, opened.text, opened.log, record);
+  let log = opened.log;
+  // Stopped since the check above: not started, and its record left as it was.
+  if (!gate.write(() => log = restart(task, opened.text, opened.log, record))) {
+    return log.close();
+  }
   post({ type: "start", id: t.id, from: kept.length });
   const ckpt = checkpointFile(dir, t.id);
   const about = checkpointFor(t.id, t.seed);
@@ -117,7 +124,16 @@ function run(task: Task): void {
     // An idle worker may join this network's kernels as a second thread (numbers unchanged).
     if (net.engine.splitsWork) post({ type: "team", id: t.id, share: team.share() });
     // Before a checkpoint is restored: the first layer as initialised, for its pictures.
-    const keeper = new PredictionKeeper(dir, t, all, net, kept, state?.epoch ?? 0, durable);
+    const keeper = new PredictionKeeper(
+      dir,
+      t,
+      all,
+      net,
+      kept,
+      state?.epoch ?? 0,
+      durable,
+      (write) => gate.write(write),
+    );
     // Checkpoints as often as they cost at most a twentieth of the training: every epoch,
     // unless the network is large and its epochs short. Before the first write, its cost is
     // estimated from the network's size.
@@ -141,7 +157,8 @@ function run(task: Task): void {
         }
         keeper.epoch(net, metrics);
         if (metrics.epoch >= kept.length) {
-          log.write(metrics);
+          // Stopped: this epoch is not kept, and nothing after it (its checkpoint included).
+          if (!gate.write(() => log.write(metrics))) return false;
           post({ type: "epoch", id: t.id, metrics });
         }
         return !stopped() && metrics.epoch + 1 < task.until;
@@ -155,7 +172,10 @@ function run(task: Task): void {
           const now = performance.now();
           // The last epoch's state is written (or not) by the rule below, once train returns.
           if (epoch < task.until && (now - lastWrite) / 1000 >= 20 * writeSeconds) {
-            writeSeconds = writeCheckpoint(ckpt, snapshot(), about, durable);
+            const state = snapshot();
+            if (!gate.write(() => writeSeconds = writeCheckpoint(ckpt, state, about, durable))) {
+              return;
+            }
             lastWrite = performance.now();
             saved = epoch;
           }
@@ -170,20 +190,24 @@ function run(task: Task): void {
       ? trialSeconds >= 50 * writeSeconds
       : result.status !== "diverged";
     if (worth && last && saved !== lastEpoch) {
-      writeCheckpoint(ckpt, (last as () => TrainState)(), about, durable);
+      const state = (last as () => TrainState)();
+      gate.write(() => writeCheckpoint(ckpt, state, about, durable));
     }
     const status = result.status === "interrupted"
       ? (stopped() ? "interrupted" : "paused")
       : result.status;
     keeper.finish(net, status);
-    log.write({
-      status,
-      at: new Date().toISOString(),
-      ...(result.divergedEpoch !== undefined ? { divergedEpoch: result.divergedEpoch } : {}),
-      ...(result.stoppedBy ? { stoppedBy: result.stoppedBy } : {}),
-      ...(record.attempts ? { attempts: record.attempts } : {}),
-      kernel: result.kernel,
-    });
+    // Stopped: the main thread writes "interrupted" itself once no worker is inside a write.
+    gate.write(() =>
+      log.write({
+        status,
+        at: new Date().toISOString(),
+        ...(result.divergedEpoch !== undefined ? { divergedEpoch: result.divergedEpoch } : {}),
+        ...(result.stoppedBy ? { stoppedBy: result.stoppedBy } : {}),
+        ...(record.attempts ? { attempts: record.attempts } : {}),
+        kernel: result.kernel,
+      })
+    );
     post({
       type: "done",
       id: t.id,
@@ -204,7 +228,8 @@ function run(task: Task): void {
 self.onmessage = (e: MessageEvent<ToWorker>) => {
   const msg = e.data;
   if (msg.type === "init") {
-    ({ data, stop, dir, durability } = msg);
+    ({ data, dir, durability } = msg);
+    gate = new StopGate(msg.stop);
     syncer = new Syncer(durability);
     adoptRun(msg.run);
     kernel = density(data!.training) < 0.5 ? "sparse" : "dense";
