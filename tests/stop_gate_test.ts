@@ -99,8 +99,10 @@ quietAndBusy(
       JSON.stringify({
         name: "gate",
         dataset: { path: `${TESTDATA}mnist.pkl.gz` },
-        // Short epochs, more than the test can reach: the worker is always mid-trial.
-        base: { sizes: [784, 12, 10], epochs: 100_000, monitor: ["testAccuracy"] },
+        // More epochs than the test can reach (the worker is always mid-trial), each long
+        // enough (a wide hidden layer) that a write after the stop lands after the record is
+        // read below.
+        base: { sizes: [784, 1500, 10], epochs: 100_000, monitor: ["testAccuracy"] },
         seed: 4,
       }),
     );
@@ -142,6 +144,9 @@ quietAndBusy(
       const started = performance.now();
       stop.abort();
       assert(gate.stopped);
+      // A write the worker began before the stop is finished first (then only this thread is
+      // counted in); from then on nothing may change the record.
+      while (gate.writing > 1) await pause(1);
       const atStop = Deno.readTextFileSync(path);
       // Meanwhile the real worker goes on training (it is not ended while a write is under
       // way) and reaches further epochs' ends: it must write none of them.
