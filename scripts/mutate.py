@@ -81,6 +81,8 @@ M = [
  ("a folder found but not read yet shown as unreadable", 'src/live/server.ts', 'view: { key, dir, reading: true },', 'view: { key, dir, error: "not read yet" },', ['tests/newcomer_live_test.ts']),
  ("a stopped pool reads the records while a worker is inside a write", 'src/sweep/pool.ts', 'void this.#gate.drained().then(() => {', 'void Promise.resolve().then(() => {', ['tests/stop_gate_test.ts']),
  ("a worker appends an epoch after the sweep was stopped", 'src/sweep/worker.ts', 'if (!gate.write(() => log.write(metrics))) return false;', 'log.write(metrics);', ['tests/stop_gate_test.ts']),
+ ("a worker appends its status line after the sweep was stopped", 'src/sweep/worker.ts', '    gate.write(() =>\n      log.write({\n        status,', '    ((write: () => void) => write())(() =>\n      log.write({\n        status,', ['tests/stop_gate_test.ts']),
+ ("a worker writes its last checkpoint after the sweep was stopped", 'src/sweep/worker.ts', '      gate.write(() => writeCheckpoint(ckpt, state, about, durable));', '      writeCheckpoint(ckpt, state, about, durable);', ['tests/stop_gate_test.ts']),
  ("the stop gate reads the stop before counting the writer in", 'src/sweep/_stop_gate.ts', '    Atomics.add(this.cells, WRITERS, 1);\n    this.counted();\n    if (Atomics.load(this.cells, STOP) === 0) return true;\n    this.leave();\n    return false;', '    if (Atomics.load(this.cells, STOP) !== 0) return false;\n    Atomics.add(this.cells, WRITERS, 1);\n    this.counted();\n    return true;', ['tests/stop_gate_test.ts']),
 ]
 only = sys.argv[1:] 

@@ -5,6 +5,7 @@
 // Seen in issue 21's whole-suite loop, beside two CPU hogs: Ctrl-C, and trials.csv said 20
 // epochs where the record had 21. Worker.terminate() ends a thread's JavaScript, not the append
 // it is in: a worker descheduled inside one finished it after the main thread had read.
+import { dirname } from "node:path";
 import { assert, assertEquals } from "./_assert.ts";
 import { tempDir, TESTDATA } from "./_testdata.ts";
 import { quietAndBusy } from "./_hogs.ts";
@@ -16,6 +17,16 @@ import { claimTask } from "../src/sweep/schedule.ts";
 import { StopGate } from "../src/sweep/_stop_gate.ts";
 
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Every file of a folder with its bytes, as text to compare (a changed file shows by name). */
+function folder(dir: string): string {
+  return [...Deno.readDirSync(dir)].map((e) => e.name).sort().map((name) => {
+    const bytes = Deno.readFileSync(`${dir}/${name}`);
+    let sum = 0;
+    for (let i = 0; i < bytes.length; i++) sum = (sum * 31 + bytes[i]) >>> 0;
+    return `${name} ${bytes.length} B ${sum}`;
+  }).join("\n");
+}
 
 /** Where the main thread stops the sweep, in the steps of one worker's write. */
 const MOMENTS = [
@@ -111,11 +122,12 @@ quietAndBusy(
     try {
       const task = claimTask(plan, output, plan.trials[0], 100_000);
       assert(task !== null && task !== "elsewhere");
-      const path = recordFile(output.dir, task.trial.id);
+      const trials = dirname(recordFile(output.dir, task.trial.id));
       const gate = new StopGate();
       const stop = new AbortController();
       let handed = false;
       let epochs = 0;
+      const times: number[] = [];
       let settled = false;
       const pool = runPool(
         plan.data,
@@ -126,6 +138,7 @@ quietAndBusy(
           onStart() {},
           onEpoch() {
             epochs++;
+            times.push(performance.now());
           },
           onDone() {},
           onNote() {},
@@ -139,6 +152,8 @@ quietAndBusy(
         assert(Date.now() < deadline, "the worker never trained 3 epochs");
         await pause(5);
       }
+      // Long enough for the worker to end several more epochs, however busy the machine.
+      const hold = Math.max(400, 4 * (times.at(-1)! - times[0]) / (times.length - 1));
       // This thread stands in for a worker in the middle of an append.
       assert(gate.enter());
       const started = performance.now();
@@ -147,19 +162,19 @@ quietAndBusy(
       // A write the worker began before the stop is finished first (then only this thread is
       // counted in); from then on nothing may change the record.
       while (gate.writing > 1) await pause(1);
-      const atStop = Deno.readTextFileSync(path);
+      const atStop = folder(trials);
       // Meanwhile the real worker goes on training (it is not ended while a write is under
-      // way) and reaches further epochs' ends: it must write none of them.
-      await pause(400);
+      // way) and reaches further epochs' ends and its trial's end: it must write none of it.
+      await pause(hold);
       assertEquals(settled, false, "the pool settled while a write was under way");
-      assertEquals(Deno.readTextFileSync(path), atStop, "a worker wrote after the stop");
+      assertEquals(folder(trials), atStop, "a worker wrote after the stop");
       gate.leave();
       const stopped = await pool;
       assert(stopped instanceof PoolStopped, String(stopped));
       assertEquals(stopped.running.map((t) => t.trial.id), [task.trial.id]);
-      assert(performance.now() - started >= 400);
+      assert(performance.now() - started >= hold);
       await pause(100);
-      assertEquals(Deno.readTextFileSync(path), atStop, "a worker wrote after the pool settled");
+      assertEquals(folder(trials), atStop, "a worker wrote after the pool settled");
     } finally {
       output.close();
     }

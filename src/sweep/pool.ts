@@ -162,7 +162,12 @@ class Pool {
     for (const team of this.#teams.values()) releaseTeam(team.share);
     // Nothing is read for the summary while a worker is still inside a write, and no worker
     // is ended inside one (_stop_gate.ts): the records then stay as they are.
-    void this.#gate.drained().then(() => {
+    void this.#gate.drained().then((drained) => {
+      if (!drained) {
+        const note =
+          "a worker's write to the sweep's folder did not end within 10 s of the stop: the summary may not show it (the next run reads the records again)";
+        this.#serial(() => this.events.onNote(note));
+      }
       for (const w of this.#workers) w.terminate();
       this.#settle(error);
     });

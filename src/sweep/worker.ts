@@ -92,21 +92,38 @@ function restart(task: Task, text: string, log: RecordLog, record: TrialRecord):
   return new RecordLog(path, syncer);
 }
 
+/** A started trial: its open log, the epochs it keeps, the state it continues from. */
+interface Begun {
+  log: RecordLog;
+  kept: EpochMetrics[];
+  state: TrainState | null;
+  record: TrialRecord;
+}
+
+/**
+ * Opens the trial's record (which creates it) and writes its restart, inside the stop gate:
+ * undefined, with nothing written, once the sweep is stopped.
+ */
+function begin(task: Task): Begun | undefined {
+  const out: { begun?: Begun } = {};
+  gate.write(() => {
+    const opened = RecordLog.open(recordFile(dir, task.trial.id), syncer);
+    const { kept, state, attempts } = resumePoint(task, opened.text);
+    const record = runningRecord(task, kept);
+    if (attempts) record.attempts = attempts;
+    out.begun = { log: restart(task, opened.text, opened.log, record), kept, state, record };
+  });
+  return out.begun;
+}
+
 function run(task: Task): void {
-  // A task queued before the sweep was stopped is not started.
-  if (stopped()) return;
   const began = performance.now();
   const t = task.trial;
   const s = t.setting;
-  const opened = RecordLog.open(recordFile(dir, t.id), syncer);
-  const { kept, state, attempts } = resumePoint(task, opened.text);
-  const record = runningRecord(task, kept);
-  if (attempts) record.attempts = attempts;
-  let log = opened.log;
-  // Stopped since the check above: not started, and its record left as it was.
-  if (!gate.write(() => log = restart(task, opened.text, opened.log, record))) {
-    return log.close();
-  }
+  // A task queued before the sweep was stopped is not started.
+  const begun = begin(task);
+  if (!begun) return;
+  const { log, kept, state, record } = begun;
   post({ type: "start", id: t.id, from: kept.length });
   const ckpt = checkpointFile(dir, t.id);
   const about = checkpointFor(t.id, t.seed);
@@ -155,12 +172,13 @@ function run(task: Task): void {
             return false;
           }
         }
-        keeper.epoch(net, metrics);
         if (metrics.epoch >= kept.length) {
           // Stopped: this epoch is not kept, and nothing after it (its checkpoint included).
           if (!gate.write(() => log.write(metrics))) return false;
           post({ type: "epoch", id: t.id, metrics });
         }
+        // After the epoch's line: a snapshot is never of an epoch its record does not have.
+        keeper.epoch(net, metrics);
         return !stopped() && metrics.epoch + 1 < task.until;
       },
       {
