@@ -7,7 +7,8 @@
 // it is in: a worker descheduled inside one finished it after the main thread had read.
 import { dirname } from "node:path";
 import { assert, assertEquals } from "./_assert.ts";
-import { tempDir, TESTDATA } from "./_testdata.ts";
+import { tempDir } from "./_testdata.ts";
+import { experimentFile } from "./_newcomer.ts";
 import { quietAndBusy } from "./_hogs.ts";
 import { recordFile } from "../src/store/records.ts";
 import { planSweep } from "../src/sweep/plan.ts";
@@ -104,19 +105,13 @@ quietAndBusy(
   "a stopped pool settles only once no worker is inside a write, and no worker writes after the stop",
   async () => {
     using dir = tempDir();
-    const file = `${dir.path}/gate.json`;
-    Deno.writeTextFileSync(
-      file,
-      JSON.stringify({
-        name: "gate",
-        dataset: { path: `${TESTDATA}mnist.pkl.gz` },
-        // More epochs than the test can reach (the worker is always mid-trial), each long
-        // enough (a wide hidden layer) that a write after the stop lands after the record is
-        // read below.
-        base: { sizes: [784, 1500, 10], epochs: 100_000, monitor: ["testAccuracy"] },
-        seed: 4,
-      }),
-    );
+    const file = experimentFile(dir.path, "gate", {
+      // More epochs than the test can reach (the worker is always mid-trial), each long enough
+      // (a wide hidden layer) that a write after the stop lands after the record is read below.
+      base: { sizes: [784, 1500, 10], epochs: 100_000, monitor: ["testAccuracy"] },
+      grid: { eta: [3.0] },
+      repeats: 1,
+    });
     const plan = planSweep(file, [], {});
     const output = await SweepOutput.open(`${dir.path}/out`, plan.meta);
     try {

@@ -24,7 +24,7 @@ export type ToWorker =
   | {
     type: "init";
     data: Dataset;
-    stop: Int32Array;
+    gate: Int32Array;
     dir: string;
     run: RunIdentity;
     durability: Durability;

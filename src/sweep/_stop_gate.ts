@@ -77,10 +77,10 @@ export class StopGate {
 
   /**
    * Main thread, after {@linkcode close}: resolves `true` once no worker is inside a write, or
-   * `false` after `limitMs` (a write stuck that long is the disk's; the stop goes on). Polls
-   * without blocking the event loop: a write takes a system call or two.
+   * `false` after `limitMs` (the stop goes on). Polls without blocking the event loop: a write
+   * takes a system call or two.
    */
-  async drained(limitMs = 10_000): Promise<boolean> {
+  async drained(limitMs: number): Promise<boolean> {
     const deadline = performance.now() + limitMs;
     while (this.writing > 0) {
       if (performance.now() >= deadline) return false;

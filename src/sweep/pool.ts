@@ -34,6 +34,9 @@ export interface PoolEvents {
 
 const WORKER_URL = new URL("./worker.ts", import.meta.url);
 
+/** How long a stop waits for a write under way: one stuck longer is the disk's. */
+const DRAIN_LIMIT_MS = 10_000;
+
 /** Why a pool stopped early. */
 export class PoolStopped extends Error {
   constructor(
@@ -113,7 +116,7 @@ class Pool {
     this.#init = {
       type: "init",
       data,
-      stop: this.#gate.cells,
+      gate: this.#gate.cells,
       dir: output.dir,
       run: output.coordinator.me,
       durability: output.durability,
@@ -162,10 +165,11 @@ class Pool {
     for (const team of this.#teams.values()) releaseTeam(team.share);
     // Nothing is read for the summary while a worker is still inside a write, and no worker
     // is ended inside one (_stop_gate.ts): the records then stay as they are.
-    void this.#gate.drained().then((drained) => {
+    void this.#gate.drained(DRAIN_LIMIT_MS).then((drained) => {
       if (!drained) {
-        const note =
-          "a worker's write to the sweep's folder did not end within 10 s of the stop: the summary may not show it (the next run reads the records again)";
+        const note = `a worker's write to the sweep's folder did not end within ${
+          DRAIN_LIMIT_MS / 1000
+        } s of the stop: the summary may not show it (the next run reads the records again)`;
         this.#serial(() => this.events.onNote(note));
       }
       for (const w of this.#workers) w.terminate();

@@ -105,15 +105,16 @@ interface Begun {
  * undefined, with nothing written, once the sweep is stopped.
  */
 function begin(task: Task): Begun | undefined {
-  const out: { begun?: Begun } = {};
-  gate.write(() => {
+  if (!gate.enter()) return undefined;
+  try {
     const opened = RecordLog.open(recordFile(dir, task.trial.id), syncer);
     const { kept, state, attempts } = resumePoint(task, opened.text);
     const record = runningRecord(task, kept);
     if (attempts) record.attempts = attempts;
-    out.begun = { log: restart(task, opened.text, opened.log, record), kept, state, record };
-  });
-  return out.begun;
+    return { log: restart(task, opened.text, opened.log, record), kept, state, record };
+  } finally {
+    gate.leave();
+  }
 }
 
 function run(task: Task): void {
@@ -247,7 +248,7 @@ self.onmessage = (e: MessageEvent<ToWorker>) => {
   const msg = e.data;
   if (msg.type === "init") {
     ({ data, dir, durability } = msg);
-    gate = new StopGate(msg.stop);
+    gate = new StopGate(msg.gate);
     syncer = new Syncer(durability);
     adoptRun(msg.run);
     kernel = density(data!.training) < 0.5 ? "sparse" : "dense";
