@@ -27,9 +27,19 @@ export interface Ran {
   err: string;
 }
 
+/** Sends `sig` to every process of group `pgid`, if any is left. */
+function signalGroup(pgid: number, sig: Deno.Signal): void {
+  try {
+    Deno.kill(-pgid, sig);
+  } catch { /* gone */ }
+}
+
 /**
- * Runs `cmd args...`, killed after `ms` (a daemon that never answers must fail the test, not
- * hang it): its exit code, stdout and stderr.
+ * Runs `cmd args...` in a process group of its own, stopped after `ms` (a daemon that never
+ * answers, or a sweep that never ends, must fail the test, not hang it): SIGTERM to the whole
+ * group, and SIGKILL 5 s later for what ignores it (a sweep stops gracefully on its first
+ * SIGTERM), so that no grandchild keeps the output pipes open. Its exit code (124 when stopped
+ * for time), stdout and stderr.
  */
 export async function run(
   cmd: string,
@@ -37,25 +47,31 @@ export async function run(
   env: Record<string, string> = {},
   ms = 60_000,
 ): Promise<Ran> {
-  const timer = new AbortController();
-  const id = setTimeout(() => timer.abort(), ms);
+  const child = new Deno.Command(cmd, {
+    args,
+    env,
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+    detached: true,
+  }).spawn();
+  let late = false;
+  const term = setTimeout(() => {
+    late = true;
+    signalGroup(child.pid, "SIGTERM");
+  }, ms);
+  const kill = setTimeout(() => signalGroup(child.pid, "SIGKILL"), ms + 5_000);
   try {
-    const o = await new Deno.Command(cmd, {
-      args,
-      env,
-      stdin: "null",
-      stdout: "piped",
-      stderr: "piped",
-      signal: timer.signal,
-    }).output();
-    const killed = timer.signal.aborted;
+    const o = await child.output();
+    const killed = late && o.signal !== null;
     return {
       code: killed ? 124 : o.code,
       out: new TextDecoder().decode(o.stdout),
-      err: new TextDecoder().decode(o.stderr) + (killed ? `\n${cmd} killed after ${ms} ms` : ""),
+      err: new TextDecoder().decode(o.stderr) + (killed ? `\n${cmd} stopped after ${ms} ms` : ""),
     };
   } finally {
-    clearTimeout(id);
+    clearTimeout(term);
+    clearTimeout(kill);
   }
 }
 
@@ -259,16 +275,24 @@ export class Cluster {
         parts.push(`${e.name}:\n${tail(`${this.outputs}/${e.name}`, 1500)}`);
       }
     } catch { /* no output yet */ }
-    parts.push(
-      (await run("ps", ["-eo", "pid,stat,etime,args"], {}, 30_000)).out
-        .split("\n").filter((l) => /deno|slurm|munge/.test(l)).join("\n"),
-    );
+    // The cluster's processes, and the busiest ones (a process left by another test?).
+    const ps = (await run("ps", ["-eo", "pid,stat,etime,pcpu,args", "--sort=-pcpu"], {}, 30_000))
+      .out.split("\n").map((l) => l.slice(0, 200));
+    parts.push(`processes:\n${ps.slice(0, 12).join("\n")}`);
+    parts.push(ps.filter((l) => /slurm|munge/.test(l)).join("\n"));
     return parts.join("\n");
   }
 
-  /** Cancels every job, then stops the daemons (before the folder they write into goes). */
+  /**
+   * Cancels every job and waits (at most a minute) until none is left, so that no task's sweep
+   * goes on writing into the folder about to be removed; then stops the daemons.
+   */
   async stop(): Promise<void> {
     await run("scancel", ["--user=root"], this.env, 30_000);
+    await until(
+      async () => (await run("squeue", ["-h"], this.env, 10_000)).out.trim() === "",
+      60_000,
+    );
     const pids: number[] = [];
     for (const pid of ["slurmd.pid", "slurmctld.pid"]) {
       try {
@@ -280,6 +304,8 @@ export class Cluster {
       for (const pid of pids) signal(pid, "SIGKILL");
       await until(() => pids.every((p) => !running(p)), 60_000);
     }
-    Deno.removeSync(this.spool, { recursive: true });
+    try {
+      Deno.removeSync(this.spool, { recursive: true });
+    } catch { /* a failure to tidy must not hide the test's own */ }
   }
 }
