@@ -84,6 +84,9 @@ M = [
  ("a worker appends its status line after the sweep was stopped", 'src/sweep/worker.ts', '    gate.write(() =>\n      log.write({\n        status,', '    ((write: () => void) => write())(() =>\n      log.write({\n        status,', ['tests/stop_gate_test.ts']),
  ("a worker writes its last checkpoint after the sweep was stopped", 'src/sweep/worker.ts', '      gate.write(() => writeCheckpoint(ckpt, state, about, durable));', '      writeCheckpoint(ckpt, state, about, durable);', ['tests/stop_gate_test.ts']),
  ("the stop gate reads the stop before counting the writer in", 'src/sweep/_stop_gate.ts', '    Atomics.add(this.cells, WRITERS, 1);\n    this.counted();\n    if (Atomics.load(this.cells, STOP) === 0) return true;\n    this.leave();\n    return false;', '    if (Atomics.load(this.cells, STOP) !== 0) return false;\n    Atomics.add(this.cells, WRITERS, 1);\n    this.counted();\n    return true;', ['tests/stop_gate_test.ts']),
+ ("pixel codes: a code off by one (the neighbouring value of the table)", 'src/model/layers/_input_rows.ts', 'nzValue[nzOff + c] = table[code[start + c]];', 'nzValue[nzOff + c] = table[code[start + c] ^ 1];', ['tests/sparse_rows_test.ts']),
+ ("pixel codes: the 257th distinct value coded as another (no switch to values)", 'src/data/sparse.ts', '    if (this.size === MAX_CODES) return -1;', '    if (this.size === MAX_CODES) return 0;', ['tests/sparse_rows_test.ts']),
+ ("pixel codes: values before the switch not decoded", 'src/data/sparse.ts', '    for (let c = 0; c < count; c++) value[c] = this.#values[code[c]];', '', ['tests/sparse_rows_test.ts']),
 ]
 only = sys.argv[1:] 
 for i,(name,f,old,new,tests) in enumerate(M):

@@ -44,12 +44,22 @@ export interface Dataset {
   test: Split;
 }
 
-/** Row r's non-zero pixels are `index`/`value` entries `rowStart[r]` to `rowStart[r + 1]`. */
+/**
+ * Row r's non-zero pixels are entries `rowStart[r]` to `rowStart[r + 1]` of `index` and of
+ * `code` (a split with at most 256 distinct pixel values, as MNIST in every format: each value
+ * is `table[code[c]]`, 3 bytes a pixel) or `value` (more distinct values: 6 bytes a pixel).
+ * Training reads the rows of each mini-batch at random places, so their size is its cache
+ * misses.
+ */
 export interface SparseRows {
-  /** Where each row's entries start in `index` and `value` (one more than the rows). */
+  /** Where each row's entries start in `index` and `code` or `value` (one more than the rows). */
   rowStart: Uint32Array;
   /** Each non-zero pixel's position in its image. */
   index: Uint16Array;
-  /** Each non-zero pixel's value. */
-  value: Float32Array;
+  /** Each non-zero pixel's value as a position in `table`; null where `value` holds them. */
+  code: Uint8Array | null;
+  /** The split's distinct non-zero values (at most 256); null where `value` holds them. */
+  table: Float32Array | null;
+  /** Each non-zero pixel's value, where the split has more than 256 distinct ones; else null. */
+  value: Float32Array | null;
 }

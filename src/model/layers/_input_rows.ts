@@ -44,10 +44,19 @@ export function listPixels(
       const start = s.rowStart[rows[e]];
       count = s.rowStart[rows[e] + 1] - start;
       const index = s.index;
-      const value = s.value;
-      for (let c = 0; c < count; c++) {
-        nzIndex[nzOff + c] = index[start + c];
-        nzValue[nzOff + c] = value[start + c];
+      const code = s.code;
+      if (code) {
+        const table = s.table!;
+        for (let c = 0; c < count; c++) {
+          nzIndex[nzOff + c] = index[start + c];
+          nzValue[nzOff + c] = table[code[start + c]];
+        }
+      } else {
+        const value = s.value!;
+        for (let c = 0; c < count; c++) {
+          nzIndex[nzOff + c] = index[start + c];
+          nzValue[nzOff + c] = value[start + c];
+        }
       }
     } else {
       const xOff = rows[e] * n0;

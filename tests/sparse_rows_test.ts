@@ -1,0 +1,74 @@
+// The non-zero pixel lists a sparse first layer trains from: one-byte codes into the split's
+// table of distinct values (MNIST: at most 256) or the values themselves (more distinct values).
+// Either way the kernel must receive exactly the pixels a scan of each image finds, bit for bit.
+import { assert, assertEquals } from "./_assert.ts";
+import { TESTDATA } from "./_testdata.ts";
+import { listPixels } from "../src/model/layers/_input_rows.ts";
+import { loadDataset, Rng, type Split, withSparseRows } from "../mod.ts";
+import { sparseRows } from "../src/data/mod.ts";
+
+/** Every image's listed pixels from `rows`, against the per-image scan (no `sparse`). */
+function assertListsLikeScan(split: Split, inputSize: number): void {
+  const sparse = sparseRows(split, inputSize);
+  const m = split.count;
+  const rows = Uint32Array.from({ length: m }, (_, i) => m - 1 - i); // a shuffled order
+  const lists = (withRows: boolean) => {
+    const index = new Uint16Array(m * inputSize);
+    const value = new Float32Array(m * inputSize);
+    const count = new Int32Array(m);
+    const input = { images: split.images, rows, sparse: withRows ? sparse : undefined, all: false };
+    listPixels(input, m, inputSize, index, value, count);
+    // Only each example's first count entries are read by the kernels.
+    return [...count].map((c, e) => ({
+      index: [...index.subarray(e * inputSize, e * inputSize + c)],
+      bits: [...new Uint32Array(value.slice(e * inputSize, e * inputSize + c).buffer)],
+    }));
+  };
+  assertEquals(lists(true), lists(false));
+}
+
+Deno.test("pixel lists: codes into a table of at most 256 values, else the values", async (t) => {
+  await t.step("MNIST in every format is coded, and lists what a scan lists", () => {
+    for (const path of ["mnist", "mnist.npz", "mnist.pkl.gz", "mnist-py3.pkl.gz"]) {
+      const data = loadDataset({ path: `${TESTDATA}${path}` });
+      for (const split of [data.training, data.test]) {
+        const s = sparseRows(split, data.inputSize);
+        assert(s.code && s.table && s.value === null, `${path}: coded`);
+        assert(s.table.length <= 256 && new Set(s.table).size === s.table.length, path);
+        assert(!s.table.includes(0), `${path}: zeros are not listed`);
+        assertEquals(s.code.length, s.rowStart[split.count]);
+        assertListsLikeScan(split, data.inputSize);
+      }
+    }
+  });
+  await t.step("the embedded MNIST's 60,000 images: 3 bytes a pixel", () => {
+    const data = withSparseRows(loadDataset({ split: "standard" }));
+    const s = data.training.sparse!;
+    assert(s.code !== null && s.table!.length <= 255, `${s.table?.length} values`);
+    assertEquals(s.index.byteLength + s.code.byteLength, 3 * s.rowStart[60000]);
+  });
+  await t.step("256 distinct values are coded; 257 are kept as values", () => {
+    for (const distinct of [256, 257]) {
+      const inputSize = 40;
+      const count = 50;
+      const images = new Float32Array(count * inputSize);
+      const rng = new Rng(distinct);
+      for (let i = 0; i < images.length; i++) {
+        // Zeros in both signs (never listed), and each of `distinct` values at least once.
+        images[i] = i < distinct
+          ? (i + 1) / 7
+          : rng.nextFloat() < 0.5
+          ? (rng.nextFloat() < 0.5 ? 0 : -0)
+          : (
+            Math.floor(rng.nextFloat() * distinct) + 1
+          ) / 7;
+      }
+      const split = { images, labels: new Uint8Array(count), count };
+      const s = sparseRows(split, inputSize);
+      assertEquals(s.code === null, distinct > 256, `${distinct} values`);
+      assertEquals(s.value === null, distinct <= 256, `${distinct} values`);
+      if (s.table) assertEquals(s.table.length, distinct);
+      assertListsLikeScan(split, inputSize);
+    }
+  });
+});
