@@ -86,6 +86,7 @@ M = [
  ("the stop gate reads the stop before counting the writer in", 'src/sweep/_stop_gate.ts', '    Atomics.add(this.cells, WRITERS, 1);\n    this.counted();\n    if (Atomics.load(this.cells, STOP) === 0) return true;\n    this.leave();\n    return false;', '    if (Atomics.load(this.cells, STOP) !== 0) return false;\n    Atomics.add(this.cells, WRITERS, 1);\n    this.counted();\n    return true;', ['tests/stop_gate_test.ts']),
  ("pixel codes: a code off by one (the neighbouring value of the table)", 'src/model/layers/_input_rows.ts', 'nzValue[nzOff + c] = table[code[start + c]];', 'nzValue[nzOff + c] = table[code[start + c] ^ 1];', ['tests/sparse_rows_test.ts']),
  ("pixel codes: the 257th distinct value coded as another (no switch to values)", 'src/data/sparse.ts', '    if (this.size === MAX_CODES) return -1;', '    if (this.size === MAX_CODES) return 0;', ['tests/sparse_rows_test.ts']),
+ ("pixel codes: values before the switch decoded by position, not code", 'src/data/sparse.ts', 'value[c] = this.#values[code[c]];', 'value[c] = this.#values[c];', ['tests/sparse_rows_test.ts']),
  ("pixel codes: values before the switch not decoded", 'src/data/sparse.ts', '    for (let c = 0; c < count; c++) value[c] = this.#values[code[c]];', '', ['tests/sparse_rows_test.ts']),
 ]
 only = sys.argv[1:] 

@@ -1,7 +1,7 @@
 // The non-zero pixel lists a sparse first layer trains from: one-byte codes into the split's
 // table of distinct values (MNIST: at most 256) or the values themselves (more distinct values).
 // Either way the kernel must receive exactly the pixels a scan of each image finds, bit for bit.
-import { assert, assertEquals } from "./_assert.ts";
+import { assert, assertEquals, assertThrows } from "./_assert.ts";
 import { TESTDATA } from "./_testdata.ts";
 import { listPixels } from "../src/model/layers/_input_rows.ts";
 import { loadDataset, Rng, type Split, withSparseRows } from "../mod.ts";
@@ -41,6 +41,15 @@ Deno.test("pixel lists: codes into a table of at most 256 values, else the value
       }
     }
   });
+  await t.step("an empty split has an empty table; too few pixels are refused", () => {
+    const empty = sparseRows(
+      { images: new Float32Array(6), labels: new Uint8Array(2), count: 2 },
+      3,
+    );
+    assertEquals([empty.code!.length, empty.table!.length, [...empty.rowStart]], [0, 0, [0, 0, 0]]);
+    const short = { images: new Float32Array(5), labels: new Uint8Array(2), count: 2 };
+    assertThrows(() => sparseRows(short, 3), RangeError, "5 pixels, fewer than 2 images of 3");
+  });
   await t.step("the embedded MNIST's 60,000 images: 3 bytes a pixel", () => {
     const data = withSparseRows(loadDataset({ split: "standard" }));
     const s = data.training.sparse!;
@@ -54,14 +63,17 @@ Deno.test("pixel lists: codes into a table of at most 256 values, else the value
       const images = new Float32Array(count * inputSize);
       const rng = new Rng(distinct);
       for (let i = 0; i < images.length; i++) {
-        // Zeros in both signs (never listed), and each of `distinct` values at least once.
-        images[i] = i < distinct
-          ? (i + 1) / 7
-          : rng.nextFloat() < 0.5
-          ? (rng.nextFloat() < 0.5 ? 0 : -0)
-          : (
-            Math.floor(rng.nextFloat() * distinct) + 1
-          ) / 7;
+        // First 50 values repeated, with zeros of both signs between them (never listed); then
+        // each value up to `distinct` for the first time, the last rows later (the switch to
+        // values falls inside row 8, after repeats); then any of them, or a zero.
+        const draw = rng.nextFloat();
+        images[i] = i < 100
+          ? (i % 3 === 0 ? (i % 2 ? -0 : 0) : (i % 50) + 1) / 7
+          : i < 100 + distinct
+          ? (i - 99) / 7
+          : draw < 0.5
+          ? (draw < 0.25 ? 0 : -0)
+          : (Math.floor(rng.nextFloat() * distinct) + 1) / 7;
       }
       const split = { images, labels: new Uint8Array(count), count };
       const s = sparseRows(split, inputSize);

@@ -31,6 +31,11 @@ export function sparseRows(split: Split, inputSize: number): SparseRows {
   const known = found.get(images)?.get(key);
   if (known) return known;
   const len = n * inputSize;
+  if (images.length < len) {
+    throw new RangeError(
+      `sparseRows: ${images.length} pixels, fewer than ${n} images of ${inputSize}`,
+    );
+  }
   let nnz = 0;
   for (let i = 0; i < len; i++) if (images[i] !== 0) nnz++;
   const rowStart = new Uint32Array(new SharedArrayBuffer((n + 1) * 4));
@@ -39,7 +44,7 @@ export function sparseRows(split: Split, inputSize: number): SparseRows {
   // the rest stored as they are. Keyed by the bits: equal non-zero floats have equal bits.
   const bits = new Uint32Array(images.buffer, images.byteOffset, len);
   const codes = new CodeTable();
-  let code: Uint8Array | null = new Uint8Array(new SharedArrayBuffer(Math.max(1, nnz)));
+  let code: Uint8Array | null = new Uint8Array(new SharedArrayBuffer(nnz));
   let value: Float32Array | null = null;
   let c = 0;
   for (let r = 0; r < n; r++) {
@@ -106,7 +111,7 @@ class CodeTable {
 
   /** The values by code, in memory the workers share. */
   values(): Float32Array {
-    const table = new Float32Array(new SharedArrayBuffer(Math.max(4, this.size * 4)));
+    const table = new Float32Array(new SharedArrayBuffer(this.size * 4));
     table.set(this.#values.subarray(0, this.size));
     return table;
   }
