@@ -97,13 +97,65 @@ export function signal(pid: number, sig: Deno.Signal): void {
   } catch { /* gone */ }
 }
 
-/** True while process `pid` runs (a zombie does not). */
+/**
+ * True while any thread of process `pid` runs: a daemon's main thread can end (a zombie) while
+ * another still saves its state into the test's folder.
+ */
 export function running(pid: number): boolean {
   try {
-    const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
-    return !/^[ZX]/.test(stat.slice(stat.lastIndexOf(")") + 2));
+    for (const task of Deno.readDirSync(`/proc/${pid}/task`)) {
+      const stat = Deno.readTextFileSync(`/proc/${pid}/task/${task.name}/stat`);
+      if (!/^[ZX]/.test(stat.slice(stat.lastIndexOf(")") + 2))) return true;
+    }
+  } catch { /* gone */ }
+  return false;
+}
+
+/**
+ * The processes other than this one working in `dir` or holding a file in it open (read from
+ * /proc by a shell: Deno lists /proc only with every permission).
+ */
+export async function usersOf(dir: string): Promise<string[]> {
+  const script = `for p in /proc/[0-9]*; do
+  pid=\${p#/proc/}; [ "$pid" = "$2" ] || [ "$pid" = "$$" ] && continue
+  for f in "$p/cwd" "$p"/fd/*; do
+    l=$(readlink "$f" 2>/dev/null) || continue
+    case "$l" in "$1"|"$1"/*) echo "$pid $(tr '\\0' ' ' < "$p/cmdline" | cut -c1-160)"; break;; esac
+  done
+done`;
+  const r = await run("sh", ["-c", script, "sh", dir, String(Deno.pid)], {}, 30_000);
+  return r.out.split("\n").filter((l) => l !== "");
+}
+
+/**
+ * Removes `dir` once no process works in it or holds a file in it open (at most `ms`; a job's
+ * process that outlived its job would otherwise write into it as it is removed), and says which
+ * process still did, if one does.
+ */
+export async function removeWhenUnused(dir: string, ms = 60_000): Promise<void> {
+  if (!(await until(async () => (await usersOf(dir)).length === 0, ms))) {
+    throw new Error(`${dir} still in use after ${ms} ms by:\n${(await usersOf(dir)).join("\n")}`);
+  }
+  // Should a file still appear while the folder is removed, say what it was, and try again.
+  for (let attempt = 1;; attempt++) {
+    try {
+      return Deno.removeSync(dir, { recursive: true });
+    } catch (err) {
+      if (!(err instanceof Error) || !/not empty/i.test(err.message) || attempt === 20) throw err;
+      console.log(`removing ${dir}: written meanwhile: ${listFiles(dir).join(", ")}`);
+      await delay(500);
+    }
+  }
+}
+
+/** Every file under `dir`, for a message. */
+function listFiles(dir: string): string[] {
+  try {
+    return [...Deno.readDirSync(dir)].flatMap((e) =>
+      e.isDirectory ? listFiles(`${dir}/${e.name}`) : [`${dir}/${e.name}`]
+    );
   } catch {
-    return false;
+    return [];
   }
 }
 

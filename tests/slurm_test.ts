@@ -6,8 +6,8 @@
 // failed in CI, which installs them and runs as root.
 import { assert, assertEquals } from "./_assert.ts";
 import { freeze } from "./_process.ts";
-import { Cluster, run, signal, slurmMissing, until } from "./_slurm.ts";
-import { tempDir, TESTDATA } from "./_testdata.ts";
+import { Cluster, removeWhenUnused, run, signal, slurmMissing, until } from "./_slurm.ts";
+import { TESTDATA } from "./_testdata.ts";
 import { testNeeding } from "./_tools.ts";
 import { readSweep } from "../mod.ts";
 
@@ -57,102 +57,119 @@ testNeeding(slurmMissing(), {
   name:
     "a SLURM job array of the documented script gives one process's results, and survives SIGTERM",
   fn: async (t) => {
-    using dir = tempDir();
-    const cluster = await Cluster.start(`${dir.path}/cluster`, dir.path);
+    // Removed once nothing uses it (tempDir's removal at once failed when a process, one run
+    // in about ten, still wrote into it: named below if it happens again).
+    const dir = { path: Deno.makeTempDirSync({ prefix: "netsweep-test-" }) };
+    let failed = true;
     try {
-      const submit = (args: string[]) => cluster.submit(ROOT, args);
-      await t.step("three array tasks into one folder", async () => {
-        const file = `${dir.path}/array.json`;
-        Deno.writeTextFileSync(
-          file,
-          JSON.stringify({
-            name: "array",
-            dataset: { path: `${TESTDATA}mnist.pkl.gz` },
-            base: { sizes: [784, 12, 10], epochs: 20, monitor: ["testAccuracy", "trainingCost"] },
-            grid: { eta: [0.5, 1, 2, 3] },
-            repeats: 2,
-          }),
-        );
-        const job = await submit([
-          "--array=0-2",
-          "docs/slurm/sweep.sbatch",
-          file,
-          `${dir.path}/cluster-out`,
-        ]);
-        // Seconds of work for the three tasks; each wait here is far above its usual time, and all
-        // of them together stay inside the time limit that CI puts on the whole suite (55 min).
-        await cluster.wait(job, 300_000);
-        await single(file, `${dir.path}/single-out`);
-        assertEquals(
-          epochs(`${dir.path}/cluster-out/array`),
-          epochs(`${dir.path}/single-out/array`),
-        );
-      });
-      await t.step("SIGTERM to one array task, then the task resubmitted", async () => {
-        const file = `${dir.path}/term.json`;
-        Deno.writeTextFileSync(
-          file,
-          JSON.stringify({
-            name: "term",
-            dataset: { path: `${TESTDATA}mnist.pkl.gz` },
-            base: { sizes: [784, 30, 10], epochs: 1500, monitor: ["testAccuracy"] },
-            grid: { eta: [0.5, 1, 2] },
-          }),
-        );
-        const job = await submit([
-          "--array=0-2",
-          "docs/slurm/sweep.sbatch",
-          file,
-          `${dir.path}/term-out`,
-        ]);
-        // Trial 1 is task 1's: stop it once it has trained for a while.
-        const trial1 = async () =>
-          (await readSweep(`${dir.path}/term-out/term`).catch(() => null))?.trials[1];
-        assert(
-          await until(async () => ((await trial1())?.epochs.length ?? 0) >= 100, 300_000),
-          `trial 1 did not reach 100 epochs\n${await cluster.account(job)}`,
-        );
-        // The task's sweep is paused until the signal has reached it, so that how many epochs
-        // it trains meanwhile does not depend on how fast they go: it stops far before 1500.
-        const pid = (await trial1())!.pid!;
-        await freeze(pid);
-        const pausedAt = (await trial1())!.epochs.length;
-        try {
-          const cancel = await run(
-            "scancel",
-            ["--batch", "--signal=TERM", `${job}_1`],
-            cluster.env,
-          );
-          assertEquals(cancel.code, 0, cancel.err);
-          assert(await until(() => termPending(pid), 60_000), `SIGTERM did not reach ${pid}`);
-        } finally {
-          signal(pid, "SIGCONT");
-        }
-        // Tasks 0 and 2 train their 1500 epochs (seconds); task 1 ends with the signal.
-        await cluster.wait(job, 300_000, false);
-        const kept = (await trial1())!;
-        console.log(`trial 1: paused at ${pausedAt} epochs, ${kept.epochs.length} kept`);
-        assertEquals(kept.status, "interrupted");
-        assert(
-          kept.epochs.length >= 100 && kept.epochs.length < 1500,
-          `${kept.epochs.length} epochs kept`,
-        );
-        const again = await submit([
-          "--array=1",
-          "docs/slurm/sweep.sbatch",
-          file,
-          `${dir.path}/term-out`,
-        ]);
-        await cluster.wait(again, 300_000);
-        assertEquals((await trial1())!.status, "done");
-        await single(file, `${dir.path}/term-single`);
-        assertEquals(epochs(`${dir.path}/term-out/term`), epochs(`${dir.path}/term-single/term`));
-      });
+      await arrayTests(t, dir);
+      failed = false;
     } finally {
-      await cluster.stop();
+      // A failure to remove must not hide the test's own failure.
+      await removeWhenUnused(dir.path).catch((err) => {
+        if (!failed) throw err;
+        console.error(String(err));
+      });
     }
   },
 });
+
+/** The two steps, on a cluster of their own in `dir`. */
+async function arrayTests(t: Deno.TestContext, dir: { path: string }): Promise<void> {
+  const cluster = await Cluster.start(`${dir.path}/cluster`, dir.path);
+  try {
+    const submit = (args: string[]) => cluster.submit(ROOT, args);
+    await t.step("three array tasks into one folder", async () => {
+      const file = `${dir.path}/array.json`;
+      Deno.writeTextFileSync(
+        file,
+        JSON.stringify({
+          name: "array",
+          dataset: { path: `${TESTDATA}mnist.pkl.gz` },
+          base: { sizes: [784, 12, 10], epochs: 20, monitor: ["testAccuracy", "trainingCost"] },
+          grid: { eta: [0.5, 1, 2, 3] },
+          repeats: 2,
+        }),
+      );
+      const job = await submit([
+        "--array=0-2",
+        "docs/slurm/sweep.sbatch",
+        file,
+        `${dir.path}/cluster-out`,
+      ]);
+      // Seconds of work for the three tasks; each wait here is far above its usual time, and all
+      // of them together stay inside the time limit that CI puts on the whole suite (55 min).
+      await cluster.wait(job, 300_000);
+      await single(file, `${dir.path}/single-out`);
+      assertEquals(
+        epochs(`${dir.path}/cluster-out/array`),
+        epochs(`${dir.path}/single-out/array`),
+      );
+    });
+    await t.step("SIGTERM to one array task, then the task resubmitted", async () => {
+      const file = `${dir.path}/term.json`;
+      Deno.writeTextFileSync(
+        file,
+        JSON.stringify({
+          name: "term",
+          dataset: { path: `${TESTDATA}mnist.pkl.gz` },
+          base: { sizes: [784, 30, 10], epochs: 1500, monitor: ["testAccuracy"] },
+          grid: { eta: [0.5, 1, 2] },
+        }),
+      );
+      const job = await submit([
+        "--array=0-2",
+        "docs/slurm/sweep.sbatch",
+        file,
+        `${dir.path}/term-out`,
+      ]);
+      // Trial 1 is task 1's: stop it once it has trained for a while.
+      const trial1 = async () =>
+        (await readSweep(`${dir.path}/term-out/term`).catch(() => null))?.trials[1];
+      assert(
+        await until(async () => ((await trial1())?.epochs.length ?? 0) >= 100, 300_000),
+        `trial 1 did not reach 100 epochs\n${await cluster.account(job)}`,
+      );
+      // The task's sweep is paused until the signal has reached it, so that how many epochs
+      // it trains meanwhile does not depend on how fast they go: it stops far before 1500.
+      const pid = (await trial1())!.pid!;
+      await freeze(pid);
+      const pausedAt = (await trial1())!.epochs.length;
+      try {
+        const cancel = await run(
+          "scancel",
+          ["--batch", "--signal=TERM", `${job}_1`],
+          cluster.env,
+        );
+        assertEquals(cancel.code, 0, cancel.err);
+        assert(await until(() => termPending(pid), 60_000), `SIGTERM did not reach ${pid}`);
+      } finally {
+        signal(pid, "SIGCONT");
+      }
+      // Tasks 0 and 2 train their 1500 epochs (seconds); task 1 ends with the signal.
+      await cluster.wait(job, 300_000, false);
+      const kept = (await trial1())!;
+      console.log(`trial 1: paused at ${pausedAt} epochs, ${kept.epochs.length} kept`);
+      assertEquals(kept.status, "interrupted");
+      assert(
+        kept.epochs.length >= 100 && kept.epochs.length < 1500,
+        `${kept.epochs.length} epochs kept`,
+      );
+      const again = await submit([
+        "--array=1",
+        "docs/slurm/sweep.sbatch",
+        file,
+        `${dir.path}/term-out`,
+      ]);
+      await cluster.wait(again, 300_000);
+      assertEquals((await trial1())!.status, "done");
+      await single(file, `${dir.path}/term-single`);
+      assertEquals(epochs(`${dir.path}/term-out/term`), epochs(`${dir.path}/term-single/term`));
+    });
+  } finally {
+    await cluster.stop();
+  }
+}
 
 Deno.test("the docs show the job script as it is shipped", () => {
   const doc = Deno.readTextFileSync(`${ROOT}docs/scheduling.md`);
