@@ -1,5 +1,6 @@
 // A small client of Chromium's DevTools protocol: starts headless Chromium, opens a page and
 // evaluates expressions in it (no npm package: a WebSocket and JSON messages).
+import { delay, removeDirWhenFree, until } from "./_wait.ts";
 
 /** The Chromium binary of this machine, if any. */
 export const CHROMIUM = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].find((p) => {
@@ -12,18 +13,6 @@ export const CHROMIUM = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].find(
 
 /** What is missing for the browser tests, or null (for `testNeeding`). */
 export const CHROMIUM_MISSING = CHROMIUM ? null : "no chromium (apt-get install chromium)";
-
-const delay = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** Polls `done` until it is true or `ms` have passed; returns its last answer. */
-async function until(done: () => boolean, ms: number, every = 20): Promise<boolean> {
-  const deadline = Date.now() + ms;
-  while (!done()) {
-    if (Date.now() >= deadline) return false;
-    await delay(every);
-  }
-  return true;
-}
 
 /**
  * True while some process of group `pgid` runs. Zombies do not count (they write nothing, and
@@ -55,25 +44,6 @@ export function groupRunning(pgid: number): boolean {
 }
 
 /**
- * Removes `path`, trying again for a while: a process that has just been killed may still be
- * finishing a write into it (Chromium's profile), which makes a removal fail with "Directory
- * not empty" once.
- */
-export async function removeDirWhenFree(path: string, ms = 10_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    try {
-      await Deno.remove(path, { recursive: true });
-      return;
-    } catch (err) {
-      if (err instanceof Deno.errors.NotFound) return;
-      if (Date.now() >= deadline) throw err;
-    }
-    await delay(100);
-  }
-}
-
-/**
  * Kills process group `child.pid` (a child spawned with `detached: true`: its own group) and
  * removes `dir` once no process of the group runs any more: a helper that outlived the child
  * (Chromium's renderers, its GPU and storage processes) could still be writing into it.
@@ -83,7 +53,7 @@ export async function endGroupAndRemove(child: Deno.ChildProcess, dir: string): 
     Deno.kill(-child.pid, "SIGKILL");
   } catch { /* the group is gone */ }
   await child.status;
-  if (!(await until(() => !groupRunning(child.pid), 30_000))) {
+  if (!(await until(() => !groupRunning(child.pid), 30_000, 20))) {
     throw new Error(`processes of group ${child.pid} still run after SIGKILL; ${dir} kept`);
   }
   await removeDirWhenFree(dir);
@@ -246,7 +216,7 @@ export class Browser {
     if (this.#ws?.readyState === WebSocket.OPEN && !this.#exited) {
       // Answered, or rejected when the connection closes below.
       this.send("Browser.close", {}, true).catch(() => {});
-      await until(() => this.#exited, 10_000);
+      await until(() => this.#exited, 10_000, 20);
     }
     try {
       this.#ws?.close();

@@ -4,6 +4,7 @@
 // reported at once with the cluster's own account of it (squeue's reason, scontrol, sinfo, the
 // daemons' logs, the tasks' output): a cluster that cannot run a job must fail the test in
 // minutes, not hang CI until its time limit (it did once, with `sbatch --wait`).
+import { delay, removeDirWhenFree, until } from "./_wait.ts";
 
 const BINARIES = ["/usr/sbin/slurmctld", "/usr/sbin/slurmd", "/usr/sbin/munged", "/usr/bin/sbatch"];
 
@@ -75,21 +76,6 @@ export async function run(
   }
 }
 
-const delay = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** Polls `done` until it is true; false after `ms`. */
-export async function until(
-  done: () => boolean | Promise<boolean>,
-  ms: number,
-): Promise<boolean> {
-  const deadline = Date.now() + ms;
-  while (!(await done())) {
-    if (Date.now() >= deadline) return false;
-    await delay(100);
-  }
-  return true;
-}
-
 /** Sends `sig` to `pid`, if it is still there. */
 export function signal(pid: number, sig: Deno.Signal): void {
   try {
@@ -136,27 +122,7 @@ export async function removeWhenUnused(dir: string, ms = 60_000): Promise<void> 
   if (!(await until(async () => (await usersOf(dir)).length === 0, ms))) {
     throw new Error(`${dir} still in use after ${ms} ms by:\n${(await usersOf(dir)).join("\n")}`);
   }
-  // Should a file still appear while the folder is removed, say what it was, and try again.
-  for (let attempt = 1;; attempt++) {
-    try {
-      return Deno.removeSync(dir, { recursive: true });
-    } catch (err) {
-      if (!(err instanceof Error) || !/not empty/i.test(err.message) || attempt === 20) throw err;
-      console.log(`removing ${dir}: written meanwhile: ${listFiles(dir).join(", ")}`);
-      await delay(500);
-    }
-  }
-}
-
-/** Every file under `dir`, for a message. */
-function listFiles(dir: string): string[] {
-  try {
-    return [...Deno.readDirSync(dir)].flatMap((e) =>
-      e.isDirectory ? listFiles(`${dir}/${e.name}`) : [`${dir}/${e.name}`]
-    );
-  } catch {
-    return [];
-  }
+  await removeDirWhenFree(dir);
 }
 
 /** A port nothing listens on now (the daemons bind it a moment later). */

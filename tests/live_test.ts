@@ -8,6 +8,7 @@ import { freeze } from "./_process.ts";
 import { tempDir } from "./_testdata.ts";
 import { Browser, CHROMIUM_MISSING, endGroupAndRemove, groupRunning } from "./_cdp.ts";
 import { testNeeding } from "./_tools.ts";
+import { delay, until } from "./_wait.ts";
 import { serveResults } from "../src/live/server.ts";
 import { readSweep } from "../src/results/read.ts";
 
@@ -56,18 +57,6 @@ function epochsOnDisk(trials: string): number {
     }
   } catch { /* not yet */ }
   return n;
-}
-
-const delay = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** Polls `done` every few milliseconds until it is true; false after `ms`. */
-async function until(done: () => boolean, ms: number): Promise<boolean> {
-  const deadline = Date.now() + ms;
-  while (!done()) {
-    if (Date.now() >= deadline) return false;
-    await delay(5);
-  }
-  return true;
 }
 
 /** Sends a raw request line (no URL normalisation, as a hostile client would). */
@@ -134,7 +123,7 @@ testNeeding(CHROMIUM_MISSING, {
       let runningChecked = false;
       while (latencies.length < 5 || !runningChecked) {
         // An epoch written to a record...
-        const wrote = await until(() => sweepEnded || epochsOnDisk(trials) > seen, 300_000);
+        const wrote = await until(() => sweepEnded || epochsOnDisk(trials) > seen, 300_000, 5);
         assert(wrote && epochsOnDisk(trials) > seen, `the sweep wrote no new epoch after ${seen}`);
         const writtenAt = Date.now();
         await freeze(sweep.pid);
@@ -268,7 +257,10 @@ Deno.test("a browser's profile is removed only once no helper process can write 
     stderr: "null",
   }).spawn();
   assert((await child.status).success);
-  assert(await until(() => [...Deno.readDirSync(profile)].length > 0, 60_000), "the helper writes");
+  assert(
+    await until(() => [...Deno.readDirSync(profile)].length > 0, 60_000, 5),
+    "the helper writes",
+  );
   assert(groupRunning(child.pid), "the helper outlived the process that started it");
   await endGroupAndRemove(child, profile);
   assert(!groupRunning(child.pid), "no process of the group runs");

@@ -6,7 +6,8 @@
 // failed in CI, which installs them and runs as root.
 import { assert, assertEquals } from "./_assert.ts";
 import { freeze } from "./_process.ts";
-import { Cluster, removeWhenUnused, run, signal, slurmMissing, until } from "./_slurm.ts";
+import { Cluster, removeWhenUnused, run, signal, slurmMissing } from "./_slurm.ts";
+import { until } from "./_wait.ts";
 import { TESTDATA } from "./_testdata.ts";
 import { testNeeding } from "./_tools.ts";
 import { readSweep } from "../mod.ts";
@@ -81,7 +82,9 @@ testNeeding(slurmMissing(), {
 async function arrayTests(t: Deno.TestContext, dir: { path: string }): Promise<void> {
   const cluster = await Cluster.start(`${dir.path}/cluster`, dir.path);
   try {
-    const submit = (args: string[]) => cluster.submit(ROOT, args);
+    // The shipped job script as an array (`tasks`: 0-2, or 1 for a resubmission) of `file`.
+    const submit = (tasks: string, file: string, out: string) =>
+      cluster.submit(ROOT, [`--array=${tasks}`, "docs/slurm/sweep.sbatch", file, out]);
     await t.step("three array tasks into one folder", async () => {
       const file = `${dir.path}/array.json`;
       Deno.writeTextFileSync(
@@ -94,12 +97,7 @@ async function arrayTests(t: Deno.TestContext, dir: { path: string }): Promise<v
           repeats: 2,
         }),
       );
-      const job = await submit([
-        "--array=0-2",
-        "docs/slurm/sweep.sbatch",
-        file,
-        `${dir.path}/cluster-out`,
-      ]);
+      const job = await submit("0-2", file, `${dir.path}/cluster-out`);
       // Seconds of work for the three tasks; each wait here is far above its usual time, and all
       // of them together stay inside the time limit that CI puts on the whole suite (55 min).
       await cluster.wait(job, 300_000);
@@ -122,12 +120,7 @@ async function arrayTests(t: Deno.TestContext, dir: { path: string }): Promise<v
           cases: [{ eta: 0.5 }, { eta: 1, epochs: TRIAL1_EPOCHS }, { eta: 2 }],
         }),
       );
-      const job = await submit([
-        "--array=0-2",
-        "docs/slurm/sweep.sbatch",
-        file,
-        `${dir.path}/term-out`,
-      ]);
+      const job = await submit("0-2", file, `${dir.path}/term-out`);
       // Trial 1 is task 1's: stop it once it has trained an epoch.
       const trial1 = async () =>
         (await readSweep(`${dir.path}/term-out/term`).catch(() => null))?.trials[1];
@@ -160,12 +153,7 @@ async function arrayTests(t: Deno.TestContext, dir: { path: string }): Promise<v
         kept.epochs.length >= pausedAt && kept.epochs.length < TRIAL1_EPOCHS,
         `${kept.epochs.length} epochs kept`,
       );
-      const again = await submit([
-        "--array=1",
-        "docs/slurm/sweep.sbatch",
-        file,
-        `${dir.path}/term-out`,
-      ]);
+      const again = await submit("1", file, `${dir.path}/term-out`);
       await cluster.wait(again, 300_000);
       assertEquals((await trial1())!.status, "done");
       await single(file, `${dir.path}/term-single`);

@@ -82,7 +82,7 @@ const MAX_CODES = 256;
  * table keyed by their bits: one multiply and, mostly, one probe per pixel.
  */
 class CodeTable {
-  size = 0;
+  #size = 0;
   readonly #keys = new Uint32Array(1024);
   /** Code + 1 per slot; 0 for an empty slot. */
   readonly #slots = new Uint16Array(1024);
@@ -95,11 +95,11 @@ class CodeTable {
       if (this.#keys[h] === bits) return this.#slots[h] - 1;
       h = (h + 1) & 1023;
     }
-    if (this.size === MAX_CODES) return -1;
+    if (this.#size === MAX_CODES) return -1;
     this.#keys[h] = bits;
-    this.#values[this.size] = v;
-    this.#slots[h] = ++this.size;
-    return this.size - 1;
+    this.#values[this.#size] = v;
+    this.#slots[h] = ++this.#size;
+    return this.#size - 1;
   }
 
   /** The first `count` of `code` as values, in shared memory for `length` of them. */
@@ -111,8 +111,8 @@ class CodeTable {
 
   /** The values by code, in memory the workers share. */
   values(): Float32Array {
-    const table = new Float32Array(new SharedArrayBuffer(this.size * 4));
-    table.set(this.#values.subarray(0, this.size));
+    const table = new Float32Array(new SharedArrayBuffer(this.#size * 4));
+    table.set(this.#values.subarray(0, this.#size));
     return table;
   }
 }
