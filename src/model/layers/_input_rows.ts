@@ -27,6 +27,7 @@ export function listPixels(
 ): void {
   const images = input.images;
   const rows = input.rows;
+  if (input.sparse && !input.all) touched ^= touchLists(input.sparse, rows, m);
   for (let e = 0; e < m; e++) {
     const nzOff = e * n0;
     let count = 0;
@@ -70,4 +71,30 @@ export function listPixels(
     }
     nzCount[e] = count;
   }
+}
+
+/** Where {@linkcode touchLists}' reads go, so that the compiler keeps them. */
+let touched = 0;
+
+/**
+ * Reads one value from every 64-byte line of the batch's `m` pixel lists before any is copied.
+ * A mini-batch's rows are random, so each list starts with cache misses; read example by
+ * example, the copy waits for them one list at a time, while these reads have no dependence on
+ * each other and are all in flight at once (a chapter-1 epoch's copy: 17.7 -> 13.4 ms).
+ */
+function touchLists(s: SparseRows, rows: Uint32Array, m: number): number {
+  const rowStart = s.rowStart;
+  const index = s.index;
+  const bytes = s.code ?? s.value!;
+  const perLine = s.code ? 64 : 16;
+  let acc = 0;
+  for (let e = 0; e < m; e++) {
+    const start = rowStart[rows[e]];
+    const end = rowStart[rows[e] + 1];
+    if (end === start) continue;
+    for (let c = start; c < end; c += 32) acc ^= index[c];
+    for (let c = start; c < end; c += perLine) acc ^= bytes[c];
+    acc ^= index[end - 1] ^ bytes[end - 1];
+  }
+  return acc;
 }
