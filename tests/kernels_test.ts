@@ -211,6 +211,35 @@ Deno.test("activations, their derivatives, scale and Adam match the reference", 
   }
 });
 
+Deno.test("the bias kernels give the numbers of the JavaScript loops they replace, bit for bit", () => {
+  const rng = new Rng(404);
+  for (let c = 0; c < CASES; c++) {
+    const arena = new WasmArena(1 << 20);
+    const k = arena.kernels;
+    const m = 1 + rng.nextInt(13);
+    const n = 1 + rng.nextInt(37); // odd and even widths: the two-at-a-time body and its tail
+    const b = randoms(rng, n);
+    const B = put(arena, b);
+    const Z = put(arena, randoms(rng, m * n));
+    k.fill_rows(Z.byteOffset, B.byteOffset, m, n);
+    for (let i = 0; i < m * n; i++) {
+      assert(Z[i] === B[i % n], `fill_rows m=${m} n=${n}: [${i}] is ${Z[i]}, not ${B[i % n]}`);
+    }
+    // Tiny, huge and mixed-sign δ with an awkward step: any float32 product or sum, or another
+    // order, would round differently from JavaScript's float64 arithmetic somewhere here.
+    const d = randoms(rng, m * n).map((v, i) => v * 10 ** ((i % 9) - 4));
+    const D = put(arena, d);
+    const step = -(0.1 + rng.nextFloat()) / m;
+    const want = Float32Array.from(B);
+    for (let e = 0; e < m; e++) for (let j = 0; j < n; j++) want[j] += step * D[e * n + j];
+    k.add_rows(B.byteOffset, D.byteOffset, m, n, step);
+    for (let j = 0; j < n; j++) {
+      assert(B[j] === want[j], `add_rows m=${m} n=${n}: b[${j}] is ${B[j]}, the loop's ${want[j]}`);
+    }
+    arena.recycle();
+  }
+});
+
 Deno.test("pooling and the im2col copies match the reference over random maps", () => {
   const rng = new Rng(404);
   for (let n = 0; n < CASES; n++) {

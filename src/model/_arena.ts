@@ -58,6 +58,10 @@ export interface Kernels {
   back_sigmoid(a: number, delta: number, n: number): void;
   /** δ *= [a > 0]. */
   back_relu(a: number, delta: number, n: number): void;
+  /** z[e, :] = b[0..n) for each of `m` rows (a dense layer's z before w·x is added). */
+  fill_rows(z: number, b: number, m: number, n: number): void;
+  /** b[j] += step·δ[e, j] for each of `m` rows in order, in float64 rounded to float32 per row. */
+  add_rows(b: number, delta: number, m: number, n: number, step: number): void;
   /** Max over the s×s windows, every `stride` positions, of each h×w plane. */
   maxpool(
     src: number,

@@ -175,11 +175,7 @@ export class DenseLayer implements Layer {
     const w = work as DenseWork;
     const { inSize, outSize, dropout, batchNorm } = this.options;
     const z = w.z;
-    const b = this.b;
-    for (let e = 0; e < m; e++) {
-      const off = e * outSize;
-      for (let j = 0; j < outSize; j++) z[off + j] = b[j];
-    }
+    k.fill_rows(z.byteOffset, this.b.byteOffset, m, outSize); // z starts at b
     if (this.options.sparseInput) {
       // w:(out,in) · x:(in) -> z:(out), one example at a time over its listed pixels.
       const idx = w.nzIndex!.byteOffset;
@@ -321,12 +317,7 @@ export class DenseLayer implements Layer {
     const w = work as DenseWork;
     const n = this.outSize;
     this.#weightGradient(k, w, x, m, this.wT, step, true);
-    const b = this.b;
-    const d = w.dA;
-    for (let e = 0; e < m; e++) {
-      const off = e * n;
-      for (let j = 0; j < n; j++) b[j] += step * d[off + j];
-    }
+    k.add_rows(this.b.byteOffset, w.dA.byteOffset, m, n, step); // b += step·Σ_e δ_e (BP3)
     if (this.options.batchNorm) {
       for (let j = 0; j < n; j++) {
         this.gamma![j] += step * w.dGamma![j];

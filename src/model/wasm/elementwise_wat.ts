@@ -7,6 +7,10 @@
 //                            reads address 0, which the arena keeps zero: no bias
 //   back_sigmoid, back_relu  δ *= f'(z), from a: σ' = a(1 - a), relu' = [a > 0]; tiny
 //                            products flushed to zero (WebAssembly has no flush-to-zero mode)
+//   fill_rows                z[e, :] = b for each of m rows (a dense layer's z starts at b)
+//   add_rows                 b += step·δ[e, :] row after row, in float64 rounded to float32
+//                            after each row: the plain SGD step of the biases, with the
+//                            numbers of the JavaScript loop it replaces
 
 // Cephes' expf: e^x = 2^n · e^r with n = round(x·log2 e), r = x - n·ln 2 (in two parts), and a
 // degree-6 polynomial for e^r; |error| about 1 ulp over [-87, 88].
@@ -113,11 +117,69 @@ function derivative(
 )`;
 }
 
+// Rows of n floats from b into z, m times: four at a time, then one.
+const FILL_ROWS = `
+(func (export "fill_rows") (param $z i32) (param $b i32) (param $m i32) (param $n i32)
+  (local $e i32) (local $i i32) (local $end i32)
+  (local.set $end (i32.and (local.get $n) (i32.const -4)))
+  (block $edone (loop $row
+    (br_if $edone (i32.ge_u (local.get $e) (local.get $m)))
+    (local.set $i (i32.const 0))
+    (block $vdone (loop $v
+      (br_if $vdone (i32.ge_u (local.get $i) (local.get $end)))
+      (v128.store (i32.add (local.get $z) (i32.shl (local.get $i) (i32.const 2)))
+        (v128.load (i32.add (local.get $b) (i32.shl (local.get $i) (i32.const 2)))))
+      (local.set $i (i32.add (local.get $i) (i32.const 4)))
+      (br $v)))
+    (block $tdone (loop $t
+      (br_if $tdone (i32.ge_u (local.get $i) (local.get $n)))
+      (f32.store (i32.add (local.get $z) (i32.shl (local.get $i) (i32.const 2)))
+        (f32.load (i32.add (local.get $b) (i32.shl (local.get $i) (i32.const 2)))))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br $t)))
+    (local.set $z (i32.add (local.get $z) (i32.shl (local.get $n) (i32.const 2))))
+    (local.set $e (i32.add (local.get $e) (i32.const 1)))
+    (br $row)))
+)`;
+
+// b[j] = f32(b[j] + step·δ[e, j]) for e = 0..m in order: two floats at a time widened to
+// float64, as JavaScript computes \`b[j] += step * d[off + j]\` on a Float32Array.
+const ADD_ROWS = `
+(func (export "add_rows") (param $b i32) (param $d i32) (param $m i32) (param $n i32) (param $step f64)
+  (local $e i32) (local $i i32) (local $end i32) (local $sv v128) (local $p i32) (local $q i32)
+  (local.set $sv (f64x2.splat (local.get $step)))
+  (local.set $end (i32.and (local.get $n) (i32.const -2)))
+  (block $edone (loop $row
+    (br_if $edone (i32.ge_u (local.get $e) (local.get $m)))
+    (local.set $i (i32.const 0))
+    (block $vdone (loop $v
+      (br_if $vdone (i32.ge_u (local.get $i) (local.get $end)))
+      (local.set $p (i32.add (local.get $b) (i32.shl (local.get $i) (i32.const 2))))
+      (local.set $q (i32.add (local.get $d) (i32.shl (local.get $i) (i32.const 2))))
+      (v128.store64_lane 0 (local.get $p)
+        (f32x4.demote_f64x2_zero (f64x2.add
+          (f64x2.promote_low_f32x4 (v128.load64_zero (local.get $p)))
+          (f64x2.mul (local.get $sv) (f64x2.promote_low_f32x4 (v128.load64_zero (local.get $q)))))))
+      (local.set $i (i32.add (local.get $i) (i32.const 2)))
+      (br $v)))
+    (if (i32.lt_u (local.get $i) (local.get $n)) (then
+      (local.set $p (i32.add (local.get $b) (i32.shl (local.get $i) (i32.const 2))))
+      (f32.store (local.get $p) (f32.demote_f64 (f64.add
+        (f64.promote_f32 (f32.load (local.get $p)))
+        (f64.mul (local.get $step)
+          (f64.promote_f32 (f32.load (i32.add (local.get $d) (i32.shl (local.get $i) (i32.const 2)))))))))))
+    (local.set $d (i32.add (local.get $d) (i32.shl (local.get $n) (i32.const 2))))
+    (local.set $e (i32.add (local.get $e) (i32.const 1)))
+    (br $row)))
+)`;
+
 /** The element-wise part of the kernels' module. */
 export function elementwiseWat(): string {
   const one = `(f32x4.splat (f32.const 1))`;
   return [
     EXP,
+    FILL_ROWS,
+    ADD_ROWS,
     activation(
       "act_sigmoid",
       (z) => `(f32x4.div ${one} (f32x4.add ${one} (call $exp4 (f32x4.neg ${z}))))`,

@@ -1288,6 +1288,57 @@
     (i32x4.shl (i32x4.add (i32x4.trunc_sat_f32x4_s (local.get $n)) (i32x4.splat (i32.const 127))) (i32.const 23))))
 
 
+(func (export "fill_rows") (param $z i32) (param $b i32) (param $m i32) (param $n i32)
+  (local $e i32) (local $i i32) (local $end i32)
+  (local.set $end (i32.and (local.get $n) (i32.const -4)))
+  (block $edone (loop $row
+    (br_if $edone (i32.ge_u (local.get $e) (local.get $m)))
+    (local.set $i (i32.const 0))
+    (block $vdone (loop $v
+      (br_if $vdone (i32.ge_u (local.get $i) (local.get $end)))
+      (v128.store (i32.add (local.get $z) (i32.shl (local.get $i) (i32.const 2)))
+        (v128.load (i32.add (local.get $b) (i32.shl (local.get $i) (i32.const 2)))))
+      (local.set $i (i32.add (local.get $i) (i32.const 4)))
+      (br $v)))
+    (block $tdone (loop $t
+      (br_if $tdone (i32.ge_u (local.get $i) (local.get $n)))
+      (f32.store (i32.add (local.get $z) (i32.shl (local.get $i) (i32.const 2)))
+        (f32.load (i32.add (local.get $b) (i32.shl (local.get $i) (i32.const 2)))))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br $t)))
+    (local.set $z (i32.add (local.get $z) (i32.shl (local.get $n) (i32.const 2))))
+    (local.set $e (i32.add (local.get $e) (i32.const 1)))
+    (br $row)))
+)
+
+(func (export "add_rows") (param $b i32) (param $d i32) (param $m i32) (param $n i32) (param $step f64)
+  (local $e i32) (local $i i32) (local $end i32) (local $sv v128) (local $p i32) (local $q i32)
+  (local.set $sv (f64x2.splat (local.get $step)))
+  (local.set $end (i32.and (local.get $n) (i32.const -2)))
+  (block $edone (loop $row
+    (br_if $edone (i32.ge_u (local.get $e) (local.get $m)))
+    (local.set $i (i32.const 0))
+    (block $vdone (loop $v
+      (br_if $vdone (i32.ge_u (local.get $i) (local.get $end)))
+      (local.set $p (i32.add (local.get $b) (i32.shl (local.get $i) (i32.const 2))))
+      (local.set $q (i32.add (local.get $d) (i32.shl (local.get $i) (i32.const 2))))
+      (v128.store64_lane 0 (local.get $p)
+        (f32x4.demote_f64x2_zero (f64x2.add
+          (f64x2.promote_low_f32x4 (v128.load64_zero (local.get $p)))
+          (f64x2.mul (local.get $sv) (f64x2.promote_low_f32x4 (v128.load64_zero (local.get $q)))))))
+      (local.set $i (i32.add (local.get $i) (i32.const 2)))
+      (br $v)))
+    (if (i32.lt_u (local.get $i) (local.get $n)) (then
+      (local.set $p (i32.add (local.get $b) (i32.shl (local.get $i) (i32.const 2))))
+      (f32.store (local.get $p) (f32.demote_f64 (f64.add
+        (f64.promote_f32 (f32.load (local.get $p)))
+        (f64.mul (local.get $step)
+          (f64.promote_f32 (f32.load (i32.add (local.get $d) (i32.shl (local.get $i) (i32.const 2)))))))))))
+    (local.set $d (i32.add (local.get $d) (i32.shl (local.get $n) (i32.const 2))))
+    (local.set $e (i32.add (local.get $e) (i32.const 1)))
+    (br $row)))
+)
+
 (func (export "act_sigmoid") (param $z i32) (param $a i32) (param $planes i32) (param $per i32) (param $b i32)
   (local $p i32) (local $i i32) (local $end i32) (local $bias f32) (local $bv v128)
   (block $pdone (loop $plane
