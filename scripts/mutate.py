@@ -85,9 +85,13 @@ M = [
  ("a worker writes its last checkpoint after the sweep was stopped", 'src/sweep/worker.ts', '      gate.write(() => writeCheckpoint(ckpt, state, about, durable));', '      writeCheckpoint(ckpt, state, about, durable);', ['tests/stop_gate_test.ts']),
  ("the stop gate reads the stop before counting the writer in", 'src/sweep/_stop_gate.ts', '    Atomics.add(this.cells, WRITERS, 1);\n    this.counted();\n    if (Atomics.load(this.cells, STOP) === 0) return true;\n    this.leave();\n    return false;', '    if (Atomics.load(this.cells, STOP) !== 0) return false;\n    Atomics.add(this.cells, WRITERS, 1);\n    this.counted();\n    return true;', ['tests/stop_gate_test.ts']),
  ("pixel codes: a code off by one (the neighbouring value of the table)", 'src/model/layers/_input_rows.ts', 'nzValue[nzOff + c] = table[code[start + c]];', 'nzValue[nzOff + c] = table[code[start + c] ^ 1];', ['tests/sparse_rows_test.ts']),
- ("pixel codes: the 257th distinct value coded as another (no switch to values)", 'src/data/sparse.ts', '    if (this.size === MAX_CODES) return -1;', '    if (this.size === MAX_CODES) return 0;', ['tests/sparse_rows_test.ts']),
+ ("pixel codes: the 257th distinct value coded as another (no switch to values)", 'src/data/sparse.ts', '    if (this.#size === MAX_CODES) return -1;', '    if (this.#size === MAX_CODES) return 0;', ['tests/sparse_rows_test.ts']),
  ("pixel codes: values before the switch decoded by position, not code", 'src/data/sparse.ts', 'value[c] = this.#values[code[c]];', 'value[c] = this.#values[c];', ['tests/sparse_rows_test.ts']),
  ("pixel codes: values before the switch not decoded", 'src/data/sparse.ts', '    for (let c = 0; c < count; c++) value[c] = this.#values[code[c]];', '', ['tests/sparse_rows_test.ts']),
+ ("an evaluation batch's block of pixel lists decoded with a code off by one", 'src/model/layers/_input_rows.ts', 'nzValue[c] = table[code[first + c]];', 'nzValue[c] = table[code[first + c] ^ 1];', ['tests/sparse_rows_test.ts']),
+ ("an evaluation batch's lists read one pixel off where they start", 'src/model/layers/_input_rows.ts', 'nzStart[e] = rowStart[r0 + e] - first;', 'nzStart[e] = rowStart[r0 + e] - first + (e & 1);', ['tests/sparse_rows_test.ts']),
+ ("plain SGD's bias step leaves out the batch's last example", 'src/model/layers/dense.ts', 'k.add_rows(this.b.byteOffset, w.dA.byteOffset, m, n, step);', 'k.add_rows(this.b.byteOffset, w.dA.byteOffset, m - 1, n, step);', ['tests/optimizers_test.ts', 'tests/network_test.ts']),
+ ("a dense layer's z starts at b for the first example only", 'src/model/layers/dense.ts', 'k.fill_rows(z.byteOffset, this.b.byteOffset, m, outSize);', 'k.fill_rows(z.byteOffset, this.b.byteOffset, 1, outSize);', ['tests/network_test.ts']),
 ]
 only = sys.argv[1:] 
 for i,(name,f,old,new,tests) in enumerate(M):

@@ -2,7 +2,7 @@
 // (tests/_kernels_reference.ts), over random shapes, strides, scales and flags: sizes that hit
 // every vector body and scalar tail of the register-blocked GEMMs, strided and transposed
 // operands, accumulate or overwrite. A kernel change that breaks any shape fails here.
-import { assert } from "./_assert.ts";
+import { assert, assertEquals } from "./_assert.ts";
 import * as ref from "./_kernels_reference.ts";
 import { Rng, WasmArena } from "../mod.ts";
 
@@ -149,6 +149,54 @@ Deno.test("the sparse input kernels match the reference over random widths and p
     const want = ref.sparseUpdate(w, nOut, idx, val, delta, step);
     const scale2 = ref.sparseUpdate(abs(w), nOut, idx, abs(val), abs(delta), 0.3);
     near(`sparse_update ${nOut} outputs`, W, want, scale2, count);
+    arena.recycle();
+  }
+});
+
+Deno.test("the coded sparse kernels give the value kernels' numbers, bit for bit", () => {
+  const rng = new Rng(505);
+  for (let n = 0; n < CASES; n++) {
+    const arena = new WasmArena(1 << 22);
+    const k = arena.kernels;
+    const rows = 1 + rng.nextInt(50);
+    const nOut = 1 + rng.nextInt(70);
+    const count = rng.nextInt(rows + 1);
+    const table = randoms(rng, 1 + rng.nextInt(256));
+    const codes = Array.from({ length: count }, () => rng.nextInt(table.length));
+    const idx = Array.from({ length: count }, () => rng.nextInt(rows));
+    const I = arena.uint16(Math.max(1, count));
+    I.set(idx);
+    const C = arena.scratch8(Math.max(1, count));
+    C.set(codes);
+    const T = put(arena, table);
+    const V = put(arena, codes.map((c) => T[c]));
+    const w = randoms(rng, rows * nOut);
+    const z = randoms(rng, nOut);
+    const [Z1, Z2, W1, W2] = [put(arena, z), put(arena, z), put(arena, w), put(arena, w)];
+    k.sparse_forward(Z1.byteOffset, W1.byteOffset, nOut, I.byteOffset, V.byteOffset, count);
+    k.sparse_forward_coded(
+      Z2.byteOffset,
+      W2.byteOffset,
+      nOut,
+      I.byteOffset,
+      C.byteOffset,
+      T.byteOffset,
+      count,
+    );
+    assertEquals([...Z2], [...Z1], `sparse_forward_coded: ${nOut} outputs, ${count} pixels`);
+    const D = put(arena, randoms(rng, nOut));
+    k.sparse_update(W1.byteOffset, nOut, I.byteOffset, V.byteOffset, count, D.byteOffset, -0.3);
+    k.sparse_update_coded(
+      W2.byteOffset,
+      nOut,
+      I.byteOffset,
+      C.byteOffset,
+      T.byteOffset,
+      count,
+      D.byteOffset,
+      -0.3,
+    );
+    assertEquals([...W2], [...W1], `sparse_update_coded: ${nOut} outputs, ${count} pixels`);
     arena.recycle();
   }
 });

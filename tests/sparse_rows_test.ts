@@ -7,24 +7,49 @@ import { listPixels } from "../src/model/layers/_input_rows.ts";
 import { loadDataset, Rng, type Split, withSparseRows } from "../mod.ts";
 import { sparseRows } from "../src/data/mod.ts";
 
-/** Every image's listed pixels from `rows`, against the per-image scan (no `sparse`). */
+/**
+ * Every image's listed pixels from `rows`, against the per-image scan (no `sparse`): in a
+ * shuffled order (training's copy, example by example) and in runs of consecutive rows, whole
+ * and from an offset (evaluation's copy, one block per batch).
+ */
 function assertListsLikeScan(split: Split, inputSize: number): void {
   const sparse = sparseRows(split, inputSize);
-  const m = split.count;
-  const rows = Uint32Array.from({ length: m }, (_, i) => m - 1 - i); // a shuffled order
-  const lists = (withRows: boolean) => {
-    const index = new Uint16Array(m * inputSize);
-    const value = new Float32Array(m * inputSize);
-    const count = new Int32Array(m);
+  const n = split.count;
+  const lists = (rows: Uint32Array, withRows: boolean) => {
+    const m = rows.length;
+    const out = {
+      index: new Uint16Array(m * inputSize).fill(0xffff),
+      value: new Float32Array(m * inputSize).fill(NaN),
+      code: new Uint8Array(m * inputSize).fill(0xff),
+      count: new Int32Array(m),
+      start: new Int32Array(m).fill(-1),
+    };
     const input = { images: split.images, rows, sparse: withRows ? sparse : undefined, all: false };
-    listPixels(input, m, inputSize, index, value, count);
-    // Only each example's first count entries are read by the kernels.
-    return [...count].map((c, e) => ({
-      index: [...index.subarray(e * inputSize, e * inputSize + c)],
-      bits: [...new Uint32Array(value.slice(e * inputSize, e * inputSize + c).buffer)],
-    }));
+    const table = listPixels(input, m, inputSize, out);
+    assert(table === null || (withRows && table === sparse.table), "the table of the lists' codes");
+    // Only each example's count entries from its start are read by the kernels.
+    return [...out.count].map((c, e) => {
+      const at = (i: number) => out.start[e] + i;
+      const values = Float32Array.from(
+        { length: c },
+        (_, i) => table ? table[out.code[at(i)]] : out.value[at(i)],
+      );
+      return {
+        index: [...out.index.subarray(out.start[e], out.start[e] + c)],
+        bits: [...new Uint32Array(values.buffer)],
+      };
+    });
   };
-  assertEquals(lists(true), lists(false));
+  const from = Math.min(3, n - 1);
+  for (
+    const rows of [
+      Uint32Array.from({ length: n }, (_, i) => n - 1 - i), // a shuffled order
+      Uint32Array.from({ length: n }, (_, i) => i), // the whole split as one run
+      Uint32Array.from({ length: n - from }, (_, i) => from + i), // a run from an offset
+    ]
+  ) {
+    assertEquals(lists(rows, true), lists(rows, false));
+  }
 }
 
 Deno.test("pixel lists: codes into a table of at most 256 values, else the values", async (t) => {

@@ -24,5 +24,5 @@ export {
 } from "./catalogue.ts";
 export { type ArchiveSummary, inspectArchive, type SplitSummary } from "./inspect.ts";
 export { checkRegularFile } from "./_file.ts";
-export { density, sparseRows } from "./sparse.ts";
+export { density, MAX_CODES, sparseRows } from "./sparse.ts";
 export type { Dataset, SparseRows, Split, SplitScheme } from "./split.ts";

@@ -74,8 +74,8 @@ export function sparseRows(split: Split, inputSize: number): SparseRows {
   return rows;
 }
 
-/** Distinct values a one-byte code can name. */
-const MAX_CODES = 256;
+/** Distinct values a one-byte code can name: the most a split's table holds. */
+export const MAX_CODES = 256;
 
 /**
  * The distinct values seen, each with its code (the order of first sight), in an open-addressed

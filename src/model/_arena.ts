@@ -19,6 +19,27 @@ export interface Kernels {
     delta: number,
     step: number,
   ): void;
+  /** sparse_forward with each value as table[code[c]] (a byte per pixel; table: f32 values). */
+  sparse_forward_coded(
+    z: number,
+    w: number,
+    nOut: number,
+    idx: number,
+    code: number,
+    table: number,
+    count: number,
+  ): void;
+  /** sparse_update with each value as table[code[c]]. */
+  sparse_update_coded(
+    w: number,
+    nOut: number,
+    idx: number,
+    code: number,
+    table: number,
+    count: number,
+    delta: number,
+    step: number,
+  ): void;
   /** p[0..n) *= factor (network2.py's weight decay). */
   scale(p: number, n: number, factor: number): void;
   /** C = alpha·A·B + accum·C; A read with strides (sam, sak), B and C row-major (ldb, ldc). */
@@ -274,6 +295,12 @@ export class WasmArena {
   scratch32(n: number): Float32Array {
     const ptr = this.#alloc(n * 4);
     return new Float32Array(this.memory.buffer, ptr, n);
+  }
+
+  /** {@linkcode scratch32}'s Uint8Array. */
+  scratch8(n: number): Uint8Array {
+    const ptr = this.#alloc(n);
+    return new Uint8Array(this.memory.buffer, ptr, n);
   }
 
   /** {@linkcode scratch32}'s Uint16Array. */

@@ -9,12 +9,13 @@
 //
 // Weights are stored transposed, wT:(in,out) row-major, so that a row of wT is one input's
 // outgoing weights: the sparse input kernel reads whole rows, and every GEMM reads rows.
+import { MAX_CODES } from "../../data/mod.ts";
 import { softmaxRows } from "../functions.ts";
 import type { Activation, Cost } from "../../vocabulary/mod.ts";
 import type { Kernels, WasmArena } from "../_arena.ts";
 import { batchNormBackward, batchNormForward } from "./_batch_norm.ts";
 import { dropValues } from "./_dropout.ts";
-import { type InputRows, listPixels } from "./_input_rows.ts";
+import { type InputRows, listPixels, type PixelLists } from "./_input_rows.ts";
 import { splitGemmNN, splitGemmNT } from "./_split.ts";
 import {
   applyActivation,
@@ -58,10 +59,14 @@ interface DenseWork extends LayerWork {
   /** Dropout: the kept inputs (x ⊙ mask) and the mask, (m, in). */
   xDrop: Float32Array | null;
   mask: Float32Array | null;
-  /** Sparse input: per example, the listed pixels' indices and values, and their count. */
-  nzIndex: Uint16Array | null;
-  nzValue: Float32Array | null;
-  nzCount: Int32Array | null;
+  /** Sparse input: the batch's pixel lists. */
+  lists: PixelLists | null;
+  /** The split's table of values in the kernels' memory, when the lists carry codes. */
+  table: Float32Array | null;
+  /** The table last copied there (a split's, by identity). */
+  tableOf: Float32Array | null;
+  /** Do the lists carry codes (else values)? */
+  coded: boolean;
   /** Was the last forward a training pass (dropout masks in use)? */
   dropped: boolean;
   /** Logit dropout: the mask of z, (m, out), and whether the last forward drew it. */
@@ -156,9 +161,18 @@ export class DenseLayer implements Layer {
       xDrop: dropout > 0 ? arena.float32(m * inSize) : null,
       mask: dropout > 0 ? arena.float32(m * inSize) : null,
       // Filled per example up to its count before any read: scratch, not zeroed on reuse.
-      nzIndex: sparseInput ? arena.scratch16(m * inSize) : null,
-      nzValue: sparseInput ? arena.scratch32(m * inSize) : null,
-      nzCount: sparseInput ? new Int32Array(m) : null,
+      lists: sparseInput
+        ? {
+          index: arena.scratch16(m * inSize),
+          value: arena.scratch32(m * inSize),
+          code: arena.scratch8(m * inSize),
+          count: new Int32Array(m),
+          start: new Int32Array(m),
+        }
+        : null,
+      table: sparseInput ? arena.scratch32(MAX_CODES) : null,
+      tableOf: null,
+      coded: false,
       dropped: false,
       zMask: logitDropout > 0 ? arena.float32(n) : null,
       zDropped: false,
@@ -168,7 +182,12 @@ export class DenseLayer implements Layer {
   /** Lists each example's input pixels for the sparse kernel (the non-zero ones, or all). */
   gather(work: LayerWork, input: InputRows, m: number): void {
     const w = work as DenseWork;
-    listPixels(input, m, this.inSize, w.nzIndex!, w.nzValue!, w.nzCount!);
+    const table = listPixels(input, m, this.inSize, w.lists!);
+    w.coded = table !== null;
+    if (table && table !== w.tableOf) {
+      w.table!.set(table);
+      w.tableOf = table;
+    }
   }
 
   forward(k: Kernels, work: LayerWork, x: Float32Array, m: number, pass: Pass): void {
@@ -178,17 +197,31 @@ export class DenseLayer implements Layer {
     k.fill_rows(z.byteOffset, this.b.byteOffset, m, outSize); // z starts at b
     if (this.options.sparseInput) {
       // w:(out,in) · x:(in) -> z:(out), one example at a time over its listed pixels.
-      const idx = w.nzIndex!.byteOffset;
-      const val = w.nzValue!.byteOffset;
+      const { index, value, code, count, start } = w.lists!;
+      const table = w.table!.byteOffset;
       for (let e = 0; e < m; e++) {
-        k.sparse_forward(
-          z.byteOffset + e * outSize * 4,
-          this.wT.byteOffset,
-          outSize,
-          idx + e * inSize * 2,
-          val + e * inSize * 4,
-          w.nzCount![e],
-        );
+        const zp = z.byteOffset + e * outSize * 4;
+        const idx = index.byteOffset + start[e] * 2;
+        if (w.coded) {
+          k.sparse_forward_coded(
+            zp,
+            this.wT.byteOffset,
+            outSize,
+            idx,
+            code.byteOffset + start[e],
+            table,
+            count[e],
+          );
+        } else {
+          k.sparse_forward(
+            zp,
+            this.wT.byteOffset,
+            outSize,
+            idx,
+            value.byteOffset + start[e] * 4,
+            count[e],
+          );
+        }
       }
     } else {
       let input = x;
@@ -343,16 +376,18 @@ export class DenseLayer implements Layer {
     const delta = w.dA;
     if (this.options.sparseInput) {
       // Only the listed pixels' rows have a non-zero gradient.
+      const { index, value, code, count, start } = w.lists!;
+      const table = w.table!.byteOffset;
       for (let e = 0; e < m; e++) {
-        k.sparse_update(
-          target.byteOffset,
-          outSize,
-          w.nzIndex!.byteOffset + e * inSize * 2,
-          w.nzValue!.byteOffset + e * inSize * 4,
-          w.nzCount![e],
-          delta.byteOffset + e * outSize * 4,
-          alpha,
-        );
+        const idx = index.byteOffset + start[e] * 2;
+        const d = delta.byteOffset + e * outSize * 4;
+        if (w.coded) {
+          const c = code.byteOffset + start[e];
+          k.sparse_update_coded(target.byteOffset, outSize, idx, c, table, count[e], d, alpha);
+        } else {
+          const v = value.byteOffset + start[e] * 4;
+          k.sparse_update(target.byteOffset, outSize, idx, v, count[e], d, alpha);
+        }
       }
       return;
     }

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { MAX_CODES } from "../../data/mod.ts";
 import type {
   Activation,
   ConvSpec,
@@ -212,8 +213,8 @@ function planDense(
     outShape: [out],
     parameters: inSize * out + out + (batchNorm ? 2 * out : 0),
     perExample: 3 * out + (batchNorm ? 2 * out : 0) + (dropout > 0 ? 2 * inSize : 0) +
-      (logitDropout > 0 ? out : 0) + (sparseInput ? 1.5 * inSize : 0),
-    perBatch: 0,
+      (logitDropout > 0 ? out : 0) + (sparseInput ? 1.75 * inSize : 0),
+    perBatch: sparseInput ? MAX_CODES : 0,
     build: (arena) =>
       new DenseLayer(arena, {
         inSize,

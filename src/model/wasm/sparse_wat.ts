@@ -9,11 +9,24 @@
 // The sums are the ones of one accumulator per output, pixels in list order, so every block
 // size gives the same bits; and the update touches each weight once per example (the pixels of
 // an example are distinct), so its order does not matter.
+//
+// Each kernel comes twice: reading each pixel's value as a float ($val), or as a one-byte code
+// into the split's table of values ($code, $table: the `_coded` kernels), so that a batch's
+// lists reach the kernels as plain copies of the split's, 3 bytes a pixel instead of 6.
 import { get, i32, loop, madd } from "./_wat.ts";
 
 const range = (n: number) => Array.from({ length: n }, (_, i) => i);
 const idxAt = `(i32.load16_u (i32.add ${get("idx")} (i32.shl ${get("c")} ${i32(1)})))`;
-const valAt = `(f32.load (i32.add ${get("val")} (i32.shl ${get("c")} ${i32(2)})))`;
+/** The listed pixel's value: a float, or its code's entry in the table. */
+const valueAt = (coded: boolean) =>
+  coded
+    ? `(f32.load (i32.add ${get("table")} (i32.shl (i32.load8_u (i32.add ${get("code")} ${
+      get("c")
+    })) ${i32(2)})))`
+    : `(f32.load (i32.add ${get("val")} (i32.shl ${get("c")} ${i32(2)})))`;
+/** The parameters that say where the values are. */
+const valueParams = (coded: boolean) =>
+  coded ? `(param $code i32) (param $table i32)` : `(param $val i32)`;
 /** The listed pixel's row of wT, at the current block of outputs ($jb bytes in). */
 const rowPtr = `(i32.add (i32.add ${get("w")} ${get("jb")}) (i32.mul ${idxAt} ${get("row")}))`;
 
@@ -33,7 +46,13 @@ function byCount(count: string, max: number, body: (n: number) => string[]): str
  * are stored: those outputs then cost no pass of their own (a scalar pass is bound by one add's
  * latency per pixel). Multiply, then add, as the scalar pass did: the same bits.
  */
-function forwardVectors(relaxed: boolean, v: number, label: string, tail = false): string[] {
+function forwardVectors(
+  relaxed: boolean,
+  valAt: string,
+  v: number,
+  label: string,
+  tail = false,
+): string[] {
   return [
     `(local.set $zp (i32.add ${get("z")} ${get("jb")}))`,
     ...range(v).map((k) => `(local.set $a${k} (v128.load offset=${16 * k} ${get("zp")}))`),
@@ -77,7 +96,7 @@ function storeTailLanes(): string[] {
 }
 
 /** Forward of the last `t` (1-3) outputs at $jb, as scalars (multiply, then add). */
-function forwardScalars(t: number): string[] {
+function forwardScalars(valAt: string, t: number): string[] {
   return [
     `(local.set $zp (i32.add ${get("z")} ${get("jb")}))`,
     ...range(t).map((k) => `(local.set $t${k} (f32.load offset=${4 * k} ${get("zp")}))`),
@@ -96,12 +115,15 @@ function forwardScalars(t: number): string[] {
   ];
 }
 
-function sparseForward(relaxed: boolean): string {
+function sparseForward(relaxed: boolean, coded: boolean): string {
+  const valAt = valueAt(coded);
   return [
     `;; One example: z[0..nOut) += Σ_c val[c] · wT[idx[c], 0..nOut), over its listed pixels.`,
     `;; w:(out,in) · x:(in) -> z:(out); each block of outputs in registers for one pass.`,
-    `(func (export "sparse_forward") (param $z i32) (param $w i32) (param $nOut i32) (param $idx i32)`,
-    `  (param $val i32) (param $count i32)`,
+    `(func (export "sparse_forward${
+      coded ? "_coded" : ""
+    }") (param $z i32) (param $w i32) (param $nOut i32)`,
+    `  (param $idx i32) ${valueParams(coded)} (param $count i32)`,
     `  (local $row i32) (local $jb i32) (local $c i32) (local $p i32) (local $zp i32) (local $s v128)`,
     `  (local $x f32) (local $end i32) (local $rest i32) (local $q i32) (local $at v128)`,
     `  (local $tailAt i32)`,
@@ -111,7 +133,7 @@ function sparseForward(relaxed: boolean): string {
     `  (local.set $tailAt (i32.sub ${get("row")} ${i32(16)}))`,
     `  (local.set $end (i32.shl (i32.shr_u ${get("nOut")} ${i32(5)}) ${i32(7)}))`,
     ...loop("b32", `(i32.lt_u ${get("jb")} ${get("end")})`, [
-      ...forwardVectors(relaxed, 8, "fv8"),
+      ...forwardVectors(relaxed, valAt, 8, "fv8"),
       `(local.set $jb (i32.add ${get("jb")} ${i32(128)}))`,
     ]).map((l) => `  ${l}`),
     `  (local.set $rest (i32.and (i32.shr_u ${get("nOut")} ${i32(2)}) ${i32(7)}))`,
@@ -121,20 +143,24 @@ function sparseForward(relaxed: boolean): string {
     }) ${i32(0)})) (then`,
     ...[0, ...range(7).map((v) => v + 1)].flatMap((v) => [
       `(if (i32.eq ${get("rest")} ${i32(v)}) (then`,
-      ...forwardVectors(relaxed, v, `ft${v}`, true).map((l) => `  ${l}`),
+      ...forwardVectors(relaxed, valAt, v, `ft${v}`, true).map((l) => `  ${l}`),
       `))`,
     ]).map((l) => `    ${l}`),
     `  ) (else`,
-    ...byCount(get("rest"), 7, (v) => forwardVectors(relaxed, v, `fv${v}`)).map((l) => `    ${l}`),
+    ...byCount(get("rest"), 7, (v) => forwardVectors(relaxed, valAt, v, `fv${v}`)).map((l) =>
+      `    ${l}`
+    ),
     `    (local.set $jb (i32.add ${get("jb")} (i32.shl ${get("rest")} ${i32(4)})))`,
-    ...byCount(`(i32.and ${get("nOut")} ${i32(3)})`, 3, forwardScalars).map((l) => `    ${l}`),
+    ...byCount(`(i32.and ${get("nOut")} ${i32(3)})`, 3, (t) => forwardScalars(valAt, t)).map((l) =>
+      `    ${l}`
+    ),
     `  ))`,
     `)`,
   ].join("\n");
 }
 
 /** Update of `v` vectors at $jb: wT[idx[c], jb..jb+4v) += (step·val[c])·δ[jb..jb+4v). */
-function updateVectors(relaxed: boolean, v: number, label: string): string[] {
+function updateVectors(relaxed: boolean, valAt: string, v: number, label: string): string[] {
   return [
     ...range(v).map((k) =>
       `(local.set $a${k} (v128.load offset=${16 * k} (i32.add ${get("delta")} ${get("jb")})))`
@@ -154,7 +180,7 @@ function updateVectors(relaxed: boolean, v: number, label: string): string[] {
 }
 
 /** Update of the last `t` (1-3) outputs at $jb, as scalars (multiply, then add). */
-function updateScalars(t: number): string[] {
+function updateScalars(valAt: string, t: number): string[] {
   return [
     ...range(t).map((k) =>
       `(local.set $t${k} (f32.load offset=${4 * k} (i32.add ${get("delta")} ${get("jb")})))`
@@ -173,13 +199,16 @@ function updateScalars(t: number): string[] {
   ];
 }
 
-function sparseUpdate(relaxed: boolean): string {
+function sparseUpdate(relaxed: boolean, coded: boolean): string {
+  const valAt = valueAt(coded);
   return [
     `;; One example (BP4): wT[idx[c], 0..nOut) += (step · val[c]) · delta[0..nOut); the listed`,
     `;; pixels are the only rows whose gradient is non-zero. With step = -eta/m this is the SGD`,
     `;; update; with step = 1/m into a gradient buffer, the gradient. δ's blocks stay in registers.`,
-    `(func (export "sparse_update") (param $w i32) (param $nOut i32) (param $idx i32) (param $val i32)`,
-    `  (param $count i32) (param $delta i32) (param $step f32)`,
+    `(func (export "sparse_update${coded ? "_coded" : ""}") (param $w i32) (param $nOut i32)`,
+    `  (param $idx i32) ${
+      valueParams(coded)
+    } (param $count i32) (param $delta i32) (param $step f32)`,
     `  (local $row i32) (local $jb i32) (local $c i32) (local $p i32) (local $s v128)`,
     `  (local $x f32) (local $end i32) (local $rest i32)`,
     ...range(8).map((k) => `  (local $a${k} v128)`),
@@ -187,18 +216,25 @@ function sparseUpdate(relaxed: boolean): string {
     `  (local.set $row (i32.shl ${get("nOut")} ${i32(2)}))`,
     `  (local.set $end (i32.shl (i32.shr_u ${get("nOut")} ${i32(5)}) ${i32(7)}))`,
     ...loop("u32", `(i32.lt_u ${get("jb")} ${get("end")})`, [
-      ...updateVectors(relaxed, 8, "uv8"),
+      ...updateVectors(relaxed, valAt, 8, "uv8"),
       `(local.set $jb (i32.add ${get("jb")} ${i32(128)}))`,
     ]).map((l) => `  ${l}`),
     `  (local.set $rest (i32.and (i32.shr_u ${get("nOut")} ${i32(2)}) ${i32(7)}))`,
-    ...byCount(get("rest"), 7, (v) => updateVectors(relaxed, v, `uv${v}`)).map((l) => `  ${l}`),
+    ...byCount(get("rest"), 7, (v) => updateVectors(relaxed, valAt, v, `uv${v}`)).map((l) =>
+      `  ${l}`
+    ),
     `  (local.set $jb (i32.add ${get("jb")} (i32.shl ${get("rest")} ${i32(4)})))`,
-    ...byCount(`(i32.and ${get("nOut")} ${i32(3)})`, 3, updateScalars).map((l) => `  ${l}`),
+    ...byCount(`(i32.and ${get("nOut")} ${i32(3)})`, 3, (t) => updateScalars(valAt, t)).map((l) =>
+      `  ${l}`
+    ),
     `)`,
   ].join("\n");
 }
 
-/** Both sparse kernels' text; `relaxed` chooses fused multiply-add for the vector blocks. */
+/** The sparse kernels' text; `relaxed` chooses fused multiply-add for the vector blocks. */
 export function sparseWat(relaxed: boolean): string {
-  return [sparseForward(relaxed), sparseUpdate(relaxed)].join("\n\n");
+  return [false, true].flatMap((coded) => [
+    sparseForward(relaxed, coded),
+    sparseUpdate(relaxed, coded),
+  ]).join("\n\n");
 }
