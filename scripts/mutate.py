@@ -89,7 +89,7 @@ M = [
  ("pixel codes: values before the switch decoded by position, not code", 'src/data/sparse.ts', 'value[c] = this.#values[code[c]];', 'value[c] = this.#values[c];', ['tests/sparse_rows_test.ts']),
  ("pixel codes: values before the switch not decoded", 'src/data/sparse.ts', '    for (let c = 0; c < count; c++) value[c] = this.#values[code[c]];', '', ['tests/sparse_rows_test.ts']),
  ("the table of an evaluation's codes kept from the first split evaluated", 'src/model/layers/dense.ts', 'if (table && table !== w.tableOf) {', 'if (table && w.tableOf === null) {', ['tests/network_test.ts', 'tests/kinds_test.ts', 'tests/reproduce_test.ts']),
- ("an evaluation batch's lists read one pixel off where they start", 'src/model/layers/_input_rows.ts', 'nzStart[e] = rowStart[r0 + e] - first;', 'nzStart[e] = rowStart[r0 + e] - first + (e & 1);', ['tests/sparse_rows_test.ts']),
+ ("an evaluation batch's lists read one pixel off where they start", 'src/model/layers/_input_rows.ts', 'lists.start[e] = rowStart[r0 + e] - first;', 'lists.start[e] = rowStart[r0 + e] - first + (e & 1);', ['tests/sparse_rows_test.ts']),
  ("plain SGD's bias step leaves out the batch's last example", 'src/model/layers/dense.ts', 'k.add_rows(this.b.byteOffset, w.dA.byteOffset, m, n, step);', 'k.add_rows(this.b.byteOffset, w.dA.byteOffset, m - 1, n, step);', ['tests/optimizers_test.ts', 'tests/network_test.ts']),
  ("a dense layer's z starts at b for the first example only", 'src/model/layers/dense.ts', 'k.fill_rows(z.byteOffset, this.b.byteOffset, m, outSize);', 'k.fill_rows(z.byteOffset, this.b.byteOffset, 1, outSize);', ['tests/network_test.ts']),
 ]
