@@ -32,6 +32,15 @@ function near(what: string, got: ArrayLike<number>, want: number[], scale: numbe
 
 const abs = (xs: number[]) => xs.map(Math.abs);
 
+/** `values` in the arena followed by four guard values; `intact()`: are the guards untouched? */
+function guarded(arena: WasmArena, values: number[]): { a: Float32Array; intact: () => boolean } {
+  const all = put(arena, [...values, 7.25, -3.5, 1048576, 42]);
+  return {
+    a: all.subarray(0, values.length),
+    intact: () => all.subarray(values.length).join() === "7.25,-3.5,1048576,42",
+  };
+}
+
 Deno.test("the GEMM kernels match the reference over random shapes, strides and flags", () => {
   const rng = new Rng(101);
   for (let n = 0; n < CASES; n++) {
@@ -172,7 +181,9 @@ Deno.test("the coded sparse kernels give the value kernels' numbers, bit for bit
     const V = put(arena, codes.map((c) => T[c]));
     const w = randoms(rng, rows * nOut);
     const z = randoms(rng, nOut);
-    const [Z1, Z2, W1, W2] = [put(arena, z), put(arena, z), put(arena, w), put(arena, w)];
+    const [Z1, W1] = [put(arena, z), put(arena, w)];
+    const [z2, w2] = [guarded(arena, z), guarded(arena, w)];
+    const [Z2, W2] = [z2.a, w2.a];
     k.sparse_forward(Z1.byteOffset, W1.byteOffset, nOut, I.byteOffset, V.byteOffset, count);
     k.sparse_forward_coded(
       Z2.byteOffset,
@@ -197,6 +208,10 @@ Deno.test("the coded sparse kernels give the value kernels' numbers, bit for bit
       -0.3,
     );
     assertEquals([...W2], [...W1], `sparse_update_coded: ${nOut} outputs, ${count} pixels`);
+    assert(
+      z2.intact() && w2.intact(),
+      `the coded kernels wrote past their arrays (${nOut} outputs)`,
+    );
     arena.recycle();
   }
 });
@@ -267,8 +282,10 @@ Deno.test("the bias kernels give the numbers of the JavaScript loops they replac
     const m = 1 + rng.nextInt(13);
     const n = 1 + rng.nextInt(37); // odd and even widths: the two-at-a-time body and its tail
     const b = randoms(rng, n);
-    const B = put(arena, b);
-    const Z = put(arena, randoms(rng, m * n));
+    const bias = guarded(arena, b);
+    const B = bias.a;
+    const z = guarded(arena, randoms(rng, m * n));
+    const Z = z.a;
     k.fill_rows(Z.byteOffset, B.byteOffset, m, n);
     for (let i = 0; i < m * n; i++) {
       assert(Z[i] === B[i % n], `fill_rows m=${m} n=${n}: [${i}] is ${Z[i]}, not ${B[i % n]}`);
@@ -284,6 +301,7 @@ Deno.test("the bias kernels give the numbers of the JavaScript loops they replac
     for (let j = 0; j < n; j++) {
       assert(B[j] === want[j], `add_rows m=${m} n=${n}: b[${j}] is ${B[j]}, the loop's ${want[j]}`);
     }
+    assert(z.intact() && bias.intact(), `fill_rows or add_rows wrote past its array (n=${n})`);
     arena.recycle();
   }
 });

@@ -9,6 +9,7 @@ import {
   type NetworkOptions,
   Rng,
   train,
+  withSparseRows,
 } from "../mod.ts";
 
 // An independent float64 reference of the cost of one example, from nested (out, in) weights.
@@ -194,6 +195,53 @@ Deno.test("train() is deterministic and kernel-independent", () => {
     "validationAccuracy",
     "validationCorrect",
   ]);
+});
+
+Deno.test("pixel lists copied row by row or as blocks of codes give the dense kernel's numbers", async (t) => {
+  // Consecutive rows (sequential sampling, a mini-batch of one, every evaluation batch) reach
+  // the sparse kernels as block copies of one-byte codes; random rows as decoded values.
+  const data = loadDataset({ path: `${TESTDATA}mnist.pkl.gz` });
+  for (
+    const [sampling, miniBatchSize] of [["sequential", 7], ["sequential", 1], [
+      "shuffle",
+      1,
+    ]] as const
+  ) {
+    await t.step(`${sampling}, mini-batch ${miniBatchSize}`, () => {
+      const run = (kernel: "sparse" | "dense") => {
+        const net = new Network({ sizes: [784, 13, 10] }).initialize(new Rng(3), "default");
+        const r = train(net, data, {
+          eta: 0.5,
+          miniBatchSize,
+          sampling,
+          epochs: 2,
+          seed: 3,
+          kernel,
+          monitor: { testCost: true, trainingCost: true },
+        });
+        const params = net.engine.params.map((p) => [...new Uint32Array(p.data.slice().buffer)]);
+        return { epochs: r.epochs.map(({ trainSeconds: _t, evalSeconds: _e, ...m }) => m), params };
+      };
+      assertEquals(run("sparse"), run("dense"));
+    });
+  }
+  await t.step("splits evaluated in turn, each with its own table of codes", () => {
+    const rows = withSparseRows(data);
+    const tables = [rows.training, rows.validation!, rows.test].map((s) => [...s.sparse!.table!]);
+    assert(
+      JSON.stringify(tables[0]) !== JSON.stringify(tables[2]) &&
+        JSON.stringify(tables[1]) !== JSON.stringify(tables[2]),
+      "the fixture's splits have different tables (else a stale table would pass)",
+    );
+    const net = new Network({ sizes: [784, 13, 10] }).initialize(new Rng(4), "default");
+    const order = [rows.test, rows.validation!, rows.training, rows.test];
+    const measure = (withLists: boolean) =>
+      order.map((s) => {
+        const split = withLists ? s : { ...s, sparse: undefined };
+        return [net.totalCost(split), net.evaluate(split)];
+      });
+    assertEquals(measure(true), measure(false));
+  });
 });
 
 Deno.test("train() reports divergence, early stopping and interruption", async (t) => {

@@ -58,7 +58,10 @@ export interface SparseRows {
   index: Uint16Array;
   /** Each non-zero pixel's value as a position in `table`; null where `value` holds them. */
   code: Uint8Array | null;
-  /** The split's distinct non-zero values (at most 256); null where `value` holds them. */
+  /**
+   * The split's distinct non-zero values (at most 256); null where `value` holds them. Never
+   * changed in place: the kernels keep a copy of the last table they read, known by identity.
+   */
   table: Float32Array | null;
   /** Each non-zero pixel's value, where the split has more than 256 distinct ones; else null. */
   value: Float32Array | null;

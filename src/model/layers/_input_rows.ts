@@ -1,5 +1,7 @@
 // The pixels a sparse input layer reads, listed per example: its non-zero ones (from the
 // split's list found once, or by scanning each image), or all of them (the `dense` kernel).
+// Random rows' lists are copied example by example with their values decoded; a run of
+// consecutive rows' lists is copied as blocks of positions and one-byte codes.
 import type { SparseRows } from "../../data/mod.ts";
 
 /** Where a sparse input layer finds its examples. */
@@ -32,10 +34,11 @@ export interface PixelLists {
  * list after another for consecutive rows), `count[e]` positions, and either their codes into
  * the split's table, which is returned, or (null returned) their values.
  *
- * Codes for runs of consecutive rows (evaluation), which are then copied as blocks; values for
- * random rows (training), decoded as they are copied: a code costs the kernels a dependent
- * load per pixel in each pass, more than decoding it once here (chapter 1, mini-batch 10: 0.092
- * against 0.090 s/epoch), while an evaluation's block copy saves more than that.
+ * Codes for runs of consecutive rows (every evaluation batch; in training, sequential sampling
+ * or a mini-batch of one), which are then copied as blocks; values for random rows (shuffled
+ * training), decoded as they are copied. Codes in the kernels cost a dependent load per pixel
+ * in each pass: for shuffled training they were no faster (0.092 against 0.090 s/epoch, within
+ * the noise), while an evaluation's block copy takes 15% off its time.
  */
 export function listPixels(
   input: InputRows,
@@ -112,8 +115,9 @@ function consecutive(rows: Uint32Array, m: number): boolean {
 /**
  * The lists of rows r0..r0+m, which lie one after another in the split's: copied as one block
  * (two memory copies) and read where they land. Evaluation passes over whole splits in such
- * runs; example by example, with each value decoded, the copy took a third of an evaluation.
- * Two views per batch of hundreds of images are the only allocation.
+ * runs of hundreds of images. The two views it makes per call are its only allocation: also
+ * per mini-batch when training samples sequentially (a cost not yet measured; an indexed copy
+ * for short runs would avoid it).
  */
 function listRun(s: SparseRows, r0: number, m: number, lists: PixelLists): Float32Array | null {
   const rowStart = s.rowStart;
